@@ -1,0 +1,62 @@
+import { swaggerUI } from "@hono/swagger-ui";
+import { bodyLimit } from "hono/body-limit";
+import { getDb } from "./db/client";
+import { getConfig } from "./env";
+import { ApiError, handleError } from "./errors";
+import { newRouter } from "./http/context";
+import { accountsRouter } from "./routes/accounts";
+import { eventTypesRouter } from "./routes/event-types";
+import { healthRouter } from "./routes/health";
+import { hooksRouter } from "./routes/hooks";
+
+/** Largest request body accepted anywhere; an event payload has its own, smaller limit (256 KiB). */
+export const MAX_BODY_BYTES = 320 * 1024;
+
+export function buildApp() {
+  const app = newRouter();
+  app.onError(handleError);
+  app.notFound((c) => c.json({ error: { code: "not_found", message: `no route for ${c.req.method} ${c.req.path}`, details: [] } }, 404));
+
+  app.use("*", async (c, next) => {
+    c.set("config", getConfig(c.env));
+    c.set("db", getDb(c.env.DB));
+    await next();
+  });
+  app.use(
+    "/v1/*",
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: () => {
+        throw new ApiError(413, "payload_too_large", `request body over ${MAX_BODY_BYTES} bytes`);
+      },
+    }),
+  );
+
+  app.route("/", healthRouter);
+  app.route("/", accountsRouter);
+  app.route("/", eventTypesRouter);
+  app.route("/", hooksRouter);
+
+  app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
+    type: "http",
+    scheme: "bearer",
+    description: "An account's API key (hrk_…)",
+  });
+  app.openAPIRegistry.registerComponent("securitySchemes", "admin", {
+    type: "http",
+    scheme: "bearer",
+    description: "The ADMIN_TOKEN secret",
+  });
+  app.doc31("/openapi.json", {
+    openapi: "3.1.0",
+    info: {
+      title: "hookrouter",
+      version: "0.1.0",
+      description: "Webhook router on Cloudflare Workers. Errors are {error: {code, message, details}}.",
+    },
+  });
+  app.get("/docs", swaggerUI({ url: "/openapi.json" }));
+  return app;
+}
+
+export type App = ReturnType<typeof buildApp>;

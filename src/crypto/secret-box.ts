@@ -1,0 +1,75 @@
+import { base64ToBytes, bytesToBase64, bytesToHex, utf8 } from "./encoding";
+
+// Secrets at rest (hook signing secrets, Slack bot tokens) are sealed with AES-256-GCM.
+// Sealed form: `v1.<key id>.<base64 iv>.<base64 ciphertext+tag>`. The key id (first 8 hex digits of
+// SHA-256 of the key) says which key opens it, so ENCRYPTION_KEY can be rotated: old values stay
+// readable through ENCRYPTION_KEYS_PREVIOUS while new ones use the current key.
+
+interface LoadedKey {
+  id: string;
+  key: CryptoKey;
+}
+
+export class SecretBox {
+  private constructor(
+    private readonly current: LoadedKey,
+    private readonly byId: Map<string, LoadedKey>,
+  ) {}
+
+  static async create(currentB64: string, previousB64: string[] = []): Promise<SecretBox> {
+    const current = await loadKey(currentB64);
+    const byId = new Map<string, LoadedKey>([[current.id, current]]);
+    for (const b64 of previousB64) {
+      const k = await loadKey(b64);
+      if (!byId.has(k.id)) byId.set(k.id, k);
+    }
+    return new SecretBox(current, byId);
+  }
+
+  get currentKeyId(): string {
+    return this.current.id;
+  }
+
+  async seal(plain: string): Promise<string> {
+    const iv = crypto.getRandomValues(new Uint8Array(12));
+    const ct = await crypto.subtle.encrypt({ name: "AES-GCM", iv, additionalData: utf8(this.current.id) }, this.current.key, utf8(plain));
+    return `v1.${this.current.id}.${bytesToBase64(iv)}.${bytesToBase64(new Uint8Array(ct))}`;
+  }
+
+  async open(sealed: string): Promise<string> {
+    const [version, keyId, ivB64, ctB64] = sealed.split(".");
+    if (version !== "v1" || !keyId || !ivB64 || !ctB64) throw new Error("not a sealed value");
+    const k = this.byId.get(keyId);
+    if (!k) throw new Error(`no encryption key with id ${keyId} is configured`);
+    const plain = await crypto.subtle.decrypt(
+      { name: "AES-GCM", iv: base64ToBytes(ivB64), additionalData: utf8(keyId) },
+      k.key,
+      base64ToBytes(ctB64),
+    );
+    return new TextDecoder().decode(plain);
+  }
+
+  /** The key id a sealed value was made with. */
+  static keyIdOf(sealed: string): string | undefined {
+    return sealed.split(".")[1];
+  }
+}
+
+async function loadKey(b64: string): Promise<LoadedKey> {
+  const raw = base64ToBytes(b64);
+  const id = bytesToHex(new Uint8Array(await crypto.subtle.digest("SHA-256", raw))).slice(0, 8);
+  const key = await crypto.subtle.importKey("raw", raw, "AES-GCM", false, ["encrypt", "decrypt"]);
+  return { id, key };
+}
+
+const boxes = new WeakMap<object, Promise<SecretBox>>();
+
+/** One SecretBox per configuration object (per isolate): keys are imported once. */
+export function secretBoxFor(config: { ENCRYPTION_KEY: string; ENCRYPTION_KEYS_PREVIOUS: string[] }): Promise<SecretBox> {
+  let box = boxes.get(config);
+  if (!box) {
+    box = SecretBox.create(config.ENCRYPTION_KEY, config.ENCRYPTION_KEYS_PREVIOUS);
+    boxes.set(config, box);
+  }
+  return box;
+}

@@ -1,0 +1,73 @@
+// Which hooks an event reaches. One pure function used by `GET /v1/hooks/active`, the delivery
+// fan-out of `POST /v1/events` and the pre-hook gates, so the three can never disagree.
+
+export const EVENT_NAME = /^[A-Za-z0-9_.:-]{1,128}$/;
+/** A subscription: an event name, or a glob where `*` stands for any run of characters. */
+export const EVENT_PATTERN = /^[A-Za-z0-9_.:*-]{1,128}$/;
+
+export interface MatchableHook {
+  id: string;
+  events: string[];
+  applications: string[] | null;
+  fallback: boolean;
+  phase: "post" | "pre";
+  enabled: boolean;
+  state: "new" | "valid" | "invalid" | "deactivated";
+}
+
+export interface MatchableEvent {
+  type: string;
+  applications?: string[] | null;
+  /** False for catalog types that are not application-level (Huskar's team and user events). */
+  applicationLevel?: boolean;
+}
+
+const patternCache = new Map<string, RegExp>();
+
+export function patternMatches(pattern: string, type: string): boolean {
+  if (pattern === "*" || pattern === type) return true;
+  if (!pattern.includes("*")) return false;
+  let re = patternCache.get(pattern);
+  if (!re) {
+    re = new RegExp(`^${pattern.split("*").map(escapeRegExp).join(".*")}$`);
+    if (patternCache.size > 1000) patternCache.clear();
+    patternCache.set(pattern, re);
+  }
+  return re.test(type);
+}
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.+?^${}()|[\]\\-]/g, "\\$&");
+}
+
+/** An empty subscription list means every event (Vydon's UNSPECIFIED). */
+export function subscribesTo(events: readonly string[], type: string): boolean {
+  return events.length === 0 || events.some((p) => patternMatches(p, type));
+}
+
+function inScope(hook: MatchableHook, event: MatchableEvent): boolean {
+  if (hook.applications === null) return true; // site-level: every event
+  if (event.applicationLevel === false) return false;
+  const apps = event.applications ?? [];
+  return hook.applications.some((a) => apps.includes(a));
+}
+
+function isLive(hook: MatchableHook, phase: "post" | "pre"): boolean {
+  return hook.enabled && hook.state !== "deactivated" && hook.phase === phase;
+}
+
+/**
+ * The hooks of one account that an event of this phase reaches now:
+ * enabled, not deactivated, of the phase, subscribed to the type, in scope; and a `fallback` hook
+ * only when no application-scoped hook was selected (ricloud's organisation default).
+ */
+export function selectHooks<H extends MatchableHook>(hooks: readonly H[], event: MatchableEvent, phase: "post" | "pre" = "post"): H[] {
+  const candidates = hooks.filter((h) => isLive(h, phase) && subscribesTo(h.events, event.type) && inScope(h, event));
+  const appScopedMatched = candidates.some((h) => h.applications !== null);
+  return candidates.filter((h) => !h.fallback || !appScopedMatched);
+}
+
+/** Does a catalog of names allow this subscription? A pattern must match at least one cataloged name. */
+export function patternAllowedByCatalog(pattern: string, catalog: readonly string[]): boolean {
+  return catalog.some((name) => patternMatches(pattern, name));
+}

@@ -1,0 +1,93 @@
+import { z } from "zod";
+
+/** The Worker's bindings, as declared in wrangler.toml and `.dev.vars`. */
+export interface Env {
+  DB: D1Database;
+  DELIVERIES: Queue<DeliveryMessage>;
+  DEAD_LETTERS: Queue<DeliveryMessage>;
+  HOOK_STATE: DurableObjectNamespace<import("./durable/hook-state").HookState>;
+  ADMIN_TOKEN?: string;
+  ENCRYPTION_KEY?: string;
+  ENCRYPTION_KEYS_PREVIOUS?: string;
+  ALLOW_PRIVATE_TARGETS?: string;
+  RETRY_SCHEDULE?: string;
+  DELIVERY_TIMEOUT_MS?: string;
+  AUTO_DISABLE_AFTER_SECONDS?: string;
+  GATE_TIMEOUT_MS?: string;
+  SLACK_CLIENT_ID?: string;
+  SLACK_CLIENT_SECRET?: string;
+  SLACK_REDIRECT_URI?: string;
+  SLACK_API_BASE?: string;
+  SLACK_AUTHORIZE_URL?: string;
+  [key: string]: unknown;
+}
+
+/** One queue message per delivery; everything else is read from D1 when it is delivered. */
+export interface DeliveryMessage {
+  delivery_id: string;
+  account_id: string;
+}
+
+const bool = z.enum(["true", "false"]).transform((v) => v === "true");
+const positiveInt = z.coerce.number().int().positive();
+
+const ConfigSchema = z.object({
+  ADMIN_TOKEN: z.string().min(16, "must be at least 16 characters"),
+  ENCRYPTION_KEY: z
+    .string()
+    .refine((v) => base64Length(v) === 32, "must be the base64 of exactly 32 bytes"),
+  ENCRYPTION_KEYS_PREVIOUS: z
+    .string()
+    .default("")
+    .transform((v) => v.split(",").map((s) => s.trim()).filter(Boolean))
+    .refine((keys) => keys.every((k) => base64Length(k) === 32), "every entry must be the base64 of 32 bytes"),
+  ALLOW_PRIVATE_TARGETS: bool.default(false),
+  RETRY_SCHEDULE: z
+    .string()
+    .default("5,300,1800,7200,18000,36000,36000")
+    .transform((v) => v.split(",").map((s) => Number(s.trim())))
+    .refine((xs) => xs.length > 0 && xs.every((x) => Number.isFinite(x) && x >= 0), "must be comma-separated seconds"),
+  DELIVERY_TIMEOUT_MS: positiveInt.default(15000),
+  AUTO_DISABLE_AFTER_SECONDS: positiveInt.default(432000),
+  GATE_TIMEOUT_MS: positiveInt.default(5000),
+  SLACK_CLIENT_ID: z.string().optional(),
+  SLACK_CLIENT_SECRET: z.string().optional(),
+  SLACK_REDIRECT_URI: z.string().url().optional(),
+  SLACK_API_BASE: z.string().url().default("https://slack.com/api"),
+  SLACK_AUTHORIZE_URL: z.string().url().default("https://slack.com/oauth/v2/authorize"),
+});
+
+export type Config = z.infer<typeof ConfigSchema>;
+
+function base64Length(v: string): number {
+  try {
+    return atob(v).length;
+  } catch {
+    return -1;
+  }
+}
+
+export class ConfigError extends Error {}
+
+const cache = new WeakMap<object, Config>();
+
+/**
+ * Parses the configuration once per isolate (per env object). Invalid configuration fails loudly,
+ * naming the variable, instead of misbehaving later.
+ */
+export function getConfig(env: Env): Config {
+  const hit = cache.get(env);
+  if (hit) return hit;
+  const raw: Record<string, unknown> = {};
+  for (const key of Object.keys(ConfigSchema.shape)) {
+    const v = env[key];
+    if (v !== undefined && v !== "") raw[key] = v;
+  }
+  const parsed = ConfigSchema.safeParse(raw);
+  if (!parsed.success) {
+    const why = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
+    throw new ConfigError(`invalid configuration: ${why}`);
+  }
+  cache.set(env, parsed.data);
+  return parsed.data;
+}

@@ -1,0 +1,26 @@
+import { OpenAPIHono } from "@hono/zod-openapi";
+import type { Db } from "../db/client";
+import type { Config, Env } from "../env";
+import { ApiError } from "../errors";
+
+export interface AppVariables {
+  db: Db;
+  config: Config;
+  /** Set by the API-key middleware. */
+  accountId: string;
+  keyId: string;
+}
+
+export type AppEnv = { Bindings: Env; Variables: AppVariables };
+
+/** A router whose request validation failures become the API's 400 error shape. */
+export function newRouter(): OpenAPIHono<AppEnv> {
+  return new OpenAPIHono<AppEnv>({
+    defaultHook: (result) => {
+      if (!result.success) {
+        const details = result.error.issues.map((i) => ({ path: i.path.map(String).join("."), message: i.message }));
+        throw ApiError.validation(`invalid ${result.target}: ${details.map((d) => `${d.path || "(root)"}: ${d.message}`).join("; ")}`, details);
+      }
+    },
+  });
+}

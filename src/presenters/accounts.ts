@@ -1,0 +1,19 @@
+import type { AccountRow, ApiKeyRow, EventTypeRow } from "../db/schema";
+
+export const presentAccount = (a: AccountRow) => ({ id: a.id, name: a.name, created_at: a.createdAt });
+
+export const presentApiKey = (k: ApiKeyRow) => ({
+  id: k.id,
+  name: k.name,
+  prefix: k.prefix,
+  created_at: k.createdAt,
+  revoked_at: k.revokedAt,
+});
+
+export const presentEventType = (t: EventTypeRow) => ({
+  name: t.name,
+  description: t.description,
+  application_level: t.applicationLevel,
+  created_at: t.createdAt,
+  updated_at: t.updatedAt,
+});

@@ -1,0 +1,31 @@
+import type { z } from "@hono/zod-openapi";
+import type { HookRow } from "../db/schema";
+import type { Hook } from "../schemas/hooks";
+
+export function presentHook(h: HookRow): z.infer<typeof Hook> {
+  return {
+    id: h.id,
+    name: h.name,
+    description: h.description,
+    kind: h.kind,
+    url: h.url,
+    slack: h.slackChannelId ? { channel_id: h.slackChannelId } : null,
+    events: h.events,
+    applications: h.applications ?? null,
+    fallback: h.fallback,
+    phase: h.phase,
+    on_error: h.onError,
+    timeout_ms: h.timeoutMs,
+    enabled: h.enabled,
+    rate_limit_per_second: h.rateLimitPerSecond,
+    payload_format: h.payloadFormat,
+    headers: h.headers,
+    metadata: h.metadata,
+    state: h.state,
+    disabled_reason: h.disabledReason,
+    created_by: h.createdBy,
+    updated_by: h.updatedBy,
+    created_at: h.createdAt,
+    updated_at: h.updatedAt,
+  };
+}

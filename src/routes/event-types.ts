@@ -1,0 +1,70 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { nowIso } from "../db/client";
+import { deleteEventType, listEventTypes, upsertEventType } from "../db/event-types";
+import { ApiError } from "../errors";
+import { requireApiKey } from "../http/auth";
+import { newRouter } from "../http/context";
+import { presentEventType } from "../presenters/accounts";
+import { errorResponses, jsonBody, jsonResponse } from "../schemas/common";
+import { EventType, EventTypeParam, EventTypePut } from "../schemas/event-types";
+
+const tags = ["Event types"];
+const security = [{ bearer: [] }];
+
+export const eventTypesRouter = newRouter();
+eventTypesRouter.use("/v1/event-types", requireApiKey);
+eventTypesRouter.use("/v1/event-types/*", requireApiKey);
+
+eventTypesRouter.openapi(
+  createRoute({
+    method: "put",
+    path: "/v1/event-types/{name}",
+    tags,
+    security,
+    summary: "Create or update a cataloged event type",
+    request: { params: EventTypeParam, ...jsonBody(EventTypePut) },
+    responses: { 200: jsonResponse(EventType, "The event type"), ...errorResponses(400, 401, 415) },
+  }),
+  async (c) => {
+    const { name } = c.req.valid("param");
+    const body = c.req.valid("json");
+    const now = nowIso();
+    const row = await upsertEventType(c.var.db, {
+      accountId: c.var.accountId,
+      name,
+      description: body.description,
+      applicationLevel: body.application_level,
+      createdAt: now, // kept from the first PUT: the upsert does not overwrite it
+      updatedAt: now,
+    });
+    return c.json(presentEventType(row), 200);
+  },
+);
+
+eventTypesRouter.openapi(
+  createRoute({
+    method: "get",
+    path: "/v1/event-types",
+    tags,
+    security,
+    summary: "The account's event-type catalog",
+    responses: { 200: jsonResponse(z.object({ data: z.array(EventType) }), "The catalog"), ...errorResponses(401) },
+  }),
+  async (c) => c.json({ data: (await listEventTypes(c.var.db, c.var.accountId)).map(presentEventType) }, 200),
+);
+
+eventTypesRouter.openapi(
+  createRoute({
+    method: "delete",
+    path: "/v1/event-types/{name}",
+    tags,
+    security,
+    summary: "Remove an event type from the catalog",
+    request: { params: EventTypeParam },
+    responses: { 200: jsonResponse(z.object({ deleted: z.literal(true) }), "Deleted"), ...errorResponses(401, 404) },
+  }),
+  async (c) => {
+    if (!(await deleteEventType(c.var.db, c.var.accountId, c.req.valid("param").name))) throw ApiError.notFound("event type");
+    return c.json({ deleted: true as const }, 200);
+  },
+);

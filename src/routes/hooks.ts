@@ -1,0 +1,212 @@
+import { createRoute } from "@hono/zod-openapi";
+import { secretBoxFor } from "../crypto/secret-box";
+import { deleteHook, findHook, findHookByName, listAllHooks, listHooksPage } from "../db/hooks";
+import { findEventType } from "../db/event-types";
+import { selectHooks } from "../domain/matching";
+import { ApiError } from "../errors";
+import { newRouter } from "../http/context";
+import { requireApiKey } from "../http/auth";
+import { presentHook } from "../presenters/hooks";
+import { errorResponses, jsonBody, jsonResponse } from "../schemas/common";
+import {
+  ActiveHooks,
+  ActiveHooksQuery,
+  Hook,
+  HookCreate,
+  HookIdParam,
+  HookList,
+  HookListQuery,
+  HookPatch,
+  HookSecret,
+  HookWithSecret,
+  NameAvailable,
+  NameAvailableQuery,
+} from "../schemas/hooks";
+import { createHook, patchHook, setHookEnabled, type Actor } from "../services/hooks";
+
+const tags = ["Hooks"];
+const security = [{ bearer: [] }];
+
+export const hooksRouter = newRouter();
+hooksRouter.use("/v1/hooks", requireApiKey);
+hooksRouter.use("/v1/hooks/*", requireApiKey);
+
+const actorOf = (c: { var: { db: Actor["db"]; config: Actor["config"]; accountId: string; keyId: string } }): Actor => ({
+  db: c.var.db,
+  config: c.var.config,
+  accountId: c.var.accountId,
+  keyId: c.var.keyId,
+});
+
+hooksRouter.openapi(
+  createRoute({
+    method: "post",
+    path: "/v1/hooks",
+    tags,
+    security,
+    summary: "Create a hook",
+    request: jsonBody(HookCreate),
+    responses: { 201: jsonResponse(HookWithSecret, "The hook, with its secret"), ...errorResponses(400, 401, 409, 413, 415, 422) },
+  }),
+  async (c) => {
+    const { hook, secret } = await createHook(actorOf(c), c.req.valid("json"));
+    return c.json({ ...presentHook(hook), secret }, 201);
+  },
+);
+
+hooksRouter.openapi(
+  createRoute({
+    method: "get",
+    path: "/v1/hooks",
+    tags,
+    security,
+    summary: "List hooks (deactivated ones only when state=deactivated)",
+    request: { query: HookListQuery },
+    responses: { 200: jsonResponse(HookList, "A page of hooks, newest first"), ...errorResponses(400, 401) },
+  }),
+  async (c) => {
+    const q = c.req.valid("query");
+    const rows = await listHooksPage(
+      c.var.db,
+      c.var.accountId,
+      {
+        state: q.state,
+        enabled: q.enabled,
+        event: q.event,
+        application: q.application,
+        kind: q.kind,
+        phase: q.phase,
+        createdAfter: q.created_after,
+        createdBefore: q.created_before,
+      },
+      q.limit + 1,
+      q.cursor,
+    );
+    const page = rows.slice(0, q.limit);
+    return c.json({ data: page.map(presentHook), next_cursor: rows.length > q.limit ? page[page.length - 1]!.id : null }, 200);
+  },
+);
+
+hooksRouter.openapi(
+  createRoute({
+    method: "get",
+    path: "/v1/hooks/name-available",
+    tags,
+    security,
+    summary: "Is this hook name free in the account?",
+    request: { query: NameAvailableQuery },
+    responses: { 200: jsonResponse(NameAvailable, "Availability"), ...errorResponses(400, 401) },
+  }),
+  async (c) => {
+    const existing = await findHookByName(c.var.db, c.var.accountId, c.req.valid("query").name);
+    return c.json({ available: !existing }, 200);
+  },
+);
+
+hooksRouter.openapi(
+  createRoute({
+    method: "get",
+    path: "/v1/hooks/active",
+    tags,
+    security,
+    summary: "The enabled hooks an event of this type (and application) would reach now",
+    request: { query: ActiveHooksQuery },
+    responses: { 200: jsonResponse(ActiveHooks, "Matching hooks"), ...errorResponses(400, 401) },
+  }),
+  async (c) => {
+    const q = c.req.valid("query");
+    const [all, type] = await Promise.all([listAllHooks(c.var.db, c.var.accountId), findEventType(c.var.db, c.var.accountId, q.event)]);
+    const selected = selectHooks(
+      all,
+      { type: q.event, applications: q.application ? [q.application] : null, applicationLevel: type?.applicationLevel },
+      q.phase,
+    );
+    selected.sort((a, b) => (a.id < b.id ? 1 : -1));
+    return c.json({ data: selected.map(presentHook) }, 200);
+  },
+);
+
+const byId = (method: "get" | "delete", summary: string) =>
+  createRoute({
+    method,
+    path: "/v1/hooks/{id}",
+    tags,
+    security,
+    summary,
+    request: { params: HookIdParam },
+    responses: { 200: jsonResponse(Hook, "The hook"), ...errorResponses(401, 404) },
+  });
+
+hooksRouter.openapi(byId("get", "Get a hook"), async (c) => {
+  const hook = await findHook(c.var.db, c.var.accountId, c.req.valid("param").id);
+  if (!hook) throw ApiError.notFound("hook");
+  return c.json(presentHook(hook), 200);
+});
+
+hooksRouter.openapi(
+  createRoute({
+    method: "patch",
+    path: "/v1/hooks/{id}",
+    tags,
+    security,
+    summary: "Update a hook (partial); a new url or secret sets state new",
+    request: { params: HookIdParam, ...jsonBody(HookPatch) },
+    responses: { 200: jsonResponse(Hook, "The hook"), ...errorResponses(400, 401, 404, 409, 415, 422) },
+  }),
+  async (c) => {
+    const hook = await patchHook(actorOf(c), c.req.valid("param").id, c.req.valid("json"));
+    return c.json(presentHook(hook), 200);
+  },
+);
+
+hooksRouter.openapi(byId("delete", "Delete a hook; answers the deleted hook"), async (c) => {
+  const hook = await deleteHook(c.var.db, c.var.accountId, c.req.valid("param").id);
+  if (!hook) throw ApiError.notFound("hook");
+  return c.json(presentHook(hook), 200);
+});
+
+for (const action of ["enable", "disable"] as const) {
+  hooksRouter.openapi(
+    createRoute({
+      method: "post",
+      path: `/v1/hooks/{id}/${action}`,
+      tags,
+      security,
+      summary: `${action === "enable" ? "Enable" : "Disable"} a hook`,
+      request: { params: HookIdParam },
+      responses: { 200: jsonResponse(Hook, "The hook"), ...errorResponses(401, 404) },
+    }),
+    async (c) => {
+      const hook = await setHookEnabled(actorOf(c), c.req.valid("param").id, action === "enable");
+      return c.json(presentHook(hook), 200);
+    },
+  );
+}
+
+hooksRouter.openapi(
+  createRoute({
+    method: "get",
+    path: "/v1/hooks/{id}/secret",
+    tags,
+    security,
+    summary: "The hook's signing secret (and the previous one during a rotation's grace period)",
+    request: { params: HookIdParam },
+    responses: { 200: jsonResponse(HookSecret, "The secret"), ...errorResponses(401, 404) },
+  }),
+  async (c) => {
+    const hook = await findHook(c.var.db, c.var.accountId, c.req.valid("param").id);
+    if (!hook) throw ApiError.notFound("hook");
+    const box = await secretBoxFor(c.var.config);
+    const graceOpen = hook.previousSecretSealed && hook.previousSecretExpiresAt && hook.previousSecretExpiresAt > new Date().toISOString();
+    return c.json(
+      {
+        secret: await box.open(hook.secretSealed),
+        previous_secret: graceOpen ? await box.open(hook.previousSecretSealed!) : null,
+        previous_secret_expires_at: graceOpen ? hook.previousSecretExpiresAt : null,
+      },
+      200,
+    );
+  },
+);
+
+export type HooksRouter = typeof hooksRouter;

@@ -1,0 +1,52 @@
+import { z } from "@hono/zod-openapi";
+
+export const ErrorSchema = z
+  .object({
+    error: z.object({
+      code: z.string().openapi({ example: "validation_failed" }),
+      message: z.string(),
+      details: z.array(z.object({ path: z.string(), message: z.string() })),
+    }),
+  })
+  .openapi("Error");
+
+export const Timestamp = z.string().openapi({ format: "date-time", example: "2026-11-23T10:00:00.000Z" });
+
+export const PaginationQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(100).default(50).openapi({ description: "1..100, default 50" }),
+  cursor: z.string().max(64).regex(/^[a-z]+_[0-9A-Z]{26}$/, "not a cursor this API returned").optional(),
+});
+
+export function listOf<T extends z.ZodTypeAny>(item: T, name: string) {
+  return z.object({ data: z.array(item), next_cursor: z.string().nullable() }).openapi(name);
+}
+
+export const StringMap = z.record(z.string().max(128), z.string().max(1024)).refine((m) => Object.keys(m).length <= 50, "at most 50 entries");
+
+export const BoolQuery = z.enum(["true", "false"]).transform((v) => v === "true");
+
+/** The standard error responses a route can give, for the OpenAPI document. */
+export function errorResponses(...statuses: Array<400 | 401 | 404 | 409 | 413 | 415 | 422 | 429 | 503>) {
+  const descriptions: Record<number, string> = {
+    400: "Malformed request",
+    401: "Missing or invalid credentials",
+    404: "Not found (or another account's)",
+    409: "Conflict",
+    413: "Body too large",
+    415: "Content-Type is not application/json",
+    422: "Well-formed but not allowed",
+    429: "Rate limited",
+    503: "Not configured",
+  };
+  return Object.fromEntries(
+    statuses.map((s) => [s, { description: descriptions[s]!, content: { "application/json": { schema: ErrorSchema } } }]),
+  );
+}
+
+export function jsonBody<T extends z.ZodTypeAny>(schema: T, required = true) {
+  return { body: { required, content: { "application/json": { schema } } } };
+}
+
+export function jsonResponse<T extends z.ZodTypeAny>(schema: T, description: string) {
+  return { description, content: { "application/json": { schema } } };
+}

@@ -1,0 +1,186 @@
+import type { z } from "@hono/zod-openapi";
+import { secretBoxFor } from "../crypto/secret-box";
+import { isUniqueViolation, nowIso, type Db } from "../db/client";
+import { listEventTypes } from "../db/event-types";
+import { findHook, insertHook, updateHook } from "../db/hooks";
+import type { HookRow, NewHookRow } from "../db/schema";
+import { generateSecret } from "../domain/hook-secret";
+import { newId } from "../domain/ids";
+import { patternAllowedByCatalog } from "../domain/matching";
+import { checkOutboundUrl } from "../domain/url-guard";
+import type { Config } from "../env";
+import { ApiError } from "../errors";
+import type { HookCreate, HookPatch } from "../schemas/hooks";
+
+type CreateInput = z.infer<typeof HookCreate>;
+type PatchInput = z.infer<typeof HookPatch>;
+
+export interface Actor {
+  db: Db;
+  config: Config;
+  accountId: string;
+  keyId: string;
+}
+
+/** The fields that decide where and how a hook delivers, checked together after a create or a merge. */
+interface Shape {
+  kind: HookRow["kind"];
+  url: string | null;
+  slackChannelId: string | null;
+  applications: string[] | null;
+  fallback: boolean;
+  events: string[];
+}
+
+async function checkShape(actor: Actor, s: Shape, disableSsl: boolean | undefined): Promise<void> {
+  if (disableSsl === true) {
+    throw ApiError.unprocessable(
+      "disable_ssl_verification cannot be true: the Workers runtime always verifies TLS certificates. Use a certificate from a public CA.",
+      "disable_ssl_verification",
+    );
+  }
+  if (s.kind === "webhook") {
+    if (!s.url) throw ApiError.unprocessable("a webhook hook needs a url", "url");
+    if (s.slackChannelId) throw ApiError.unprocessable("slack is only for hooks of kind slack", "slack");
+    const verdict = checkOutboundUrl(s.url, actor.config.ALLOW_PRIVATE_TARGETS);
+    if (!verdict.ok) throw ApiError.unprocessable(`url refused: ${verdict.reason}`, "url");
+  } else {
+    if (!s.slackChannelId) throw ApiError.unprocessable("a slack hook needs slack.channel_id", "slack.channel_id");
+    if (s.url) throw ApiError.unprocessable("url is only for hooks of kind webhook", "url");
+  }
+  if (s.fallback && s.applications) {
+    throw ApiError.unprocessable("a fallback hook is the default for every application, so it cannot name applications", "fallback");
+  }
+  await checkCatalog(actor, s.events);
+}
+
+/** With a catalog, every subscription must name or match a cataloged type. */
+async function checkCatalog(actor: Actor, patterns: string[]): Promise<void> {
+  if (patterns.length === 0) return;
+  const catalog = await listEventTypes(actor.db, actor.accountId);
+  if (catalog.length === 0) return;
+  const names = catalog.map((t) => t.name);
+  const refused = patterns.filter((p) => !patternAllowedByCatalog(p, names));
+  if (refused.length > 0) {
+    throw ApiError.unprocessable(`not in the event-type catalog: ${refused.join(", ")}`, "events");
+  }
+}
+
+function duplicateName(name: string): ApiError {
+  return ApiError.conflict(`a hook named "${name}" already exists in this account`);
+}
+
+export async function createHook(actor: Actor, input: CreateInput): Promise<{ hook: HookRow; secret: string }> {
+  const shape: Shape = {
+    kind: input.kind,
+    url: input.url ?? null,
+    slackChannelId: input.slack?.channel_id ?? null,
+    applications: input.applications ?? null,
+    fallback: input.fallback,
+    events: input.events,
+  };
+  await checkShape(actor, shape, input.disable_ssl_verification);
+  const secret = input.secret ?? generateSecret();
+  const box = await secretBoxFor(actor.config);
+  const now = nowIso();
+  const row: NewHookRow = {
+    id: newId("hook"),
+    accountId: actor.accountId,
+    name: input.name,
+    description: input.description,
+    kind: input.kind,
+    url: shape.url,
+    slackChannelId: shape.slackChannelId,
+    events: input.events,
+    applications: shape.applications,
+    fallback: input.fallback,
+    phase: input.phase,
+    onError: input.on_error,
+    timeoutMs: input.timeout_ms ?? null,
+    enabled: input.enabled,
+    rateLimitPerSecond: input.rate_limit_per_second ?? null,
+    payloadFormat: input.payload_format,
+    headers: input.headers,
+    metadata: input.metadata,
+    secretSealed: await box.seal(secret),
+    state: "new",
+    createdBy: actor.keyId,
+    updatedBy: actor.keyId,
+    createdAt: now,
+    updatedAt: now,
+  };
+  try {
+    return { hook: await insertHook(actor.db, row), secret };
+  } catch (err) {
+    if (isUniqueViolation(err)) throw duplicateName(input.name);
+    throw err;
+  }
+}
+
+/** Only these state changes can be asked for; `valid`/`invalid` are the outcome of a test. */
+function nextState(current: HookRow["state"], wanted: PatchInput["state"]): HookRow["state"] | undefined {
+  if (wanted === undefined || wanted === current) return undefined;
+  if (wanted === "deactivated") return "deactivated";
+  if (wanted === "new") return "new";
+  throw ApiError.unprocessable(`state can be set to "new" (re-test) or "deactivated" (retire), not "${wanted}": that is the outcome of a test`, "state");
+}
+
+export async function patchHook(actor: Actor, id: string, input: PatchInput): Promise<HookRow> {
+  const current = await findHook(actor.db, actor.accountId, id);
+  if (!current) throw ApiError.notFound("hook");
+  const shape: Shape = {
+    kind: current.kind,
+    url: input.url !== undefined ? input.url : current.url,
+    slackChannelId: input.slack !== undefined ? input.slack.channel_id : current.slackChannelId,
+    applications: input.applications !== undefined ? input.applications : (current.applications ?? null),
+    fallback: input.fallback ?? current.fallback,
+    events: input.events ?? current.events,
+  };
+  await checkShape(actor, shape, input.disable_ssl_verification);
+  const set: Partial<NewHookRow> = { updatedBy: actor.keyId, updatedAt: nowIso() };
+  if (input.name !== undefined) set.name = input.name;
+  if (input.description !== undefined) set.description = input.description;
+  if (input.url !== undefined) set.url = input.url;
+  if (input.slack !== undefined) set.slackChannelId = input.slack.channel_id;
+  if (input.events !== undefined) set.events = input.events;
+  if (input.applications !== undefined) set.applications = input.applications;
+  if (input.fallback !== undefined) set.fallback = input.fallback;
+  if (input.phase !== undefined) set.phase = input.phase;
+  if (input.on_error !== undefined) set.onError = input.on_error;
+  if (input.timeout_ms !== undefined) set.timeoutMs = input.timeout_ms;
+  if (input.enabled !== undefined) {
+    set.enabled = input.enabled;
+    set.disabledReason = input.enabled ? null : "disabled through the API";
+  }
+  if (input.rate_limit_per_second !== undefined) set.rateLimitPerSecond = input.rate_limit_per_second;
+  if (input.payload_format !== undefined) set.payloadFormat = input.payload_format;
+  if (input.headers !== undefined) set.headers = input.headers;
+  if (input.metadata !== undefined) set.metadata = input.metadata;
+  if (input.secret !== undefined) set.secretSealed = await (await secretBoxFor(actor.config)).seal(input.secret);
+  const state = nextState(current.state, input.state);
+  if (state) set.state = state;
+  // A new destination or secret has not been shown to work yet: back to `new` (re-tested).
+  const urlChanged = input.url !== undefined && input.url !== current.url;
+  const channelChanged = input.slack !== undefined && input.slack.channel_id !== current.slackChannelId;
+  if ((urlChanged || channelChanged || input.secret !== undefined) && set.state !== "deactivated") set.state = "new";
+  try {
+    const updated = await updateHook(actor.db, actor.accountId, id, set);
+    if (!updated) throw ApiError.notFound("hook");
+    return updated;
+  } catch (err) {
+    if (isUniqueViolation(err)) throw duplicateName(input.name ?? current.name);
+    throw err;
+  }
+}
+
+export async function setHookEnabled(actor: Actor, id: string, enabled: boolean): Promise<HookRow> {
+  const updated = await updateHook(actor.db, actor.accountId, id, {
+    enabled,
+    disabledReason: enabled ? null : "disabled through the API",
+    failingSince: null,
+    updatedBy: actor.keyId,
+    updatedAt: nowIso(),
+  });
+  if (!updated) throw ApiError.notFound("hook");
+  return updated;
+}

@@ -1,0 +1,62 @@
+import { signatureHeader } from "./signer";
+
+// The one place that builds what a receiver sees (the delivery contract in README.md): used by
+// queued deliveries, endpoint tests and pre-hook gate calls alike.
+
+export const USER_AGENT = "hookrouter/0.1.0";
+
+export interface EventForDelivery {
+  id: string;
+  type: string;
+  createdAt: string;
+  /** The payload as stored: JSON text. */
+  payload: string;
+  applications: string[] | null;
+  workId: string | null;
+}
+
+export interface OutboundRequest {
+  url: string;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/**
+ * The body: the envelope, or the payload alone (`raw`). The envelope is assembled around the stored
+ * payload text, so a large payload is never parsed and re-serialised on the delivery path.
+ */
+export function buildBody(event: EventForDelivery, format: "envelope" | "raw", extra?: Record<string, unknown>): string {
+  if (format === "raw") return event.payload;
+  const head = `{"id":${JSON.stringify(event.id)},"type":${JSON.stringify(event.type)},"timestamp":${JSON.stringify(event.createdAt)},"data":`;
+  let tail = `,"applications":${JSON.stringify(event.applications ?? [])},"work_id":${JSON.stringify(event.workId)}`;
+  if (extra) for (const [k, v] of Object.entries(extra)) tail += `,${JSON.stringify(k)}:${JSON.stringify(v)}`;
+  return `${head}${event.payload}${tail}}`;
+}
+
+/**
+ * A signed request. `webhookId` is the same on every retry of a delivery (receivers deduplicate
+ * with it); the timestamp is this attempt's. A hook's own headers go first, so they can never
+ * replace the ones set here (and reserved names are refused when the hook is saved).
+ */
+export async function buildSignedRequest(opts: {
+  url: string;
+  webhookId: string;
+  body: string;
+  secrets: readonly string[];
+  hookHeaders?: Record<string, string>;
+  now?: number;
+}): Promise<OutboundRequest> {
+  const timestamp = Math.floor((opts.now ?? Date.now()) / 1000);
+  return {
+    url: opts.url,
+    body: opts.body,
+    headers: {
+      ...opts.hookHeaders,
+      "content-type": "application/json",
+      "user-agent": USER_AGENT,
+      "webhook-id": opts.webhookId,
+      "webhook-timestamp": String(timestamp),
+      "webhook-signature": await signatureHeader(opts.secrets, opts.webhookId, timestamp, opts.body),
+    },
+  };
+}

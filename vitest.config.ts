@@ -15,7 +15,6 @@ const testBindings = {
 
 function workersProject(name: string, include: string[], vars: Record<string, string>, extra: object = {}) {
   return {
-    extends: false as const,
     plugins: [
       cloudflareTest({
         wrangler: { configPath: "./wrangler.toml" },

@@ -1,0 +1,54 @@
+import { inject } from "vitest";
+import type { ScriptedResponse } from "../setup/receiver-server";
+
+export interface ReceivedRequest {
+  at: number;
+  method: string;
+  path: string;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/** A namespace on the shared test receiver: its own URL, script and request log. */
+export class Receiver {
+  readonly base: string;
+  constructor(readonly ns: string = crypto.randomUUID()) {
+    this.base = `http://127.0.0.1:${inject("receiverPort")}`;
+  }
+
+  /** URL a hook should deliver to. */
+  url(path = ""): string {
+    return `${this.base}/r/${this.ns}${path}`;
+  }
+
+  /** Answer these responses in order, then `fallback` (default 200 "ok"). */
+  async script(responses: ScriptedResponse[], fallback?: ScriptedResponse): Promise<void> {
+    const res = await fetch(`${this.base}/_control/script/${this.ns}`, { method: "PUT", body: JSON.stringify({ responses, fallback }) });
+    if (!res.ok) throw new Error(`script failed: ${res.status}`);
+  }
+
+  async requests(): Promise<ReceivedRequest[]> {
+    const res = await fetch(`${this.base}/_control/requests/${this.ns}`);
+    return (await res.json()) as ReceivedRequest[];
+  }
+
+  /** Polls until `count` requests arrived (or the deadline passes), then returns them all. */
+  async waitFor(count: number, timeoutMs = 20_000): Promise<ReceivedRequest[]> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const got = await this.requests();
+      if (got.length >= count || Date.now() > deadline) return got;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
+
+/** Polls `probe` until it returns a truthy value or the deadline passes (then returns the last value). */
+export async function eventually<T>(probe: () => Promise<T>, timeoutMs = 20_000, everyMs = 100): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (v || Date.now() > deadline) return v;
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}

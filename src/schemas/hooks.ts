@@ -125,6 +125,15 @@ export const HookWithSecret = Hook.extend({ secret: z.string() }).openapi("HookW
 export const HookList = listOf(Hook, "HookList");
 export const HookIdParam = z.object({ id: z.string().max(64) });
 
+/**
+ * A point in time for a filter, normalised to the stored form (`toISOString()`, milliseconds, `Z`):
+ * stored timestamps are compared as strings, and `…:00Z` sorts after `…:00.500Z`.
+ */
+const IsoInstant = z.iso
+  .datetime({ offset: true })
+  .transform((v) => new Date(v).toISOString())
+  .openapi({ format: "date-time", example: "2026-11-23T10:00:00Z" });
+
 export const HookListQuery = PaginationQuery.extend({
   state: z.enum(["new", "valid", "invalid", "deactivated"]).optional(),
   enabled: BoolQuery.optional(),
@@ -132,8 +141,8 @@ export const HookListQuery = PaginationQuery.extend({
   application: z.string().min(1).max(128).optional(),
   kind: z.enum(["webhook", "slack"]).optional(),
   phase: z.enum(["post", "pre"]).optional(),
-  created_after: z.iso.datetime().optional(),
-  created_before: z.iso.datetime().optional(),
+  created_after: IsoInstant.optional(),
+  created_before: IsoInstant.optional(),
 });
 
 export const NameAvailableQuery = z.object({ name: z.string().trim().min(1).max(100) });

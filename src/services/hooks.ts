@@ -119,9 +119,8 @@ export async function createHook(actor: Actor, input: CreateInput): Promise<{ ho
 
 /** Only these state changes can be asked for; `valid`/`invalid` are the outcome of a test. */
 function nextState(current: HookRow["state"], wanted: PatchInput["state"]): HookRow["state"] | undefined {
-  if (wanted === undefined || wanted === current) return undefined;
-  if (wanted === "deactivated") return "deactivated";
-  if (wanted === "new") return "new";
+  if (wanted === undefined) return undefined;
+  if (wanted === "deactivated" || wanted === "new") return wanted === current ? undefined : wanted;
   throw ApiError.unprocessable(`state can be set to "new" (re-test) or "deactivated" (retire), not "${wanted}": that is the outcome of a test`, "state");
 }
 
@@ -162,7 +161,9 @@ export async function patchHook(actor: Actor, id: string, input: PatchInput): Pr
   // A new destination or secret has not been shown to work yet: back to `new` (re-tested).
   const urlChanged = input.url !== undefined && input.url !== current.url;
   const channelChanged = input.slack !== undefined && input.slack.channel_id !== current.slackChannelId;
-  if ((urlChanged || channelChanged || input.secret !== undefined) && set.state !== "deactivated") set.state = "new";
+  // A retired hook stays retired until it is explicitly set back to `new`.
+  const retired = (set.state ?? current.state) === "deactivated";
+  if ((urlChanged || channelChanged || input.secret !== undefined) && !retired) set.state = "new";
   try {
     const updated = await updateHook(actor.db, actor.accountId, id, set);
     if (!updated) throw ApiError.notFound("hook");

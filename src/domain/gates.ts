@@ -1,0 +1,112 @@
+// Pre-hook (gate) decisions: what one gate's answer counts as, and what a run of gates comes to.
+// Pure, so the rules are unit-tested without a network (test/unit/gates.test.ts).
+
+/** What sending one gate request came to (the fields of `SendResult` a decision reads). */
+export interface GateSendOutcome {
+  ok: boolean;
+  status: number | null;
+  body: string | null;
+  error: string | null;
+  durationMs: number;
+}
+
+export interface GateDecision {
+  hook_id: string;
+  approved: boolean;
+  reason?: string;
+  /** Set when the gate did not give a usable answer; `approved` is then its `on_error`. */
+  error?: string;
+  duration_ms: number;
+}
+
+/** One gate's decision plus what its answer contributes to the run. */
+export interface GateOutcome {
+  decision: GateDecision;
+  workId: string | null;
+  extra: Array<[string, unknown]>;
+}
+
+export const MAX_WORK_ID_LENGTH = 128;
+export const MAX_REASON_LENGTH = 1000;
+
+/** Fields of a gate answer that are not copied into `context`. */
+const RESERVED_ANSWER_FIELDS = new Set(["approved", "reason", "work_id"]);
+
+type Parsed = { ok: true; approved: boolean; reason?: string; workId: string | null; extra: Array<[string, unknown]> } | { ok: false; error: string };
+
+/**
+ * A gate answer is a JSON object `{approved: boolean, reason?: string, work_id?: string, ...extra}`.
+ * Anything else is not an answer (the caller applies the hook's `on_error`). Strict on `approved`
+ * on purpose: reading `"false"` or a missing field as approval would let a broken gate wave
+ * everything through.
+ */
+export function parseGateAnswer(text: string): Parsed {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return { ok: false, error: "the answer is not JSON (or is over 4 KiB)" };
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return { ok: false, error: "the answer is not a JSON object" };
+  const answer = value as Record<string, unknown>;
+  if (typeof answer.approved !== "boolean") return { ok: false, error: "the answer has no boolean `approved`" };
+  if (answer.reason !== undefined && answer.reason !== null && typeof answer.reason !== "string") {
+    return { ok: false, error: "`reason` must be a string" };
+  }
+  const rawWorkId = answer.work_id;
+  let workId: string | null = null;
+  // CCX answers `"work_id": ""` when it has none: empty means "no opinion", like absent.
+  if (rawWorkId !== undefined && rawWorkId !== null && rawWorkId !== "") {
+    if (typeof rawWorkId !== "string" || rawWorkId.length > MAX_WORK_ID_LENGTH || /[\u0000-\u001f\u007f]/.test(rawWorkId)) {
+      return { ok: false, error: `\`work_id\` must be a string of at most ${MAX_WORK_ID_LENGTH} printable characters` };
+    }
+    workId = rawWorkId;
+  }
+  const extra = Object.entries(answer).filter(([k]) => !RESERVED_ANSWER_FIELDS.has(k));
+  const reason = typeof answer.reason === "string" && answer.reason !== "" ? answer.reason.slice(0, MAX_REASON_LENGTH) : undefined;
+  return { ok: true, approved: answer.approved, reason, workId, extra };
+}
+
+/** One gate's decision: its answer when it gave a usable one, otherwise its `on_error`. */
+export function decideGate(hookId: string, onError: "reject" | "approve", sent: GateSendOutcome): GateOutcome {
+  const failed = (error: string): GateOutcome => ({
+    decision: { hook_id: hookId, approved: onError === "approve", error, duration_ms: sent.durationMs },
+    workId: null,
+    extra: [],
+  });
+  if (!sent.ok) return failed(sent.error ?? (sent.status !== null ? `HTTP ${sent.status}` : "no answer"));
+  const parsed = parseGateAnswer(sent.body ?? "");
+  if (!parsed.ok) return failed(parsed.error);
+  const decision: GateDecision = { hook_id: hookId, approved: parsed.approved, duration_ms: sent.durationMs };
+  if (parsed.reason !== undefined) decision.reason = parsed.reason;
+  return { decision, workId: parsed.workId, extra: parsed.extra };
+}
+
+/** A gate that could not be called at all (e.g. its URL is refused now): counts per `on_error`. */
+export function uncallableGate(hookId: string, onError: "reject" | "approve", error: string): GateOutcome {
+  return { decision: { hook_id: hookId, approved: onError === "approve", error, duration_ms: 0 }, workId: null, extra: [] };
+}
+
+export interface GateVerdict {
+  approved: boolean;
+  work_id: string;
+  decisions: GateDecision[];
+  context: Record<string, unknown>;
+}
+
+/**
+ * The run's verdict: approved only if every gate approved (no gates: approved). Outcomes come in
+ * hook order (oldest hook first), and the first gate to name a `work_id` or a context field wins,
+ * so the result does not depend on which gate happened to answer first.
+ */
+export function combineGates(outcomes: readonly GateOutcome[], generatedWorkId: string): GateVerdict {
+  const context = new Map<string, unknown>();
+  for (const o of outcomes) for (const [k, v] of o.extra) if (!context.has(k)) context.set(k, v);
+  return {
+    approved: outcomes.every((o) => o.decision.approved),
+    work_id: outcomes.find((o) => o.workId !== null)?.workId ?? generatedWorkId,
+    decisions: outcomes.map((o) => o.decision),
+    // fromEntries defines own properties, so a gate answering `"__proto__"` cannot reach a prototype.
+    context: Object.fromEntries(context),
+  };
+}

@@ -1,6 +1,7 @@
 import path from "node:path";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
+import { slackBindingsFor } from "./test/setup/slack-app";
 
 // Two projects share one code base and differ in one binding: the API project keeps the outbound
 // URL guard on (as in production), the delivery project lifts it (ALLOW_PRIVATE_TARGETS) so hooks
@@ -13,12 +14,17 @@ const testBindings = {
   TEST_MIGRATIONS: migrations,
 };
 
-function workersProject(name: string, include: string[], vars: Record<string, string>, extra: object = {}) {
+/** The security project's current key; the api project's key is its previous one. */
+const ROTATED_ENCRYPTION_KEY = "ICEiIyQlJicoKSorLC0uLzAxMjM0NTY3ODk6Ozw9Pj8=";
+/** The security project's per-key budget per 10 s (production's is in wrangler.toml). */
+const SECURITY_RATE_LIMIT = 25;
+
+function workersProject(name: string, include: string[], vars: Record<string, string>, extra: object = {}, miniflare: object = {}) {
   return {
     plugins: [
       cloudflareTest({
         wrangler: { configPath: "./wrangler.toml" },
-        miniflare: { bindings: { ...testBindings, ...vars } },
+        miniflare: { bindings: { ...testBindings, ...vars }, ...miniflare },
       }),
     ],
     test: { name, include, setupFiles: ["./test/setup/apply-migrations.ts"], ...extra },
@@ -29,13 +35,58 @@ export default defineConfig({
   test: {
     projects: [
       { test: { name: "unit", include: ["test/unit/**/*.test.ts"], environment: "node" } },
-      workersProject("api", ["test/api/**/*.test.ts"], { ALLOW_PRIVATE_TARGETS: "false" }),
+      // Slack configured (so slack hooks can be created) but pointing at a closed port: nothing leaves.
+      workersProject("api", ["test/api/**/*.test.ts"], { ALLOW_PRIVATE_TARGETS: "false", ...slackBindingsFor(9) }),
       workersProject(
         "delivery",
         ["test/delivery/**/*.test.ts"],
         { ALLOW_PRIVATE_TARGETS: "true", RETRY_SCHEDULE: "1,1,1", DELIVERY_TIMEOUT_MS: "2000", GATE_TIMEOUT_MS: "1500" },
         { globalSetup: ["./test/setup/receiver.ts"], testTimeout: 60_000, hookTimeout: 30_000 },
       ),
+      // Security checks that need other bindings than production's: a rotated ENCRYPTION_KEY (the
+      // api project's key is now the previous one), CORS on, and a small per-key rate limit so
+      // going over it is quick. Real receivers as in the delivery project.
+      workersProject(
+        "security",
+        ["test/security/**/*.test.ts"],
+        {
+          ENCRYPTION_KEY: ROTATED_ENCRYPTION_KEY,
+          ENCRYPTION_KEYS_PREVIOUS: testBindings.ENCRYPTION_KEY,
+          CORS_ORIGINS: "https://portal.example.com",
+          ALLOW_PRIVATE_TARGETS: "true",
+          RETRY_SCHEDULE: "1,1,1",
+          DELIVERY_TIMEOUT_MS: "2000",
+          GATE_TIMEOUT_MS: "1500",
+          TEST_RATE_LIMIT: String(SECURITY_RATE_LIMIT),
+        },
+        { globalSetup: ["./test/setup/receiver.ts"], testTimeout: 60_000, hookTimeout: 30_000 },
+        { ratelimits: { API_RATE_LIMITER: { namespace_id: "1001", simple: { limit: SECURITY_RATE_LIMIT, period: 10 } } } },
+      ),
+      // Slack against a fake Slack (test/setup/fake-slack-server.ts) started in globalSetup: its port
+      // is only known then, so the pool options are a function of `inject`.
+      {
+        plugins: [
+          cloudflareTest(({ inject }) => ({
+            wrangler: { configPath: "./wrangler.toml" },
+            miniflare: {
+              bindings: {
+                ...testBindings,
+                ...slackBindingsFor(inject("fakeSlackPort")),
+                RETRY_SCHEDULE: "1,1,1",
+                DELIVERY_TIMEOUT_MS: "2000",
+              },
+            },
+          })),
+        ],
+        test: {
+          name: "slack",
+          include: ["test/slack/**/*.test.ts"],
+          setupFiles: ["./test/setup/apply-migrations.ts"],
+          globalSetup: ["./test/setup/fake-slack.ts"],
+          testTimeout: 60_000,
+          hookTimeout: 30_000,
+        },
+      },
     ],
   },
 });

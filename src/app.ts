@@ -4,6 +4,7 @@ import { getDb } from "./db/client";
 import { getConfig } from "./env";
 import { ApiError, handleError } from "./errors";
 import { newRouter } from "./http/context";
+import { corsWhenConfigured, requestIds, securityHeaders } from "./http/security";
 import { accountsRouter } from "./routes/accounts";
 import { eventTypesRouter } from "./routes/event-types";
 import { healthRouter } from "./routes/health";
@@ -15,13 +16,15 @@ export const MAX_BODY_BYTES = 320 * 1024;
 export function buildApp() {
   const app = newRouter();
   app.onError(handleError);
-  app.notFound((c) => c.json({ error: { code: "not_found", message: `no route for ${c.req.method} ${c.req.path}`, details: [] } }, 404));
+  app.notFound((c) => handleError(new ApiError(404, "not_found", `no route for ${c.req.method} ${c.req.path}`), c));
 
+  app.use("*", requestIds, securityHeaders);
   app.use("*", async (c, next) => {
     c.set("config", getConfig(c.env));
     c.set("db", getDb(c.env.DB));
     await next();
   });
+  app.use("*", corsWhenConfigured);
   app.use(
     "/v1/*",
     bodyLimit({

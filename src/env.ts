@@ -19,6 +19,9 @@ export interface Env {
   SLACK_REDIRECT_URI?: string;
   SLACK_API_BASE?: string;
   SLACK_AUTHORIZE_URL?: string;
+  /** Workers Rate Limiting binding (`[[ratelimits]]` in wrangler.toml): the per-API-key limit. */
+  API_RATE_LIMITER?: RateLimit;
+  CORS_ORIGINS?: string;
   [key: string]: unknown;
 }
 
@@ -55,9 +58,25 @@ const ConfigSchema = z.object({
   SLACK_REDIRECT_URI: z.string().url().optional(),
   SLACK_API_BASE: z.string().url().default("https://slack.com/api"),
   SLACK_AUTHORIZE_URL: z.string().url().default("https://slack.com/oauth/v2/authorize"),
+  // Browser origins allowed to call the API (CORS); empty means CORS is off. `*` allows any origin
+  // (safe enough: the API authenticates with bearer tokens, never cookies).
+  CORS_ORIGINS: z
+    .string()
+    .default("")
+    .transform((v) => v.split(",").map((s) => s.trim()).filter(Boolean))
+    .refine((xs) => xs.every((o) => o === "*" || isOrigin(o)), "must be comma-separated origins like https://app.example.com, or *"),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;
+
+function isOrigin(v: string): boolean {
+  try {
+    const u = new URL(v);
+    return (u.protocol === "https:" || u.protocol === "http:") && u.origin === v;
+  } catch {
+    return false;
+  }
+}
 
 function base64Length(v: string): number {
   try {

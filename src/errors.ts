@@ -56,20 +56,40 @@ const httpExceptionCodes: Partial<Record<number, ErrorCode>> = {
   429: "rate_limited",
 };
 
+/** The request id set by the request-id middleware (src/http/security.ts), if it ran. */
+function requestIdOf(c: Context): string | undefined {
+  return c.get("requestId") as string | undefined;
+}
+
+/**
+ * One log line, as JSON, carrying the request id. Only the method and path are logged: never
+ * headers (API keys, the admin token), query strings (OAuth codes) or bodies (hook secrets).
+ */
+export function logError(c: Context, message: string, err?: unknown): void {
+  const line: Record<string, unknown> = { level: "error", request_id: requestIdOf(c), method: c.req.method, path: c.req.path, message };
+  if (err instanceof Error) line.error = err.stack ?? err.message;
+  else if (err !== undefined) line.error = String(err);
+  console.error(JSON.stringify(line));
+}
+
+function errorBody(c: Context, code: ErrorCode, message: string, details: ErrorDetail[]) {
+  return { error: { code, message, details, request_id: requestIdOf(c) } };
+}
+
 /** The one error handler: maps anything thrown to the JSON error shape; only real bugs become 500. */
 export function handleError(err: Error, c: Context): Response {
   if (err instanceof ApiError) {
-    return c.json({ error: { code: err.code, message: err.message, details: err.details } }, err.status, err.headers);
+    return c.json(errorBody(c, err.code, err.message, err.details), err.status, err.headers);
   }
   if (err instanceof HTTPException && err.status < 500) {
     const code = httpExceptionCodes[err.status] ?? "validation_failed";
     const message = err.status === 415 ? "Content-Type must be application/json" : err.message || code;
-    return c.json({ error: { code, message, details: [] } }, err.status as ContentfulStatusCode);
+    return c.json(errorBody(c, code, message, []), err.status as ContentfulStatusCode);
   }
   if (err instanceof ConfigError) {
-    console.error(err.message);
-    return c.json({ error: { code: "not_configured", message: err.message, details: [] } }, 500);
+    logError(c, err.message);
+    return c.json(errorBody(c, "not_configured", err.message, []), 500);
   }
-  console.error("unhandled error", err);
-  return c.json({ error: { code: "internal_error", message: "internal error", details: [] } }, 500);
+  logError(c, "unhandled error", err);
+  return c.json(errorBody(c, "internal_error", "internal error", []), 500);
 }

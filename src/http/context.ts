@@ -9,6 +9,8 @@ export interface AppVariables {
   /** Set by the API-key middleware. */
   accountId: string;
   keyId: string;
+  /** Set by the request-id middleware (src/http/security.ts); echoed in error bodies and logs. */
+  requestId: string;
 }
 
 export type AppEnv = { Bindings: Env; Variables: AppVariables };

@@ -6,6 +6,7 @@ export const ErrorSchema = z
       code: z.string().openapi({ example: "validation_failed" }),
       message: z.string(),
       details: z.array(z.object({ path: z.string(), message: z.string() })),
+      request_id: z.string().optional().openapi({ description: "The X-Request-Id of this request, to quote in a support request" }),
     }),
   })
   .openapi("Error");

@@ -3,6 +3,7 @@ import { timingSafeEqualStrings, sha256Hex } from "../crypto/encoding";
 import { findLiveKeyByPrefix } from "../db/accounts";
 import { ApiError } from "../errors";
 import type { AppEnv } from "./context";
+import { enforceApiKeyRateLimit } from "./rate-limit";
 
 export const API_KEY_PREFIX = "hrk_";
 export const API_KEY_LOOKUP_LENGTH = 12;
@@ -25,6 +26,7 @@ export const requireAdmin = createMiddleware<AppEnv>(async (c, next) => {
 /**
  * An account's API key: looked up by its public prefix, then its SHA-256 compared in constant time.
  * Looked up on every request (one indexed read) so a revoked key is refused at once, everywhere.
+ * Then the key's rate limit is counted, before any handler can read or write (429 otherwise).
  */
 export const requireApiKey = createMiddleware<AppEnv>(async (c, next) => {
   const token = bearer(c.req.header("authorization"));
@@ -33,5 +35,6 @@ export const requireApiKey = createMiddleware<AppEnv>(async (c, next) => {
   if (!row || !(await timingSafeEqualStrings(await sha256Hex(token), row.keyHash))) throw unauthorized("a valid API key is required");
   c.set("accountId", row.accountId);
   c.set("keyId", row.id);
+  await enforceApiKeyRateLimit(c.env, row.id);
   await next();
 });

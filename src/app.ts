@@ -7,6 +7,7 @@ import { newRouter } from "./http/context";
 import { corsWhenConfigured, requestIds, securityHeaders } from "./http/security";
 import { accountsRouter } from "./routes/accounts";
 import { eventTypesRouter } from "./routes/event-types";
+import { gatesRouter } from "./routes/gates";
 import { healthRouter } from "./routes/health";
 import { hooksRouter } from "./routes/hooks";
 
@@ -39,6 +40,7 @@ export function buildApp() {
   app.route("/", accountsRouter);
   app.route("/", eventTypesRouter);
   app.route("/", hooksRouter);
+  app.route("/", gatesRouter);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
     type: "http",

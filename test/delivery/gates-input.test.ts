@@ -97,3 +97,13 @@ describe("GET /v1/gates/{work_id} with bad input", () => {
     expectErrorShape(await call("GET", "/v1/gates/a%0Ab", { token: key }), 400, "validation_failed");
   });
 });
+
+describe("OpenAPI", () => {
+  it("documents both gate routes from their zod schemas", async () => {
+    const doc = (await call("GET", "/openapi.json")).body;
+    expect(doc.paths["/v1/gates/{type}"].post.requestBody.content["application/json"].schema.$ref).toBe("#/components/schemas/GateRequest");
+    expect(Object.keys(doc.paths["/v1/gates/{type}"].post.responses)).toEqual(expect.arrayContaining(["200", "400", "413", "422"]));
+    expect(doc.paths["/v1/gates/{work_id}"].get.responses["200"].content["application/json"].schema.$ref).toBe("#/components/schemas/WorkRecord");
+    expect(doc.components.schemas.GateResult.required).toEqual(expect.arrayContaining(["approved", "work_id", "decisions", "context"]));
+  });
+});

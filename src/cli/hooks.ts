@@ -1,0 +1,192 @@
+import { unwrap, type Hook, type HookTestResult } from "../client";
+import { bool, int, list, oneOf, seg, str, type Command } from "./command";
+import { EXIT, UsageError } from "./errors";
+import { fields, out, printJson, style, table } from "./format";
+
+// `hookrouter hooks list|get|create|delete|test`: the everyday hook management tasks.
+
+const target = (h: Hook) => h.url ?? (h.slack ? `slack #${h.slack.channel_id}` : null);
+
+export function describeHook(h: Hook): string {
+  return fields([
+    ["id", h.id],
+    ["name", h.name],
+    ["kind", h.kind],
+    ["target", target(h)],
+    ["phase", h.phase === "pre" ? `pre (gate, on_error ${h.on_error})` : "post"],
+    ["events", h.events.length ? h.events.join(", ") : "all"],
+    ["applications", h.applications ? h.applications.join(", ") : "site-level (all)"],
+    ["fallback", h.fallback],
+    ["state", h.state + (h.disabled_reason ? ` (${h.disabled_reason})` : "")],
+    ["enabled", h.enabled],
+    ["rate limit", h.rate_limit_per_second === null ? "none" : `${h.rate_limit_per_second}/s`],
+    ["payload", h.payload_format],
+    ["created", h.created_at],
+    ["updated", h.updated_at],
+  ]);
+}
+
+const hooksList: Command = {
+  words: ["hooks", "list"],
+  summary: "List hooks",
+  usage: "hooks list [--event TYPE] [--phase post|pre] [--state S] [--application A] [--limit N] [--cursor C] [--json]",
+  options: {
+    event: { type: "string" },
+    phase: { type: "string" },
+    state: { type: "string" },
+    application: { type: "string" },
+    limit: { type: "string" },
+    cursor: { type: "string" },
+  },
+  positionals: { min: 0, max: 0, names: "" },
+  async run({ api, flags, json }) {
+    const page = await unwrap(
+      api.v1.hooks.$get({
+        query: {
+          event: str(flags, "event"),
+          phase: oneOf(flags, "phase", ["post", "pre"]),
+          state: oneOf(flags, "state", ["new", "valid", "invalid", "deactivated"]),
+          application: str(flags, "application"),
+          limit: int(flags, "limit", { min: 1, max: 100 })?.toString(),
+          cursor: str(flags, "cursor"),
+        },
+      }),
+    );
+    if (json) return printJson(page), EXIT.ok;
+    if (page.data.length === 0) return out("no hooks"), EXIT.ok;
+    out(
+      table(
+        ["ID", "NAME", "PHASE", "STATE", "ENABLED", "EVENTS", "TARGET"],
+        page.data.map((h) => [h.id, h.name, h.phase, h.state, h.enabled ? "yes" : "no", h.events.length ? h.events.join(",") : "all", target(h)]),
+      ),
+    );
+    if (page.next_cursor) out(style.dim(`more: hookrouter hooks list --cursor ${page.next_cursor}`));
+    return EXIT.ok;
+  },
+};
+
+const hooksGet: Command = {
+  words: ["hooks", "get"],
+  summary: "Show a hook",
+  usage: "hooks get HOOK_ID [--json]",
+  options: {},
+  positionals: { min: 1, max: 1, names: "HOOK_ID" },
+  async run({ api, args, json }) {
+    const hook = await unwrap(api.v1.hooks[":id"].$get({ param: { id: seg(args[0]!) } }));
+    if (json) printJson(hook);
+    else out(describeHook(hook));
+    return EXIT.ok;
+  },
+};
+
+const hooksCreate: Command = {
+  words: ["hooks", "create"],
+  summary: "Create a hook (prints its secret)",
+  usage: "hooks create URL [--name N] [--events a,b] [--phase post|pre] [--application A]… [--json]",
+  details: [
+    "URL                   where deliveries are POSTed (--url is the router's address, as everywhere)",
+    "--name N              unique in the account (default: derived from the URL)",
+    "--events a,b          event types or patterns (job_run.*, *); default all",
+    "--phase post|pre      pre makes it a gate (answers {\"approved\": …})",
+    "--on-error reject|approve   what a failing gate counts as",
+    "--application A       only events naming this application (repeatable)",
+    "--fallback            receive events that no application-scoped hook matches",
+    "--secret whsec_…      use this secret instead of a generated one",
+    "--raw                 send the payload alone instead of the envelope",
+    "--rate-limit N        at most N deliveries per second",
+    "--description TEXT",
+  ].join("\n"),
+  options: {
+    name: { type: "string" },
+    events: { type: "string", multiple: true },
+    phase: { type: "string" },
+    "on-error": { type: "string" },
+    application: { type: "string", multiple: true },
+    fallback: { type: "boolean" },
+    secret: { type: "string" },
+    raw: { type: "boolean" },
+    "rate-limit": { type: "string" },
+    description: { type: "string" },
+  },
+  positionals: { min: 1, max: 1, names: "URL" },
+  async run({ api, args, flags, json }) {
+    const url = args[0]!;
+    const rate = str(flags, "rate-limit");
+    if (rate !== undefined && !(Number(rate) > 0)) throw new UsageError("--rate-limit must be a positive number");
+    const hook = await unwrap(
+      api.v1.hooks.$post({
+        json: {
+          name: str(flags, "name") ?? defaultName(url),
+          url,
+          description: str(flags, "description"),
+          events: list(flags, "events"),
+          phase: oneOf(flags, "phase", ["post", "pre"]),
+          on_error: oneOf(flags, "on-error", ["reject", "approve"]),
+          applications: list(flags, "application"),
+          fallback: bool(flags, "fallback") || undefined,
+          secret: str(flags, "secret"),
+          payload_format: bool(flags, "raw") ? "raw" : undefined,
+          rate_limit_per_second: rate === undefined ? undefined : Number(rate),
+        },
+      }),
+    );
+    if (json) return printJson(hook), EXIT.ok;
+    out(describeHook(hook));
+    out(`${style.dim("secret".padEnd(12))}  ${style.bold(hook.secret)}`);
+    return EXIT.ok;
+  },
+};
+
+function defaultName(url: string): string {
+  const suffix = Math.random().toString(36).slice(2, 6);
+  try {
+    const u = new URL(url);
+    return `${u.host}${u.pathname === "/" ? "" : u.pathname} (${suffix})`.slice(0, 100);
+  } catch {
+    return `hook ${suffix}`;
+  }
+}
+
+const hooksDelete: Command = {
+  words: ["hooks", "delete"],
+  summary: "Delete a hook",
+  usage: "hooks delete HOOK_ID [--json]",
+  options: {},
+  positionals: { min: 1, max: 1, names: "HOOK_ID" },
+  async run({ api, args, json }) {
+    const hook = await unwrap(api.v1.hooks[":id"].$delete({ param: { id: seg(args[0]!) } }));
+    if (json) printJson(hook);
+    else out(`deleted ${hook.id} (${hook.name})`);
+    return EXIT.ok;
+  },
+};
+
+const hooksTest: Command = {
+  words: ["hooks", "test"],
+  summary: "Send a test delivery now and show how the endpoint answered",
+  usage: "hooks test HOOK_ID [--event-type TYPE] [--json]",
+  details: "Exit code 3 when the endpoint did not answer 2xx.",
+  options: { "event-type": { type: "string" } },
+  positionals: { min: 1, max: 1, names: "HOOK_ID" },
+  async run({ api, args, flags, json }) {
+    const eventType = str(flags, "event-type");
+    const result: HookTestResult = await unwrap(
+      api.v1.hooks[":id"].test.$post({ param: { id: seg(args[0]!) }, json: eventType ? { event_type: eventType } : {} }),
+    );
+    if (json) printJson(result);
+    else {
+      out(result.success ? style.green("✔ test delivered") : style.red("✘ test failed"));
+      out(
+        fields([
+          ["status", result.response_status],
+          ["error", result.error_message],
+          ["answer", result.response_body?.slice(0, 500)],
+          ["tested at", result.tested_at],
+        ]),
+      );
+    }
+    return result.success ? EXIT.ok : EXIT.negative;
+  },
+};
+
+export const hookCommands = [hooksList, hooksGet, hooksCreate, hooksDelete, hooksTest];

@@ -14,6 +14,9 @@ export interface Env {
   DELIVERY_TIMEOUT_MS?: string;
   AUTO_DISABLE_AFTER_SECONDS?: string;
   GATE_TIMEOUT_MS?: string;
+  CIRCUIT_BREAKER_THRESHOLD?: string;
+  CIRCUIT_PROBE_INITIAL_SECONDS?: string;
+  CIRCUIT_PROBE_MAX_SECONDS?: string;
   SLACK_CLIENT_ID?: string;
   SLACK_CLIENT_SECRET?: string;
   SLACK_REDIRECT_URI?: string;
@@ -53,6 +56,11 @@ const ConfigSchema = z.object({
   DELIVERY_TIMEOUT_MS: positiveInt.default(15000),
   AUTO_DISABLE_AFTER_SECONDS: positiveInt.default(432000),
   GATE_TIMEOUT_MS: positiveInt.default(5000),
+  // Circuit breaker (per hook, in its Durable Object): consecutive failed attempts that open it, and
+  // the wait before the first probe, doubled after each failed probe up to the maximum.
+  CIRCUIT_BREAKER_THRESHOLD: positiveInt.default(10),
+  CIRCUIT_PROBE_INITIAL_SECONDS: positiveInt.default(30),
+  CIRCUIT_PROBE_MAX_SECONDS: positiveInt.default(3600),
   SLACK_CLIENT_ID: z.string().optional(),
   SLACK_CLIENT_SECRET: z.string().optional(),
   SLACK_REDIRECT_URI: z.string().url().optional(),

@@ -10,6 +10,7 @@ import { eventTypesRouter } from "./routes/event-types";
 import { gatesRouter } from "./routes/gates";
 import { healthRouter } from "./routes/health";
 import { hooksRouter } from "./routes/hooks";
+import { slackRouter } from "./routes/slack";
 
 /** Largest request body accepted anywhere; an event payload has its own, smaller limit (256 KiB). */
 export const MAX_BODY_BYTES = 320 * 1024;
@@ -40,6 +41,7 @@ export function buildApp() {
   app.route("/", accountsRouter);
   app.route("/", eventTypesRouter);
   app.route("/", hooksRouter);
+  app.route("/", slackRouter);
   app.route("/", gatesRouter);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {

@@ -8,6 +8,7 @@ import { generateSecret } from "../domain/hook-secret";
 import { newId } from "../domain/ids";
 import { patternAllowedByCatalog } from "../domain/matching";
 import { checkOutboundUrl } from "../domain/url-guard";
+import { missingSlackSettings } from "../delivery/slack-client";
 import type { Config } from "../env";
 import { ApiError } from "../errors";
 import type { HookCreate, HookPatch } from "../schemas/hooks";
@@ -45,6 +46,8 @@ async function checkShape(actor: Actor, s: Shape, disableSsl: boolean | undefine
     const verdict = checkOutboundUrl(s.url, actor.config.ALLOW_PRIVATE_TARGETS);
     if (!verdict.ok) throw ApiError.unprocessable(`url refused: ${verdict.reason}`, "url");
   } else {
+    const missing = missingSlackSettings(actor.config);
+    if (missing.length > 0) throw ApiError.unprocessable(`Slack is not configured on this hookrouter (set ${missing.join(", ")})`, "kind");
     if (!s.slackChannelId) throw ApiError.unprocessable("a slack hook needs slack.channel_id", "slack.channel_id");
     if (s.url) throw ApiError.unprocessable("url is only for hooks of kind webhook", "url");
   }

@@ -1,0 +1,64 @@
+import { secretBoxFor } from "../crypto/secret-box";
+import { nowIso, type Db } from "../db/client";
+import { updateHook } from "../db/hooks";
+import type { HookRow } from "../db/schema";
+import { findSlackConnection, markSlackConnectionBroken } from "../db/slack";
+import { buildSlackMessage } from "../domain/slack-message";
+import type { Config } from "../env";
+import type { SendResult } from "./http-sender";
+import type { EventForDelivery } from "./request";
+import { chatPostMessage, isDeadTokenError, missingSlackSettings, slackApp } from "./slack-client";
+
+export interface SlackSendContext {
+  db: Db;
+  config: Config;
+}
+
+/** A failed attempt that never reached Slack: recorded like any other, and retried on schedule. */
+function notSent(error: string, started: number): SendResult {
+  return { ok: false, status: null, body: null, error, durationMs: Date.now() - started, retryAfterSeconds: null, timedOut: false };
+}
+
+/** Only a test outcome or this sender's dead-token verdict sets `invalid`; a retired hook stays retired. */
+async function markHookInvalid(ctx: SlackSendContext, hook: HookRow): Promise<void> {
+  if (hook.state === "invalid" || hook.state === "deactivated") return;
+  await updateHook(ctx.db, hook.accountId, hook.id, { state: "invalid", updatedAt: nowIso() });
+}
+
+/**
+ * Posts one event to a `slack` hook's channel with chat.postMessage, and answers the same
+ * `SendResult` as `sendHttp`, so the consumer's retries, attempt log, rate limit and breaker treat
+ * both kinds alike. Slack answers HTTP 200 with `ok: false` for its errors: that is a failed attempt
+ * with Slack's error code recorded. A dead token (revoked, invalid) breaks the account's connection
+ * and makes the hook `invalid`; later sends fail at once without calling Slack until it reconnects.
+ */
+export async function sendSlack(ctx: SlackSendContext, hook: HookRow, event: EventForDelivery): Promise<SendResult> {
+  const started = Date.now();
+  const app = slackApp(ctx.config);
+  if (!app) return notSent(`Slack is not configured on this hookrouter (missing ${missingSlackSettings(ctx.config).join(", ")})`, started);
+  if (!hook.slackChannelId) return notSent("this slack hook has no channel_id", started);
+
+  const connection = await findSlackConnection(ctx.db, hook.accountId);
+  if (!connection) return notSent("no Slack workspace is connected to this account (GET /v1/slack/connect-url to connect one)", started);
+  if (connection.status === "broken") {
+    await markHookInvalid(ctx, hook);
+    return notSent(`the Slack connection is broken (${connection.error ?? "unknown error"}): reconnect the workspace`, started);
+  }
+
+  const token = await (await secretBoxFor(ctx.config)).open(connection.tokenSealed);
+  const call = await chatPostMessage(app.apiBase, token, hook.slackChannelId, buildSlackMessage(event), ctx.config.DELIVERY_TIMEOUT_MS);
+  if (isDeadTokenError(call.error)) {
+    const now = nowIso();
+    await markSlackConnectionBroken(ctx.db, hook.accountId, connection.tokenSealed, call.error!, now);
+    await markHookInvalid(ctx, hook);
+  }
+  return {
+    ok: call.ok,
+    status: call.status,
+    body: call.body,
+    error: call.ok ? null : `Slack: ${call.error}`,
+    durationMs: call.durationMs,
+    retryAfterSeconds: call.retryAfterSeconds,
+    timedOut: call.timedOut,
+  };
+}

@@ -1,0 +1,107 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { requireApiKey } from "../http/auth";
+import { newRouter } from "../http/context";
+import { presentSlackConnection } from "../presenters/slack";
+import { errorResponses, jsonResponse } from "../schemas/common";
+import { SlackCallbackQuery, SlackConnection, SlackConnectUrl, SlackDisconnected, SlackTestResult } from "../schemas/slack";
+import { completeSlackOAuth, disconnectSlack, getSlackConnection, slackConnectUrl, testSlackConnection, type OAuthOutcome } from "../services/slack";
+
+const tags = ["Slack"];
+const security = [{ bearer: [] }];
+
+export const slackRouter = newRouter();
+// The OAuth callback is the one Slack route without an API key: Slack's redirect brings the user's
+// browser there, and the signed, single-use state is what authenticates it.
+for (const path of ["/v1/slack/connect-url", "/v1/slack/test", "/v1/slack/connection"]) slackRouter.use(path, requireApiKey);
+
+slackRouter.openapi(
+  createRoute({
+    method: "get",
+    path: "/v1/slack/connect-url",
+    tags,
+    security,
+    summary: "The Slack OAuth URL that connects a workspace to this account",
+    responses: { 200: jsonResponse(SlackConnectUrl, "Open this URL in a browser"), ...errorResponses(401, 503) },
+  }),
+  async (c) => c.json({ url: await slackConnectUrl(c.var.db, c.var.config, c.var.accountId) }, 200),
+);
+
+const escapeHtml = (s: string) =>
+  s.replace(/[&<>"']/g, (ch) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[ch]!);
+
+function callbackPage(outcome: OAuthOutcome): string {
+  const title = outcome.ok ? "Slack connected" : "Slack not connected";
+  const message = outcome.ok
+    ? `The Slack workspace <strong>${escapeHtml(outcome.teamName)}</strong> is connected to hookrouter. You can close this page.`
+    : escapeHtml(outcome.reason);
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${title}</title>
+<style>body{font-family:system-ui,sans-serif;max-width:36rem;margin:4rem auto;padding:0 1rem;line-height:1.5}</style>
+</head><body><h1>${title}</h1><p>${message}</p></body></html>`;
+}
+
+const htmlPage = (description: string) => ({ description, content: { "text/html": { schema: z.string() } } });
+
+slackRouter.openapi(
+  createRoute({
+    method: "get",
+    path: "/v1/slack/oauth/callback",
+    tags,
+    summary: "Slack's OAuth redirect target: stores the bot token and answers an HTML page (no API key: the state authenticates)",
+    request: { query: SlackCallbackQuery },
+    responses: {
+      200: htmlPage("Connected"),
+      400: htmlPage("Refused: forged, expired, used or other-account state, or the user cancelled"),
+      502: htmlPage("Slack refused the code exchange"),
+      ...errorResponses(503),
+    },
+  }),
+  async (c) => {
+    const outcome = await completeSlackOAuth(c.var.db, c.var.config, c.req.valid("query"));
+    // The URL carries a one-time code: keep it out of caches and Referer headers; the page runs no script.
+    c.header("cache-control", "no-store");
+    c.header("referrer-policy", "no-referrer");
+    c.header("content-security-policy", "default-src 'none'; style-src 'unsafe-inline'");
+    return c.html(callbackPage(outcome), outcome.ok ? 200 : outcome.status);
+  },
+);
+
+slackRouter.openapi(
+  createRoute({
+    method: "post",
+    path: "/v1/slack/test",
+    tags,
+    security,
+    summary: "Test the account's Slack connection with auth.test",
+    responses: { 200: jsonResponse(SlackTestResult, "has_configuration, and Slack's answer or error"), ...errorResponses(401, 503) },
+  }),
+  async (c) => c.json(await testSlackConnection(c.var.db, c.var.config, c.var.accountId), 200),
+);
+
+slackRouter.openapi(
+  createRoute({
+    method: "get",
+    path: "/v1/slack/connection",
+    tags,
+    security,
+    summary: "The account's Slack connection (workspace and status; never the token)",
+    responses: { 200: jsonResponse(SlackConnection, "The connection"), ...errorResponses(401, 404, 503) },
+  }),
+  async (c) => c.json(presentSlackConnection(await getSlackConnection(c.var.db, c.var.config, c.var.accountId)), 200),
+);
+
+slackRouter.openapi(
+  createRoute({
+    method: "delete",
+    path: "/v1/slack/connection",
+    tags,
+    security,
+    summary: "Disconnect Slack: revoke the bot token at Slack and forget it",
+    responses: { 200: jsonResponse(SlackDisconnected, "The removed connection"), ...errorResponses(401, 404, 503) },
+  }),
+  async (c) => {
+    const { connection, tokenRevoked } = await disconnectSlack(c.var.db, c.var.config, c.var.accountId);
+    return c.json({ ...presentSlackConnection(connection), token_revoked: tokenRevoked }, 200);
+  },
+);

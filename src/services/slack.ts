@@ -1,0 +1,154 @@
+import type { z } from "@hono/zod-openapi";
+import { bytesToHex } from "../crypto/encoding";
+import { secretBoxFor } from "../crypto/secret-box";
+import { nowIso, type Db } from "../db/client";
+import type { SlackConnectionRow } from "../db/schema";
+import {
+  consumeOauthState,
+  deleteSlackConnection,
+  findSlackConnection,
+  insertOauthState,
+  markSlackConnectionBroken,
+  upsertSlackConnection,
+} from "../db/slack";
+import { oauthStateKey, signOAuthState, STATE_TTL_SECONDS, verifyOAuthState } from "../domain/slack-oauth-state";
+import { authRevoke, authTest, isDeadTokenError, missingSlackSettings, oauthV2Access, slackApp, type SlackApp } from "../delivery/slack-client";
+import type { Config } from "../env";
+import { ApiError } from "../errors";
+import type { SlackTestResult } from "../schemas/slack";
+
+/** The bot scope hookrouter asks for: posting messages is all it does. */
+export const SLACK_SCOPES = ["chat:write"];
+
+/** Bounded, so a slow Slack cannot hold an API request for long. */
+const SLACK_API_TIMEOUT_MS = 10_000;
+
+/** The Slack app's settings, or the clear JSON error every Slack route gives without them. */
+export function requireSlackApp(config: Config): SlackApp {
+  const app = slackApp(config);
+  if (app) return app;
+  throw new ApiError(
+    503,
+    "not_configured",
+    `Slack is not configured on this hookrouter: set ${missingSlackSettings(config).join(", ")} (see README, "Slack")`,
+  );
+}
+
+const stateKeys = new WeakMap<object, Promise<CryptoKey>>();
+function stateKeyFor(config: Config): Promise<CryptoKey> {
+  let key = stateKeys.get(config);
+  if (!key) {
+    key = oauthStateKey(config.ENCRYPTION_KEY);
+    stateKeys.set(config, key);
+  }
+  return key;
+}
+
+/** Slack's authorize URL for this account, with a fresh signed, single-use, 10-minute state. */
+export async function slackConnectUrl(db: Db, config: Config, accountId: string): Promise<string> {
+  const app = requireSlackApp(config);
+  const now = Date.now();
+  const nonce = bytesToHex(crypto.getRandomValues(new Uint8Array(16)));
+  const expiresAt = Math.floor(now / 1000) + STATE_TTL_SECONDS;
+  await insertOauthState(db, { nonce, accountId, expiresAt: new Date(expiresAt * 1000).toISOString() }, new Date(now).toISOString());
+  const state = await signOAuthState(await stateKeyFor(config), { nonce, accountId, expiresAt });
+  const url = new URL(app.authorizeUrl);
+  url.searchParams.set("client_id", app.clientId);
+  url.searchParams.set("scope", SLACK_SCOPES.join(","));
+  url.searchParams.set("redirect_uri", app.redirectUri);
+  url.searchParams.set("state", state);
+  return url.toString();
+}
+
+export type OAuthOutcome = { ok: true; teamName: string } | { ok: false; status: 400 | 502; reason: string };
+
+const refused = (reason: string): OAuthOutcome => ({ ok: false, status: 400, reason });
+
+/**
+ * The OAuth callback. The state is checked first (signature, expiry, then the nonce is used up for
+ * its account), so a forged, expired, replayed or other-account state never reaches Slack; then the
+ * code is exchanged and the bot token stored sealed. Reconnecting replaces the previous token.
+ */
+export async function completeSlackOAuth(db: Db, config: Config, q: { code?: string; state?: string; error?: string }): Promise<OAuthOutcome> {
+  const app = requireSlackApp(config);
+  if (!q.state) return refused("The link has no state parameter. Start again from hookrouter's connect URL.");
+  const verdict = await verifyOAuthState(await stateKeyFor(config), q.state, Date.now());
+  if (!verdict.ok) {
+    return refused(
+      verdict.reason === "expired"
+        ? "This connection link has expired (links are valid for 10 minutes). Ask hookrouter for a new connect URL."
+        : "This connection link was not issued by hookrouter (invalid state).",
+    );
+  }
+  const { nonce, accountId } = verdict.claims;
+  if (!(await consumeOauthState(db, nonce, accountId, nowIso()))) {
+    return refused("This connection link was already used, or does not belong to that account. Ask hookrouter for a new connect URL.");
+  }
+  if (q.error) return refused(`Slack did not authorize the app (${q.error}).`);
+  if (!q.code) return refused("Slack sent no authorization code.");
+
+  const call = await oauthV2Access(app, q.code, SLACK_API_TIMEOUT_MS);
+  if (!call.ok) return { ok: false, status: 502, reason: `Slack refused the code exchange (${call.error}).` };
+  const data = call.data!;
+  const team = (data.team ?? {}) as { id?: unknown; name?: unknown };
+  const token = data.access_token;
+  if (typeof token !== "string" || typeof team.id !== "string") {
+    return { ok: false, status: 502, reason: "Slack's answer had no bot token or team." };
+  }
+  const granted = typeof data.scope === "string" ? data.scope.split(",") : [];
+  const lacking = SLACK_SCOPES.filter((s) => !granted.includes(s));
+  if (lacking.length > 0) return { ok: false, status: 502, reason: `The app was installed without the ${lacking.join(", ")} scope.` };
+
+  const teamName = typeof team.name === "string" && team.name ? team.name : team.id;
+  await upsertSlackConnection(
+    db,
+    {
+      accountId,
+      teamId: team.id,
+      teamName,
+      botUserId: typeof data.bot_user_id === "string" ? data.bot_user_id : null,
+      tokenSealed: await (await secretBoxFor(config)).seal(token),
+    },
+    nowIso(),
+  );
+  return { ok: true, teamName };
+}
+
+async function openToken(config: Config, connection: SlackConnectionRow): Promise<string> {
+  return (await secretBoxFor(config)).open(connection.tokenSealed);
+}
+
+/** Vydon's TestSlackConnection: auth.test with the stored token. */
+export async function testSlackConnection(db: Db, config: Config, accountId: string): Promise<z.infer<typeof SlackTestResult>> {
+  const app = requireSlackApp(config);
+  const connection = await findSlackConnection(db, accountId);
+  if (!connection) return { has_configuration: false };
+  const call = await authTest(app.apiBase, await openToken(config, connection), SLACK_API_TIMEOUT_MS);
+  if (!call.ok) {
+    if (isDeadTokenError(call.error)) await markSlackConnectionBroken(db, accountId, connection.tokenSealed, call.error!, nowIso());
+    return { has_configuration: true, error: call.error ?? "unknown error" };
+  }
+  const d = call.data!;
+  return { has_configuration: true, test_response: { url: String(d.url ?? ""), team: String(d.team ?? connection.teamName) } };
+}
+
+export async function getSlackConnection(db: Db, config: Config, accountId: string): Promise<SlackConnectionRow> {
+  requireSlackApp(config);
+  const connection = await findSlackConnection(db, accountId);
+  if (!connection) throw ApiError.notFound("Slack connection");
+  return connection;
+}
+
+/**
+ * Disconnects: asks Slack to revoke the token (best effort: a token Slack already refuses is as good
+ * as revoked), then forgets it. Slack hooks of the account fail until a workspace is connected again.
+ */
+export async function disconnectSlack(db: Db, config: Config, accountId: string): Promise<{ connection: SlackConnectionRow; tokenRevoked: boolean }> {
+  const app = requireSlackApp(config);
+  const connection = await findSlackConnection(db, accountId);
+  if (!connection) throw ApiError.notFound("Slack connection");
+  const revoke = await authRevoke(app.apiBase, await openToken(config, connection), SLACK_API_TIMEOUT_MS);
+  const deleted = await deleteSlackConnection(db, accountId);
+  if (!deleted) throw ApiError.notFound("Slack connection");
+  return { connection: deleted, tokenRevoked: revoke.ok };
+}

@@ -12,7 +12,7 @@ import { verifySignature, type SignatureCheck } from "./verify";
 // the secret, and answers as the flags say (status, random failures, delay, gate rejection).
 
 const MAX_BODY_BYTES = 1024 * 1024;
-/** Requests to this path are labelled gate calls; `--register --pre` points the pre-hook here. */
+/** `--register --pre` points the pre-hook here, so gate calls are easy to tell apart in logs. */
 const GATE_PATH = "/gate";
 
 export interface ListenBehaviour {
@@ -81,8 +81,12 @@ async function listen(ctx: CommandContext): Promise<number> {
 
   const log = ctx.json ? err : out;
   const seen = new Map<string, number>();
+  // The router tests a new hook at once, possibly before its create call has answered here with the
+  // secret: requests wait for registration to finish, so even that first one is verified.
+  let registered: () => void = () => {};
+  const state: HandlerState = { behaviour, secrets, seen, json: ctx.json, ready: new Promise<void>((r) => (registered = r)) };
   const server = createServer((req, res) => {
-    handle(req, res, { behaviour, secrets, seen, json: ctx.json }).catch((e) => {
+    handle(req, res, state).catch((e) => {
       err(`${style.red("error:")} handling ${req.method} ${req.url}: ${e instanceof Error ? e.message : String(e)}`);
       if (!res.headersSent) res.writeHead(500).end();
     });
@@ -121,6 +125,7 @@ async function listen(ctx: CommandContext): Promise<number> {
       throw e;
     }
   }
+  registered();
   if (secrets.length === 0) log(style.dim("signatures are not checked: pass --secret whsec_… or --register"));
   log(`Ready. Waiting for requests on ${base} (Ctrl-C to stop)`);
   return new Promise<number>(() => {}); // runs until a signal ends the process
@@ -188,6 +193,8 @@ interface HandlerState {
   secrets: string[];
   seen: Map<string, number>;
   json: boolean;
+  /** Resolves once `--register` has added its hooks' secrets. */
+  ready: Promise<void>;
 }
 
 async function handle(req: IncomingMessage, res: ServerResponse, state: HandlerState): Promise<void> {
@@ -206,6 +213,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, state: HandlerS
     const v = req.headers[name];
     return Array.isArray(v) ? v.join(" ") : v;
   };
+  await state.ready;
   const webhookId = header("webhook-id");
   const attempt = webhookId ? countAttempt(state.seen, webhookId) : 1;
   const signature: SignatureCheck | null = state.secrets.length
@@ -231,7 +239,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, state: HandlerS
   const parsed = parseJson(body);
   const record = {
     time: new Date(started).toISOString(),
-    kind: (req.url ?? "/").startsWith(GATE_PATH) ? ("gate" as const) : ("delivery" as const),
+    kind: requestKind(webhookId, req.url ?? "/"),
     path: req.url ?? "/",
     type: typeof parsed?.type === "string" ? parsed.type : null,
     event_id: typeof parsed?.id === "string" ? parsed.id : null,
@@ -263,6 +271,13 @@ async function handle(req: IncomingMessage, res: ServerResponse, state: HandlerS
       "",
     ].join("\n"),
   );
+}
+
+/** The router's webhook-ids tell what a request is: `gate_…` a gate call, `test_…` an endpoint test. */
+function requestKind(webhookId: string | undefined, path: string): "gate call" | "test" | "delivery" {
+  if (webhookId?.startsWith("test_")) return "test";
+  if (webhookId?.startsWith("gate_") || path.startsWith(GATE_PATH)) return "gate call";
+  return "delivery";
 }
 
 export function describeSignature(check: SignatureCheck | null): string {

@@ -79,9 +79,9 @@ export function decisionTable(result: GateResult): string {
       table(
         ["HOOK", "DECISION", "TIME", "REASON / ERROR"],
         result.decisions.map((d) => [
-          d.hook_name ? `${d.hook_id} (${d.hook_name})` : d.hook_id,
+          d.hook_id,
           d.approved ? style.green("approved") : style.red("rejected"),
-          d.duration_ms === undefined ? null : `${d.duration_ms} ms`,
+          `${d.duration_ms} ms`,
           d.error ? `error: ${d.error}` : d.reason,
         ]),
       ),

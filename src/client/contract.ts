@@ -2,6 +2,7 @@ import type { z } from "@hono/zod-openapi";
 import type { Hono } from "hono";
 import type { StatusCode } from "hono/utils/http-status";
 import type * as accounts from "../schemas/accounts";
+import type * as gates from "../schemas/gates";
 import type * as hooks from "../schemas/hooks";
 
 // The routes the typed client knows, as a Hono schema type for `hc`, with every request and response
@@ -86,40 +87,21 @@ export interface DeliveryListQuery {
   cursor?: string;
 }
 
-export interface GateRequest {
-  payload: unknown;
-  applications?: string[];
-  auth_id?: string;
-}
-
-export interface GateDecision {
-  hook_id: string;
-  hook_name?: string;
-  approved: boolean;
-  reason?: string | null;
-  error?: string | null;
-  duration_ms?: number;
-}
-
-export interface GateResult {
-  approved: boolean;
-  work_id: string;
-  decisions: GateDecision[];
-  context: Record<string, unknown>;
-}
-
 export interface HookTestResult {
   success: boolean;
   response_status: number | null;
   response_body: string | null;
   error_message: string | null;
   tested_at: string;
+  event_type?: string;
 }
 
 export type Page<T> = { data: T[]; next_cursor: string | null };
 export type Hook = Out<typeof hooks.Hook>;
 export type HookWithSecret = Out<typeof hooks.HookWithSecret>;
 export type HookCreate = In<typeof hooks.HookCreate>;
+export type GateResult = Out<typeof gates.GateResult>;
+export type GateDecision = Out<typeof gates.GateDecision>;
 
 export type Contract = {
   "/health": { $get: Ep<{}, { ok: true; d1: true }> };
@@ -142,7 +124,7 @@ export type Contract = {
   "/v1/deliveries": { $get: Ep<{ query: QueryOf<DeliveryListQuery> }, Page<Delivery>> };
   "/v1/deliveries/:id": { $get: Ep<IdParam, DeliveryDetail> };
   "/v1/deliveries/:id/retry": { $post: Ep<IdParam, Delivery | DeliveryDetail, 200 | 202> };
-  "/v1/gates/:type": { $post: Ep<{ param: { type: string }; json: GateRequest }, GateResult> };
+  "/v1/gates/:type": { $post: Ep<{ param: { type: string }; json: In<typeof gates.GateRequest> }, GateResult> };
 };
 
 /** A Hono app type carrying the contract, for `hc<ContractApp>(url)`. */

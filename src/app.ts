@@ -6,6 +6,7 @@ import { ApiError, handleError } from "./errors";
 import { newRouter } from "./http/context";
 import { corsWhenConfigured, requestIds, securityHeaders } from "./http/security";
 import { accountsRouter } from "./routes/accounts";
+import { adminRouter } from "./routes/admin";
 import { eventTypesRouter } from "./routes/event-types";
 import { gatesRouter } from "./routes/gates";
 import { healthRouter } from "./routes/health";
@@ -39,6 +40,7 @@ export function buildApp() {
 
   app.route("/", healthRouter);
   app.route("/", accountsRouter);
+  app.route("/", adminRouter);
   app.route("/", eventTypesRouter);
   app.route("/", hooksRouter);
   app.route("/", slackRouter);

@@ -30,6 +30,16 @@ export class SecretBox {
     return this.current.id;
   }
 
+  /** The ids of every configured key, current first: the keys that can open a sealed value. */
+  get keyIds(): string[] {
+    return [...this.byId.keys()];
+  }
+
+  /** True when `sealed` was made with the current key (re-encryption can leave it alone). */
+  isCurrent(sealed: string): boolean {
+    return SecretBox.keyIdOf(sealed) === this.current.id;
+  }
+
   async seal(plain: string): Promise<string> {
     const iv = crypto.getRandomValues(new Uint8Array(12));
     const ct = await crypto.subtle.encrypt({ name: "AES-GCM", iv, additionalData: utf8(this.current.id) }, this.current.key, utf8(plain));

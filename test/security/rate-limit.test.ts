@@ -1,6 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { ADMIN_TOKEN, call, expectErrorShape, newAccount, type Answer } from "../helpers/api";
+import { Receiver } from "../helpers/receiver";
 
 // This project's API_RATE_LIMITER allows TEST_RATE_LIMIT requests per key per 10 s window (see
 // vitest.config.ts). Windows are aligned to the clock, so a run of requests may straddle two of them:
@@ -16,11 +17,12 @@ async function hookNames(accountId: string): Promise<string[]> {
 describe("per-API-key rate limit", () => {
   it("answers 429 with Retry-After once a key is over its budget, and the refused request wrote nothing", async () => {
     const { accountId, key } = await newAccount("throttled");
+    const rx = new Receiver();
     const created: string[] = [];
     let refused: { name: string; answer: Answer } | undefined;
     for (let i = 0; i < 2 * LIMIT + 1 && !refused; i++) {
       const name = `burst-${String(i).padStart(3, "0")}`;
-      const answer = await call("POST", "/v1/hooks", { token: key, body: { name, url: "https://example.com/hook" } });
+      const answer = await call("POST", "/v1/hooks", { token: key, body: { name, url: rx.url() } });
       if (answer.status === 201) created.push(name);
       else if (answer.status === 429) refused = { name, answer };
       else throw new Error(`unexpected ${answer.status}: ${JSON.stringify(answer.body)}`);

@@ -1,0 +1,126 @@
+import type { SecretBox } from "../crypto/secret-box";
+import type { Db } from "../db/client";
+import { countSealedByKey, pageHookSealed, pageSlackSealed, resealHooks, resealSlackTokens, type HookSealed, type SlackSealed } from "../db/sealed-secrets";
+
+// Re-encryption after a key rotation: every sealed value (hook secret, previous hook secret, Slack
+// token) is opened with whichever configured key made it and sealed again with the current key, in
+// bounded batches so one call does bounded work. Values stay readable throughout: until the last
+// batch ran, the old key still opens what it sealed (it is in ENCRYPTION_KEYS_PREVIOUS).
+
+export type SealedTable = "hooks" | "slack_connections";
+
+/** Where the next batch starts: a table and the last primary key done in it. */
+export interface ReencryptCursor {
+  table: SealedTable;
+  after: string;
+}
+
+export interface ReencryptReport {
+  current_key_id: string;
+  /** Rows looked at in this batch. */
+  scanned: number;
+  /** Rows whose sealed values were rewritten under the current key. */
+  resealed: number;
+  /** Rows that changed while the batch ran (their newer values were kept as they were). */
+  changed_meanwhile: number;
+  /** Rows no configured key can open: their key is missing from ENCRYPTION_KEYS_PREVIOUS. */
+  unreadable: Array<{ table: SealedTable; id: string; error: string }>;
+  /** Pass it back to continue; null when every table is done. */
+  next_cursor: string | null;
+}
+
+export function encodeCursor(c: ReencryptCursor): string {
+  return `${c.table}:${c.after}`;
+}
+
+export function decodeCursor(s: string | undefined): ReencryptCursor {
+  if (!s) return { table: "hooks", after: "" };
+  const i = s.indexOf(":");
+  const table = s.slice(0, i);
+  if (table !== "hooks" && table !== "slack_connections") throw new Error("unreachable: the schema validates the cursor");
+  return { table, after: s.slice(i + 1) };
+}
+
+type Outcome<T> = { kind: "current" } | { kind: "resealed"; to: T } | { kind: "unreadable"; error: string };
+
+/** Re-seals one value; null stays null. */
+async function reseal(box: SecretBox, sealed: string | null): Promise<string | null> {
+  if (sealed === null || box.isCurrent(sealed)) return sealed;
+  return box.seal(await box.open(sealed));
+}
+
+async function resealHook(box: SecretBox, row: HookSealed): Promise<Outcome<HookSealed>> {
+  if (box.isCurrent(row.secretSealed) && (row.previousSecretSealed === null || box.isCurrent(row.previousSecretSealed))) return { kind: "current" };
+  try {
+    return {
+      kind: "resealed",
+      to: { id: row.id, secretSealed: (await reseal(box, row.secretSealed))!, previousSecretSealed: await reseal(box, row.previousSecretSealed) },
+    };
+  } catch (err) {
+    return { kind: "unreadable", error: err instanceof Error ? err.message : String(err) };
+  }
+}
+
+async function resealSlack(box: SecretBox, row: SlackSealed): Promise<Outcome<SlackSealed>> {
+  if (box.isCurrent(row.tokenSealed)) return { kind: "current" };
+  try {
+    return { kind: "resealed", to: { accountId: row.accountId, tokenSealed: (await reseal(box, row.tokenSealed))! } };
+  } catch (err) {
+    return { kind: "unreadable", error: err instanceof Error ? err.message : String(err) };
+  }
+}
+
+/** One batch of at most `limit` rows, hooks first, then Slack connections. */
+export async function reencryptBatch(db: Db, box: SecretBox, limit: number, cursorText?: string): Promise<ReencryptReport> {
+  const report: ReencryptReport = { current_key_id: box.currentKeyId, scanned: 0, resealed: 0, changed_meanwhile: 0, unreadable: [], next_cursor: null };
+  let cursor = decodeCursor(cursorText);
+
+  if (cursor.table === "hooks") {
+    const rows = await pageHookSealed(db, cursor.after, limit);
+    const writes: Array<{ from: HookSealed; to: HookSealed }> = [];
+    for (const row of rows) {
+      const outcome = await resealHook(box, row);
+      if (outcome.kind === "resealed") writes.push({ from: row, to: outcome.to });
+      else if (outcome.kind === "unreadable") report.unreadable.push({ table: "hooks", id: row.id, error: outcome.error });
+    }
+    const written = await resealHooks(db, writes);
+    report.scanned += rows.length;
+    report.resealed += written;
+    report.changed_meanwhile += writes.length - written;
+    if (rows.length === limit) {
+      report.next_cursor = encodeCursor({ table: "hooks", after: rows[rows.length - 1]!.id });
+      return report;
+    }
+    cursor = { table: "slack_connections", after: "" };
+  }
+
+  const budget = limit - report.scanned;
+  const rows = await pageSlackSealed(db, cursor.after, budget);
+  const writes: Array<{ from: SlackSealed; to: SlackSealed }> = [];
+  for (const row of rows) {
+    const outcome = await resealSlack(box, row);
+    if (outcome.kind === "resealed") writes.push({ from: row, to: outcome.to });
+    else if (outcome.kind === "unreadable") report.unreadable.push({ table: "slack_connections", id: row.accountId, error: outcome.error });
+  }
+  const written = await resealSlackTokens(db, writes);
+  report.scanned += rows.length;
+  report.resealed += written;
+  report.changed_meanwhile += writes.length - written;
+  if (rows.length === budget) report.next_cursor = encodeCursor({ table: "slack_connections", after: rows[rows.length - 1]!.accountId });
+  return report;
+}
+
+export interface KeyUsage {
+  current_key_id: string;
+  keys: Array<{ id: string; current: boolean; configured: boolean; sealed_values: number }>;
+}
+
+/** Which keys still seal something: an old key may leave ENCRYPTION_KEYS_PREVIOUS once it seals nothing. */
+export async function keyUsage(db: Db, box: SecretBox): Promise<KeyUsage> {
+  const counts = new Map((await countSealedByKey(db)).map((r) => [r.keyId, r.count]));
+  const ids = [...new Set([...box.keyIds, ...counts.keys()])];
+  return {
+    current_key_id: box.currentKeyId,
+    keys: ids.map((id) => ({ id, current: id === box.currentKeyId, configured: box.keyIds.includes(id), sealed_values: counts.get(id) ?? 0 })),
+  };
+}

@@ -6,10 +6,13 @@ import { ApiError, handleError } from "./errors";
 import { newRouter } from "./http/context";
 import { corsWhenConfigured, requestIds, securityHeaders } from "./http/security";
 import { accountsRouter } from "./routes/accounts";
+import { deliveriesRouter } from "./routes/deliveries";
 import { adminRouter } from "./routes/admin";
 import { eventTypesRouter } from "./routes/event-types";
+import { eventsRouter } from "./routes/events";
 import { gatesRouter } from "./routes/gates";
 import { healthRouter } from "./routes/health";
+import { hookActionsRouter } from "./routes/hook-actions";
 import { hooksRouter } from "./routes/hooks";
 import { slackRouter } from "./routes/slack";
 
@@ -43,6 +46,9 @@ export function buildApp() {
   app.route("/", adminRouter);
   app.route("/", eventTypesRouter);
   app.route("/", hooksRouter);
+  app.route("/", hookActionsRouter); // after hooksRouter: its /v1/hooks/* API-key middleware covers these routes
+  app.route("/", eventsRouter);
+  app.route("/", deliveriesRouter);
   app.route("/", slackRouter);
   app.route("/", gatesRouter);
 

@@ -32,6 +32,8 @@ export interface Env {
 export interface DeliveryMessage {
   delivery_id: string;
   account_id: string;
+  /** A manual retry or a recover: one attempt, never rescheduled automatically. */
+  manual?: boolean;
 }
 
 const bool = z.enum(["true", "false"]).transform((v) => v === "true");

@@ -1,5 +1,6 @@
 import { buildApp } from "./app";
-import type { Env } from "./env";
+import { queue } from "./delivery/consumer";
+import type { DeliveryMessage, Env } from "./env";
 
 export { HookState } from "./durable/hook-state";
 
@@ -7,4 +8,5 @@ const app = buildApp();
 
 export default {
   fetch: app.fetch,
-} satisfies ExportedHandler<Env>;
+  queue,
+} satisfies ExportedHandler<Env, DeliveryMessage>;

@@ -1,0 +1,194 @@
+import { and, asc, desc, eq, gte, inArray, lt, sql, type SQL } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
+import type { Db } from "./client";
+import { attempts, deliveries, events, hooks, type AttemptRow, type DeliveryRow, type EventRow, type HookRow } from "./schema";
+
+export type DeliveryStatus = DeliveryRow["status"];
+
+export interface DeliveryFilters {
+  hookId?: string;
+  eventId?: string;
+  status?: DeliveryStatus;
+}
+
+/** A delivery with what it takes to send it; `hook` is null once the hook was deleted. */
+export interface DeliveryJob {
+  delivery: DeliveryRow;
+  event: EventRow;
+  hook: HookRow | null;
+}
+
+/** Everything a queue batch needs, in one statement (deliveries joined to their events and hooks). */
+export async function loadDeliveryJobs(db: Db, ids: string[]): Promise<Map<string, DeliveryJob>> {
+  const out = new Map<string, DeliveryJob>();
+  if (ids.length === 0) return out;
+  const rows = await db
+    .select({ delivery: deliveries, event: events, hook: hooks })
+    .from(deliveries)
+    .innerJoin(events, eq(events.id, deliveries.eventId))
+    .leftJoin(hooks, eq(hooks.id, deliveries.hookId))
+    .where(inArray(deliveries.id, ids))
+    .all();
+  for (const r of rows) out.set(r.delivery.id, r);
+  return out;
+}
+
+export interface AttemptWrite {
+  deliveryId: string;
+  n: number;
+  at: string;
+  responseStatus: number | null;
+  responseBody: string | null;
+  error: string | null;
+  durationMs: number;
+}
+
+export interface DeliveryUpdate {
+  id: string;
+  status: DeliveryStatus;
+  /** 1 when this update records an attempt. */
+  attemptsAdded: 0 | 1;
+  lastAttemptAt: string | null;
+  nextAttemptAt: string | null;
+}
+
+/**
+ * The writes of a whole queue batch as two statements, whatever its size: one multi-row insert of
+ * the attempts and one update of the deliveries, each reading its rows from one JSON parameter.
+ */
+export function deliveryWriteStatements(db: Db, written: AttemptWrite[], updates: DeliveryUpdate[], now: string): BatchItem<"sqlite">[] {
+  const out: BatchItem<"sqlite">[] = [];
+  if (written.length > 0) {
+    // Columns in table order: id (assigned by SQLite), delivery_id, n, at, response_status, response_body, error, duration_ms.
+    out.push(
+      db.insert(attempts).select(sql`select null, json_extract(value, '$.deliveryId'), json_extract(value, '$.n'), json_extract(value, '$.at'),
+          json_extract(value, '$.responseStatus'), json_extract(value, '$.responseBody'), json_extract(value, '$.error'),
+          json_extract(value, '$.durationMs')
+        from json_each(${JSON.stringify(written)})`),
+    );
+  }
+  if (updates.length > 0) {
+    const u = sql`u`;
+    const field = (name: string) => sql`json_extract(${u}.value, ${`$.${name}`})`;
+    out.push(
+      db
+        .update(deliveries)
+        .set({
+          status: sql`${field("status")}`,
+          attempts: sql`${deliveries.attempts} + ${field("attemptsAdded")}`,
+          lastAttemptAt: sql`coalesce(${field("lastAttemptAt")}, ${deliveries.lastAttemptAt})`,
+          nextAttemptAt: sql`${field("nextAttemptAt")}`,
+          updatedAt: now,
+        })
+        .from(sql`json_each(${JSON.stringify(updates)}) as ${u}`)
+        .where(eq(deliveries.id, field("id"))),
+    );
+  }
+  return out;
+}
+
+/**
+ * The dead-letter queue's only duty: a delivery whose message landed there is `dead`, even when the
+ * queue moved it (the consumer kept crashing) before the consumer could say so. Settled deliveries
+ * (succeeded, skipped, already dead) are left alone.
+ */
+export async function markDeadLettered(db: Db, ids: string[], now: string): Promise<number> {
+  if (ids.length === 0) return 0;
+  const res = await db
+    .update(deliveries)
+    .set({ status: "dead", nextAttemptAt: null, updatedAt: now })
+    .where(and(inArray(deliveries.id, ids), inArray(deliveries.status, ["pending", "failed"])))
+    .returning({ id: deliveries.id });
+  return res.length;
+}
+
+export async function listAttempts(db: Db, deliveryId: string): Promise<AttemptRow[]> {
+  return db.select().from(attempts).where(eq(attempts.deliveryId, deliveryId)).orderBy(asc(attempts.n), asc(attempts.id)).all();
+}
+
+/** At most this many deliveries listed inline with an event; the rest through GET /v1/deliveries?event_id=. */
+export async function listDeliveriesOfEvent(db: Db, accountId: string, eventId: string, limit: number): Promise<DeliveryRow[]> {
+  return db
+    .select()
+    .from(deliveries)
+    .where(and(eq(deliveries.eventId, eventId), eq(deliveries.accountId, accountId)))
+    .orderBy(asc(deliveries.id))
+    .limit(limit)
+    .all();
+}
+
+/** One page, newest first, keyed by id (ids are time-ordered), with each delivery's event type. */
+export async function listDeliveriesPage(
+  db: Db,
+  accountId: string,
+  f: DeliveryFilters,
+  limit: number,
+  cursor?: string,
+): Promise<Array<{ delivery: DeliveryRow; eventType: string }>> {
+  const where: SQL[] = [eq(deliveries.accountId, accountId)];
+  if (cursor) where.push(lt(deliveries.id, cursor));
+  if (f.hookId) where.push(eq(deliveries.hookId, f.hookId));
+  if (f.eventId) where.push(eq(deliveries.eventId, f.eventId));
+  if (f.status) where.push(eq(deliveries.status, f.status));
+  return db
+    .select({ delivery: deliveries, eventType: events.type })
+    .from(deliveries)
+    .innerJoin(events, eq(events.id, deliveries.eventId))
+    .where(and(...where))
+    .orderBy(desc(deliveries.id))
+    .limit(limit)
+    .all();
+}
+
+/** The failed and dead deliveries of a hook created since `since`, oldest first. */
+export async function findRecoverable(
+  db: Db,
+  accountId: string,
+  hookId: string,
+  since: string,
+  limit: number,
+): Promise<Array<Pick<DeliveryRow, "id" | "status" | "createdAt">>> {
+  return db
+    .select({ id: deliveries.id, status: deliveries.status, createdAt: deliveries.createdAt })
+    .from(deliveries)
+    .where(
+      and(
+        eq(deliveries.hookId, hookId),
+        inArray(deliveries.status, ["failed", "dead"]),
+        gte(deliveries.createdAt, since),
+        eq(deliveries.accountId, accountId),
+      ),
+    )
+    .orderBy(asc(deliveries.createdAt), asc(deliveries.id))
+    .limit(limit)
+    .all();
+}
+
+/**
+ * A manual retry takes `dead` and `skipped` deliveries back to `pending` (a `failed` one keeps its
+ * status: its automatic retry is still queued). One statement for any number of ids.
+ */
+export async function reopenForManualRetry(db: Db, accountId: string, ids: string[], now: string): Promise<void> {
+  if (ids.length === 0) return;
+  await db.run(sql`update ${deliveries} set status = 'pending', next_attempt_at = ${now}, updated_at = ${now}
+    where ${deliveries.accountId} = ${accountId} and ${deliveries.status} in ('dead', 'skipped')
+      and ${deliveries.id} in (select value from json_each(${JSON.stringify(ids)}))`);
+}
+
+/** Undoes `reopenForManualRetry` when the queue refused the messages. */
+export async function restoreAfterFailedRequeue(db: Db, accountId: string, ids: string[], status: "dead" | "skipped", now: string): Promise<void> {
+  if (ids.length === 0) return;
+  await db.run(sql`update ${deliveries} set status = ${status}, next_attempt_at = null, updated_at = ${now}
+    where ${deliveries.accountId} = ${accountId} and ${deliveries.status} = 'pending'
+      and ${deliveries.id} in (select value from json_each(${JSON.stringify(ids)}))`);
+}
+
+/** A delivery with its event's type (for the API answer). */
+export async function findDeliveryWithType(db: Db, accountId: string, id: string): Promise<{ delivery: DeliveryRow; eventType: string } | undefined> {
+  return db
+    .select({ delivery: deliveries, eventType: events.type })
+    .from(deliveries)
+    .innerJoin(events, eq(events.id, deliveries.eventId))
+    .where(and(eq(deliveries.id, id), eq(deliveries.accountId, accountId)))
+    .get();
+}

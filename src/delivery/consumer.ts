@@ -1,0 +1,234 @@
+import { getDb, type Db } from "../db/client";
+import { deliveryWriteStatements, loadDeliveryJobs, type AttemptWrite, type DeliveryJob, type DeliveryUpdate } from "../db/deliveries";
+import { hookHealthStatement } from "../db/hook-health";
+import type { HookRow } from "../db/schema";
+import { crashRetryDelay, isSettled, verdictAfterAttempt, verdictWhenGivingUp, type Verdict } from "../domain/delivery-verdict";
+import { healthAfterAttempt, type HookHealth } from "../domain/hook-health";
+import { getConfig, type Config, type DeliveryMessage, type Env } from "../env";
+import { handleDeadLetterBatch } from "./dead-letters";
+import type { SendResult } from "./http-sender";
+import { sendDelivery, type SendContext } from "./send";
+
+// The queue consumer: one message per delivery. Per queue batch it costs one D1 read (deliveries
+// joined to their events and hooks) and one D1 write batch (all attempts in one statement, all
+// delivery updates in another, plus a hook update only when a hook's health changes).
+//
+// At-least-once: every message is acknowledged or retried explicitly, and only once its outcome is
+// in D1. An exception while handling one message retries that message alone; an exception that
+// escapes (or a crash of the isolate) leaves the unacknowledged messages to the queue, which hands
+// them out again; processing is idempotent (a settled delivery is not sent again).
+
+const DEAD_LETTER_QUEUE_SUFFIX = "-dlq";
+/** A second message for a delivery already in this batch waits for the first one's outcome. */
+const DUPLICATE_DELAY_SECONDS = 1;
+
+/** The Worker's `queue` handler: deliveries, and their dead-letter queue. */
+export async function queue(batch: MessageBatch<DeliveryMessage>, env: Env): Promise<void> {
+  if (batch.queue.endsWith(DEAD_LETTER_QUEUE_SUFFIX)) return handleDeadLetterBatch(batch, env);
+  return handleDeliveryBatch(batch, env);
+}
+
+type Outcome =
+  | { kind: "ignored"; why: string }
+  | { kind: "skipped" }
+  | { kind: "attempted"; at: string; result: SendResult }
+  /** Not sent now, and not an attempt: the message comes back after the delay (rate limit, breaker). */
+  | { kind: "postponed"; delaySeconds: number }
+  | { kind: "crashed"; error: unknown };
+
+interface Handled {
+  message: Message<DeliveryMessage>;
+  job: DeliveryJob | undefined;
+  outcome: Outcome;
+}
+
+export async function handleDeliveryBatch(batch: MessageBatch<DeliveryMessage>, env: Env): Promise<void> {
+  const config = getConfig(env);
+  const db = getDb(env.DB);
+  const now = new Date();
+
+  const byDelivery = new Map<string, Message<DeliveryMessage>>();
+  for (const m of batch.messages) {
+    if (!isDeliveryMessage(m.body)) {
+      console.error(JSON.stringify({ level: "error", message: "malformed delivery message dropped", body: m.body }));
+      m.ack();
+    } else if (byDelivery.has(m.body.delivery_id)) m.retry({ delaySeconds: DUPLICATE_DELAY_SECONDS });
+    else byDelivery.set(m.body.delivery_id, m);
+  }
+  if (byDelivery.size === 0) return;
+
+  let jobs: Map<string, DeliveryJob>;
+  try {
+    jobs = await loadDeliveryJobs(db, [...byDelivery.keys()]);
+  } catch (error) {
+    logCrash("loading the batch failed", error);
+    for (const m of byDelivery.values()) retryAfterCrash(m, config);
+    return;
+  }
+
+  const ctx: SendContext = { db, config, now };
+  const handled = await Promise.all(
+    [...byDelivery.values()].map(async (message): Promise<Handled> => {
+      const job = jobs.get(message.body.delivery_id);
+      try {
+        return { message, job, outcome: await handleOne(ctx, message, job) };
+      } catch (error) {
+        return { message, job, outcome: { kind: "crashed", error } };
+      }
+    }),
+  );
+  await settle(db, env, config, now, handled);
+}
+
+/** Decide and (maybe) send one delivery. Throws only on an unexpected failure (→ "crashed"). */
+async function handleOne(ctx: SendContext, message: Message<DeliveryMessage>, job: DeliveryJob | undefined): Promise<Outcome> {
+  // Gone: the publish that created it was rolled back (the queue refused part of its messages).
+  if (!job) return { kind: "ignored", why: "no such delivery" };
+  if (isSettled(job.delivery.status, message.body.manual === true)) return { kind: "ignored", why: `already ${job.delivery.status}` };
+  const hook = job.hook;
+  if (!hook || !hook.enabled || hook.state === "deactivated" || hook.phase !== "post") return { kind: "skipped" };
+  // Seam for the per-hook Durable Object (rate limit, circuit breaker): ask it here, before sending,
+  // and answer { kind: "postponed", delaySeconds } to hold the delivery back without an attempt.
+  const at = new Date().toISOString();
+  const result = await sendDelivery(ctx, hook, job.event, job.delivery.id);
+  return { kind: "attempted", at, result };
+}
+
+/** Writes every outcome of the batch in one D1 batch, then acknowledges or retries each message. */
+async function settle(db: Db, env: Env, config: Config, now: Date, handled: Handled[]): Promise<void> {
+  const nowIso = now.toISOString();
+  const attempts: AttemptWrite[] = [];
+  const updates: DeliveryUpdate[] = [];
+  const health = new HookHealthTracker(db, config, now);
+  const deadLetters: DeliveryMessage[] = [];
+  /** Acknowledged or retried once the batch's writes are in D1. */
+  const afterWrite: Array<{ message: Message<DeliveryMessage>; done: () => void }> = [];
+
+  const record = (h: Handled, job: DeliveryJob, verdict: Verdict, attempt: Omit<AttemptWrite, "deliveryId" | "n">) => {
+    attempts.push({ deliveryId: job.delivery.id, n: job.delivery.attempts + 1, ...attempt });
+    updates.push({ id: job.delivery.id, status: verdict.status, attemptsAdded: 1, lastAttemptAt: attempt.at, nextAttemptAt: verdict.nextAttemptAt });
+    if (verdict.deadLetter) deadLetters.push(h.message.body);
+    const done = () => (verdict.retryDelaySeconds === null ? h.message.ack() : h.message.retry({ delaySeconds: verdict.retryDelaySeconds }));
+    afterWrite.push({ message: h.message, done });
+  };
+
+  for (const h of handled) {
+    const { message, job, outcome } = h;
+    const manual = message.body.manual === true;
+    switch (outcome.kind) {
+      case "ignored":
+        message.ack();
+        break;
+      case "postponed":
+        message.retry({ delaySeconds: outcome.delaySeconds });
+        break;
+      case "skipped":
+        updates.push({ id: job!.delivery.id, status: "skipped", attemptsAdded: 0, lastAttemptAt: null, nextAttemptAt: null });
+        afterWrite.push({ message, done: () => message.ack() });
+        break;
+      case "attempted": {
+        const { result } = outcome;
+        const verdict = verdictAfterAttempt({
+          before: job!.delivery,
+          manual,
+          queueAttempt: message.attempts,
+          result,
+          schedule: config.RETRY_SCHEDULE,
+          now,
+          random: Math.random(),
+        });
+        record(h, job!, verdict, {
+          at: outcome.at,
+          responseStatus: result.status,
+          responseBody: result.body,
+          error: result.error,
+          durationMs: result.durationMs,
+        });
+        health.observe(job!.hook!, result);
+        break;
+      }
+      case "crashed": {
+        logCrash(`delivery ${message.body.delivery_id} failed`, outcome.error);
+        if (!job || crashRetryDelay(config.RETRY_SCHEDULE, message.attempts) !== null) {
+          retryAfterCrash(message, config);
+          break;
+        }
+        // It failed on every try the schedule allows: give up, and say why in the attempt log.
+        record(h, job, verdictWhenGivingUp(job.delivery, manual), {
+          at: nowIso,
+          responseStatus: null,
+          responseBody: null,
+          error: `not sent: hookrouter failed to process this delivery ${message.attempts} times (${errorText(outcome.error)})`,
+          durationMs: 0,
+        });
+        break;
+      }
+    }
+  }
+
+  const statements = [...deliveryWriteStatements(db, attempts, updates, nowIso), ...health.statements()];
+  if (statements.length > 0) {
+    try {
+      await db.batch(statements as [(typeof statements)[0], ...typeof statements]);
+    } catch (error) {
+      // Nothing was recorded: every message whose outcome was to be written comes back (its receiver
+      // may see the attempt twice, which `webhook-id` lets it recognise).
+      logCrash("recording the batch failed", error);
+      for (const { message } of afterWrite) retryAfterCrash(message, config);
+      return;
+    }
+  }
+  if (deadLetters.length > 0) {
+    // The row already says `dead`; the dead-letter copy is for operators, so a failure here is logged.
+    await env.DEAD_LETTERS.sendBatch(deadLetters.map((body) => ({ body }))).catch((error) => logCrash("dead-letter send failed", error));
+  }
+  for (const { done } of afterWrite) done();
+}
+
+/**
+ * Hook health across one batch: the outcomes of a hook's deliveries are applied in order to its
+ * failure record, and each change becomes one conditional hook update (none when nothing changes).
+ */
+class HookHealthTracker {
+  private readonly state = new Map<string, HookHealth & { disabled: boolean }>();
+  private readonly pending: ReturnType<typeof hookHealthStatement>[] = [];
+  constructor(
+    private readonly db: Db,
+    private readonly config: Config,
+    private readonly now: Date,
+  ) {}
+
+  observe(hook: HookRow, result: SendResult): void {
+    let h = this.state.get(hook.id);
+    if (!h) this.state.set(hook.id, (h = { failingSince: hook.failingSince, disabled: !hook.enabled }));
+    if (h.disabled) return;
+    const change = healthAfterAttempt(h, result, this.now, this.config.AUTO_DISABLE_AFTER_SECONDS);
+    if (change.kind === "started_failing") h.failingSince = change.at;
+    if (change.kind === "recovered") h.failingSince = null;
+    if (change.kind === "disable") h.disabled = true;
+    this.pending.push(hookHealthStatement(this.db, hook.id, change, this.now.toISOString()));
+  }
+
+  statements() {
+    return this.pending.filter((s): s is NonNullable<typeof s> => s !== null);
+  }
+}
+
+function retryAfterCrash(message: Message<DeliveryMessage>, config: Config): void {
+  // Past the schedule (and D1 unavailable to record a verdict), keep the last wait: the queue's own
+  // max_retries then moves it to the dead-letter queue, whose consumer marks the delivery dead.
+  const delay = crashRetryDelay(config.RETRY_SCHEDULE, message.attempts) ?? config.RETRY_SCHEDULE[config.RETRY_SCHEDULE.length - 1] ?? 0;
+  message.retry({ delaySeconds: delay });
+}
+
+function isDeliveryMessage(body: unknown): body is DeliveryMessage {
+  return typeof body === "object" && body !== null && typeof (body as DeliveryMessage).delivery_id === "string";
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function logCrash(message: string, error: unknown): void {
+  console.error(JSON.stringify({ level: "error", message, error: error instanceof Error ? (error.stack ?? error.message) : String(error) }));
+}

@@ -1,0 +1,17 @@
+import { getDb, nowIso } from "../db/client";
+import { markDeadLettered } from "../db/deliveries";
+import type { DeliveryMessage, Env } from "../env";
+
+/**
+ * The dead-letter queue's consumer. A message arrives here either from the delivery consumer, which
+ * has already marked its delivery `dead`, or from the queue itself after `max_retries` (the consumer
+ * kept crashing before it could record anything): then this is what marks the delivery `dead`, so no
+ * delivery stays `pending` or `failed` forever. One statement per batch; if it fails, the whole batch
+ * is retried by the queue.
+ */
+export async function handleDeadLetterBatch(batch: MessageBatch<DeliveryMessage>, env: Env): Promise<void> {
+  const ids = batch.messages.map((m) => m.body?.delivery_id).filter((id): id is string => typeof id === "string");
+  const marked = await markDeadLettered(getDb(env.DB), ids, nowIso());
+  if (marked > 0) console.warn(JSON.stringify({ level: "warn", message: "deliveries marked dead from the dead-letter queue", count: marked }));
+  batch.ackAll();
+}

@@ -1,0 +1,49 @@
+import type { Db } from "../db/client";
+import type { HookRow } from "../db/schema";
+import { checkOutboundUrl } from "../domain/url-guard";
+import type { Config } from "../env";
+import { sendHttp, type SendResult } from "./http-sender";
+import { buildBody, buildSignedRequest, type EventForDelivery } from "./request";
+import { signingSecrets } from "./signing-secrets";
+
+export interface SendContext {
+  db: Db;
+  config: Config;
+  now: Date;
+}
+
+/** An attempt that never left hookrouter: recorded and retried like any other failed attempt. */
+export function notSent(error: string, started: number = Date.now()): SendResult {
+  return { ok: false, status: null, body: null, error, durationMs: Date.now() - started, retryAfterSeconds: null, timedOut: false };
+}
+
+/**
+ * One attempt of one delivery, whatever the hook's kind: the single place the consumer sends through.
+ * `webhookId` is the delivery id, the same on every retry (receivers deduplicate with it).
+ */
+export async function sendDelivery(ctx: SendContext, hook: HookRow, event: EventForDelivery, webhookId: string): Promise<SendResult> {
+  switch (hook.kind) {
+    case "webhook":
+      return sendWebhook(ctx, hook, event, webhookId);
+    case "slack":
+      return notSent("Slack delivery is not connected in this hookrouter build: the slack hook cannot be delivered yet");
+  }
+}
+
+/**
+ * A Standard Webhooks POST. The URL guard is checked again now: the hook may predate a stricter
+ * configuration, or have been written around the API; a refused URL is a failed attempt, never sent.
+ */
+async function sendWebhook(ctx: SendContext, hook: HookRow, event: EventForDelivery, webhookId: string): Promise<SendResult> {
+  const started = Date.now();
+  const verdict = checkOutboundUrl(hook.url ?? "", ctx.config.ALLOW_PRIVATE_TARGETS);
+  if (!verdict.ok) return notSent(`not sent: the outbound URL guard refused the hook's url (${verdict.reason})`, started);
+  const request = await buildSignedRequest({
+    url: verdict.url.href,
+    webhookId,
+    body: buildBody(event, hook.payloadFormat),
+    secrets: await signingSecrets(hook, ctx.config, ctx.now),
+    hookHeaders: hook.headers,
+  });
+  return sendHttp(request, ctx.config.DELIVERY_TIMEOUT_MS);
+}

@@ -1,0 +1,82 @@
+import { createRoute } from "@hono/zod-openapi";
+import { listDeliveriesOfEvent } from "../db/deliveries";
+import { countDeliveriesOfEvent, findEvent, listEventsPage } from "../db/events";
+import { ApiError } from "../errors";
+import { requireApiKey } from "../http/auth";
+import { newRouter } from "../http/context";
+import { presentEvent, presentEventSummary } from "../presenters/events";
+import { errorResponses, jsonBody, jsonResponse } from "../schemas/common";
+import { Event, EventAccepted, EventCreate, EventCreateHeaders, EventIdParam, EventList, EventListQuery } from "../schemas/events";
+import { publishEvent } from "../services/events";
+
+const tags = ["Events"];
+const security = [{ bearer: [] }];
+/** Deliveries shown inline with an event; the rest are listed by GET /v1/deliveries?event_id=. */
+const INLINE_DELIVERIES = 100;
+
+export const eventsRouter = newRouter();
+eventsRouter.use("/v1/events", requireApiKey);
+eventsRouter.use("/v1/events/*", requireApiKey);
+
+eventsRouter.openapi(
+  createRoute({
+    method: "post",
+    path: "/v1/events",
+    tags,
+    security,
+    summary: "Publish an event: one delivery per matching hook, delivered through the queue",
+    request: { headers: EventCreateHeaders, ...jsonBody(EventCreate) },
+    responses: {
+      202: jsonResponse(EventAccepted, "Accepted (also the answer to an idempotent repeat, which creates nothing)"),
+      ...errorResponses(400, 401, 409, 413, 415, 422, 429, 503),
+    },
+  }),
+  async (c) => {
+    const published = await publishEvent(
+      { db: c.var.db, accountId: c.var.accountId, queue: c.env.DELIVERIES },
+      c.req.valid("json"),
+      c.req.valid("header")["idempotency-key"],
+    );
+    return c.json({ id: published.event.id, type: published.event.type, deliveries: published.deliveries }, 202);
+  },
+);
+
+eventsRouter.openapi(
+  createRoute({
+    method: "get",
+    path: "/v1/events",
+    tags,
+    security,
+    summary: "List events, newest first (without payloads)",
+    request: { query: EventListQuery },
+    responses: { 200: jsonResponse(EventList, "A page of events"), ...errorResponses(400, 401) },
+  }),
+  async (c) => {
+    const q = c.req.valid("query");
+    const rows = await listEventsPage(c.var.db, c.var.accountId, { type: q.type, createdAfter: q.created_after, createdBefore: q.created_before }, q.limit + 1, q.cursor);
+    const page = rows.slice(0, q.limit);
+    return c.json({ data: page.map(presentEventSummary), next_cursor: rows.length > q.limit ? page[page.length - 1]!.id : null }, 200);
+  },
+);
+
+eventsRouter.openapi(
+  createRoute({
+    method: "get",
+    path: "/v1/events/{id}",
+    tags,
+    security,
+    summary: "An event with its payload and deliveries",
+    request: { params: EventIdParam },
+    responses: { 200: jsonResponse(Event, "The event"), ...errorResponses(401, 404) },
+  }),
+  async (c) => {
+    const { id } = c.req.valid("param");
+    const event = await findEvent(c.var.db, c.var.accountId, id);
+    if (!event) throw ApiError.notFound("event");
+    const [deliveries, count] = await Promise.all([
+      listDeliveriesOfEvent(c.var.db, c.var.accountId, id, INLINE_DELIVERIES),
+      countDeliveriesOfEvent(c.var.db, c.var.accountId, id),
+    ]);
+    return c.json(presentEvent(event, deliveries, count), 200);
+  },
+);

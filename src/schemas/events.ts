@@ -1,0 +1,74 @@
+import { z } from "@hono/zod-openapi";
+import { PaginationQuery, Timestamp, listOf } from "./common";
+import { Delivery } from "./deliveries";
+import { EventName } from "./event-types";
+
+const ApplicationName = z.string().min(1).max(128).regex(/^[^\s,]+$/, "application names have no spaces or commas");
+
+/** Printable ASCII without spaces: safe in a header and in logs. */
+export const IdempotencyKey = z
+  .string()
+  .min(1)
+  .max(255)
+  .regex(/^[\x21-\x7e]+$/, "an idempotency key is 1 to 255 printable ASCII characters without spaces");
+
+/**
+ * A point in time for a filter, normalised to the stored form (`toISOString()`): stored timestamps
+ * compare as strings, and `…:00Z` sorts after `…:00.500Z`.
+ */
+export const IsoInstant = z.iso
+  .datetime({ offset: true })
+  .transform((v) => new Date(v).toISOString())
+  .openapi({ format: "date-time", example: "2026-11-23T10:00:00Z" });
+
+const Payload = z.record(z.string(), z.unknown()).openapi({ description: "The event's data: a JSON object, at most 256 KiB serialised" });
+
+export const EventCreate = z
+  .strictObject({
+    type: EventName,
+    payload: Payload,
+    applications: z.array(ApplicationName).max(100).optional().openapi({ description: "The applications this event concerns (application-scoped hooks)" }),
+    work_id: z
+      .string()
+      .min(1)
+      .max(128)
+      .regex(/^[\x21-\x7e]+$/, "a work_id is printable ASCII without spaces")
+      .optional()
+      .openapi({ description: "Correlates the event with a pre-hook gate run; sent in every delivery" }),
+    idempotency_key: IdempotencyKey.optional().openapi({ description: "Same as the Idempotency-Key header" }),
+  })
+  .openapi("EventCreate");
+
+export const EventCreateHeaders = z.object({
+  "idempotency-key": IdempotencyKey.optional().openapi({ description: "A repeat within 24 h answers the first event and creates nothing" }),
+});
+
+export const EventAccepted = z
+  .object({ id: z.string(), type: z.string(), deliveries: z.number().int().openapi({ description: "How many deliveries the event made" }) })
+  .openapi("EventAccepted");
+
+export const EventSummary = z
+  .object({
+    id: z.string().openapi({ example: "evt_01JD3Z5Q3W9X4Y2V8N6M1K0P7R" }),
+    type: z.string(),
+    applications: z.array(z.string()).nullable(),
+    work_id: z.string().nullable(),
+    idempotency_key: z.string().nullable(),
+    created_at: Timestamp,
+  })
+  .openapi("EventSummary");
+
+export const Event = EventSummary.extend({
+  payload: z.record(z.string(), z.unknown()),
+  delivery_count: z.number().int(),
+  deliveries: z.array(Delivery).openapi({ description: "The first 100 deliveries; GET /v1/deliveries?event_id= lists them all" }),
+}).openapi("Event");
+
+export const EventList = listOf(EventSummary, "EventList");
+export const EventIdParam = z.object({ id: z.string().max(64) });
+
+export const EventListQuery = PaginationQuery.extend({
+  type: EventName.optional(),
+  created_after: IsoInstant.optional(),
+  created_before: IsoInstant.optional(),
+});

@@ -1,0 +1,64 @@
+import { nowIso, type Db } from "../db/client";
+import { findDeliveryWithType, findRecoverable, reopenForManualRetry, restoreAfterFailedRequeue } from "../db/deliveries";
+import { findHook } from "../db/hooks";
+import type { DeliveryRow, HookRow } from "../db/schema";
+import { enqueueDeliveries } from "../delivery/enqueue";
+import type { DeliveryMessage } from "../env";
+import { ApiError } from "../errors";
+
+// Manual redelivery (a retry, a hook's recover): each re-enqueued delivery gets ONE attempt, marked
+// `manual` in its message, which is never rescheduled automatically. A `failed` delivery keeps its
+// own automatic retry; `dead` and `skipped` ones go back to `pending` until the attempt is made.
+
+/** At most this many deliveries re-enqueued by one recover call (10 sendBatch calls). */
+export const RECOVER_LIMIT = 1000;
+
+export interface DeliveryActor {
+  db: Db;
+  accountId: string;
+  queue: Queue<DeliveryMessage>;
+}
+
+function requireDeliverable(hook: HookRow | undefined): void {
+  if (!hook) throw ApiError.conflict("the delivery's hook was deleted; there is nothing to deliver it to");
+  if (!hook.enabled || hook.state === "deactivated") throw ApiError.conflict("the hook is disabled or deactivated: enable it before redelivering");
+}
+
+/** Marks the dead ones pending, enqueues all; if the queue refuses, nothing stays changed. */
+async function requeue(a: DeliveryActor, rows: Array<Pick<DeliveryRow, "id" | "status">>): Promise<void> {
+  const now = nowIso();
+  const reopened = { dead: rows.filter((r) => r.status === "dead").map((r) => r.id), skipped: rows.filter((r) => r.status === "skipped").map((r) => r.id) };
+  await reopenForManualRetry(a.db, a.accountId, [...reopened.dead, ...reopened.skipped], now);
+  try {
+    await enqueueDeliveries(
+      a.queue,
+      rows.map((r) => ({ delivery_id: r.id, account_id: a.accountId, manual: true })),
+    );
+  } catch (err) {
+    await restoreAfterFailedRequeue(a.db, a.accountId, reopened.dead, "dead", now);
+    await restoreAfterFailedRequeue(a.db, a.accountId, reopened.skipped, "skipped", now);
+    console.error(JSON.stringify({ level: "error", message: "re-enqueueing deliveries failed", error: String(err) }));
+    throw new ApiError(503, "internal_error", "the delivery queue is unavailable; nothing was changed, retry the request", [], { "Retry-After": "5" });
+  }
+}
+
+export async function retryDelivery(a: DeliveryActor, id: string): Promise<{ delivery: DeliveryRow; eventType: string }> {
+  const found = await findDeliveryWithType(a.db, a.accountId, id);
+  if (!found) throw ApiError.notFound("delivery");
+  const { status, hookId } = found.delivery;
+  if (status === "pending") throw ApiError.conflict("the delivery is already queued for its first attempt");
+  if (status === "succeeded") throw ApiError.conflict("the delivery already succeeded");
+  requireDeliverable(await findHook(a.db, a.accountId, hookId));
+  await requeue(a, [found.delivery]);
+  return (await findDeliveryWithType(a.db, a.accountId, id))!;
+}
+
+export async function recoverHook(a: DeliveryActor, hookId: string, since: string): Promise<{ requeued: number; next_since: string | null }> {
+  const hook = await findHook(a.db, a.accountId, hookId);
+  if (!hook) throw ApiError.notFound("hook");
+  requireDeliverable(hook);
+  const rows = await findRecoverable(a.db, a.accountId, hookId, since, RECOVER_LIMIT + 1);
+  const page = rows.slice(0, RECOVER_LIMIT);
+  if (page.length > 0) await requeue(a, page);
+  return { requeued: page.length, next_since: rows.length > RECOVER_LIMIT ? page[page.length - 1]!.createdAt : null };
+}

@@ -1,0 +1,117 @@
+import { Webhook } from "standardwebhooks";
+import { describe, expect, it } from "vitest";
+import { call, expectErrorShape, newAccount } from "../helpers/api";
+import { createHook, deliveriesOf, deliveryRequests, publish, settledDelivery, waitForDeliveryRequests } from "../helpers/delivery";
+import { Receiver } from "../helpers/receiver";
+
+describe("publishing events", () => {
+  it("reaches exactly the matching hooks, with the body and headers of the delivery contract, verifiable by standardwebhooks", async () => {
+    const { key } = await newAccount();
+    const failed = new Receiver();
+    const anyJob = new Receiver();
+    const other = new Receiver();
+    const scoped = new Receiver();
+    const raw = new Receiver();
+    const hFailed = await createHook(key, { url: failed.url("/in"), events: ["job_run.failed"], headers: { "x-team": "data" } });
+    const hAny = await createHook(key, { url: anyJob.url(), events: ["job_run.*"] });
+    await createHook(key, { url: other.url(), events: ["model_version.created"] });
+    await createHook(key, { url: scoped.url(), events: [], applications: ["billing"] });
+    const hRaw = await createHook(key, { url: raw.url(), events: ["job_run.failed"], payload_format: "raw" });
+    await createHook(key, { url: other.url(), events: ["job_run.failed"], enabled: false });
+
+    const started = Date.now();
+    const published = await publish(key, { type: "job_run.failed", payload: { run: 42, reason: "oom" }, applications: ["search"], work_id: "work_abc" });
+    expect(published).toMatchObject({ type: "job_run.failed", deliveries: 3 });
+    expect(published.id).toMatch(/^evt_/);
+
+    const [got] = await waitForDeliveryRequests(failed, 1);
+    const latencyMs = got!.at - started;
+    const [gotAny] = await waitForDeliveryRequests(anyJob, 1);
+    const [gotRaw] = await waitForDeliveryRequests(raw, 1);
+
+    // The contract's headers.
+    expect(got!.method).toBe("POST");
+    expect(got!.path).toBe(`/r/${failed.ns}/in`);
+    expect(got!.headers["content-type"]).toBe("application/json");
+    expect(got!.headers["user-agent"]).toMatch(/^hookrouter\//);
+    expect(got!.headers["webhook-id"]).toMatch(/^dlv_/);
+    expect(Number(got!.headers["webhook-timestamp"])).toBeGreaterThan(Date.now() / 1000 - 60);
+    expect(got!.headers["x-team"]).toBe("data");
+    // The envelope.
+    const body = JSON.parse(got!.body);
+    expect(body).toEqual({
+      id: published.id,
+      type: "job_run.failed",
+      timestamp: expect.any(String),
+      data: { run: 42, reason: "oom" },
+      applications: ["search"],
+      work_id: "work_abc",
+    });
+    expect(JSON.parse(gotRaw!.body)).toEqual({ run: 42, reason: "oom" });
+    // Every signature verifies with the hook's own secret.
+    for (const [req, hook] of [[got!, hFailed], [gotAny!, hAny], [gotRaw!, hRaw]] as const) {
+      expect(() => new Webhook(hook.secret).verify(req.body, req.headers)).not.toThrow();
+      expect(() => new Webhook(hFailed.secret === hook.secret ? hAny.secret : hFailed.secret).verify(req.body, req.headers)).toThrow();
+    }
+    // Promptly (the consumer's batch timeout is 200 ms).
+    expect(latencyMs).toBeLessThan(1000);
+
+    // The deliveries end succeeded, one attempt each, visible with the event.
+    for (const d of await deliveriesOf(key, published.id)) {
+      const settled = await settledDelivery(key, d.id);
+      expect(settled).toMatchObject({ status: "succeeded", attempts: 1, event_id: published.id, event_type: "job_run.failed" });
+      expect(settled.attempt_log).toEqual([{ n: 1, at: expect.any(String), response_status: 200, response_body: "ok", error: null, duration_ms: expect.any(Number) }]);
+    }
+    const event = await call("GET", `/v1/events/${published.id}`, { token: key });
+    expect(event.status).toBe(200);
+    expect(event.body).toMatchObject({ id: published.id, payload: { run: 42, reason: "oom" }, work_id: "work_abc", delivery_count: 3 });
+    expect(event.body.deliveries.map((d: any) => d.hook_id).sort()).toEqual([hFailed.id, hAny.id, hRaw.id].sort());
+    // Nothing reached the hooks that do not match.
+    expect(await deliveryRequests(other)).toHaveLength(0);
+    expect(await deliveryRequests(scoped)).toHaveLength(0);
+  });
+
+  it("answers an idempotent repeat with the first event and creates nothing, also under concurrent repeats", async () => {
+    const { key } = await newAccount();
+    const rx = new Receiver();
+    await createHook(key, { url: rx.url(), events: [] });
+    const first = await publish(key, { type: "a.b", payload: { n: 1 } }, { "idempotency-key": "order-1" });
+    const again = await publish(key, { type: "a.b", payload: { n: 2 }, idempotency_key: "order-1" });
+    expect(again).toEqual(first);
+    const racing = await Promise.all(Array.from({ length: 5 }, () => publish(key, { type: "a.b", payload: { n: 3 } }, { "idempotency-key": "order-2" })));
+    expect(new Set(racing.map((r) => r.id)).size).toBe(1);
+    const events = await call("GET", "/v1/events?type=a.b", { token: key });
+    expect(events.body.data).toHaveLength(2);
+    await waitForDeliveryRequests(rx, 2);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(await deliveryRequests(rx)).toHaveLength(2);
+    const mismatch = await call("POST", "/v1/events", { token: key, body: { type: "a.b", payload: {}, idempotency_key: "x" }, headers: { "idempotency-key": "y" } });
+    expectErrorShape(mismatch, 400, "validation_failed");
+  });
+
+  it("refuses a payload over 256 KiB with 413 and stores nothing", async () => {
+    const { key } = await newAccount();
+    const big = { blob: "x".repeat(256 * 1024) };
+    const res = await call("POST", "/v1/events", { token: key, body: { type: "big.one", payload: big } });
+    expectErrorShape(res, 413, "payload_too_large");
+    const justUnder = { blob: "x".repeat(256 * 1024 - 20) };
+    expect((await call("POST", "/v1/events", { token: key, body: { type: "big.one", payload: justUnder } })).status).toBe(202);
+    const list = await call("GET", "/v1/events", { token: key });
+    expect(list.body.data).toHaveLength(1);
+  });
+
+  it("enforces the event-type catalog and keeps non-application-level types away from application-scoped hooks", async () => {
+    const { key } = await newAccount();
+    const site = new Receiver();
+    const app = new Receiver();
+    await call("PUT", "/v1/event-types/CREATE_TEAM", { token: key, body: { application_level: false } });
+    await call("PUT", "/v1/event-types/UPDATE_SWITCH", { token: key, body: {} });
+    await createHook(key, { url: site.url(), events: [] });
+    await createHook(key, { url: app.url(), events: [], applications: ["shop"] });
+    expectErrorShape(await call("POST", "/v1/events", { token: key, body: { type: "NOT_LISTED", payload: {} } }), 422, "unprocessable");
+    expect((await publish(key, { type: "CREATE_TEAM", payload: {}, applications: ["shop"] })).deliveries).toBe(1);
+    expect((await publish(key, { type: "UPDATE_SWITCH", payload: {}, applications: ["shop"] })).deliveries).toBe(2);
+    expect(await waitForDeliveryRequests(site, 2)).toHaveLength(2);
+    expect(await waitForDeliveryRequests(app, 1)).toHaveLength(1);
+  });
+});

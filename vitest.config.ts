@@ -19,6 +19,12 @@ const ROTATED_ENCRYPTION_KEY = "ICEiIyQlJicoKSorLC0uLzAxMjM0NTY3ODk6Ozw9Pj8=";
 /** The security project's per-key budget per 10 s (production's is in wrangler.toml). */
 const SECURITY_RATE_LIMIT = 25;
 
+/**
+ * For projects whose tests count exactly what their receivers get, or whose hooks name public hosts
+ * that must never be contacted: the automatic endpoint test of a `new` hook is held back past the run.
+ */
+const NO_AUTO_TEST = { AUTO_TEST_DELAY_SECONDS: "86400" };
+
 function workersProject(name: string, include: string[], vars: Record<string, string>, extra: object = {}, miniflare: object = {}) {
   return {
     plugins: [
@@ -36,11 +42,25 @@ export default defineConfig({
     projects: [
       { test: { name: "unit", include: ["test/unit/**/*.test.ts"], environment: "node" } },
       // Slack configured (so slack hooks can be created) but pointing at a closed port: nothing leaves.
-      workersProject("api", ["test/api/**/*.test.ts"], { ALLOW_PRIVATE_TARGETS: "false", ...slackBindingsFor(9) }),
+      workersProject("api", ["test/api/**/*.test.ts"], { ALLOW_PRIVATE_TARGETS: "false", ...slackBindingsFor(9), ...NO_AUTO_TEST }),
       workersProject(
         "delivery",
         ["test/delivery/**/*.test.ts"],
-        { ALLOW_PRIVATE_TARGETS: "true", RETRY_SCHEDULE: "1,1,1", DELIVERY_TIMEOUT_MS: "2000", GATE_TIMEOUT_MS: "1500" },
+        { ALLOW_PRIVATE_TARGETS: "true", RETRY_SCHEDULE: "1,1,1", DELIVERY_TIMEOUT_MS: "2000", GATE_TIMEOUT_MS: "1500", ...NO_AUTO_TEST },
+        { globalSetup: ["./test/setup/receiver.ts"], testTimeout: 60_000, hookTimeout: 30_000 },
+      ),
+      // The per-hook Durable Object: automatic tests at once, a quick circuit breaker (probes 1 s, then
+      // at most 2 s apart) and 11 attempts per delivery, so deliveries outlive the failures that open it.
+      workersProject(
+        "hook-state",
+        ["test/hook-state/**/*.test.ts"],
+        {
+          ALLOW_PRIVATE_TARGETS: "true",
+          RETRY_SCHEDULE: "1,1,1,1,1,1,1,1,1,1",
+          DELIVERY_TIMEOUT_MS: "2000",
+          CIRCUIT_PROBE_INITIAL_SECONDS: "1",
+          CIRCUIT_PROBE_MAX_SECONDS: "2",
+        },
         { globalSetup: ["./test/setup/receiver.ts"], testTimeout: 60_000, hookTimeout: 30_000 },
       ),
       // Security checks that need other bindings than production's: a rotated ENCRYPTION_KEY (the

@@ -13,6 +13,7 @@ import { eventsRouter } from "./routes/events";
 import { gatesRouter } from "./routes/gates";
 import { healthRouter } from "./routes/health";
 import { hookActionsRouter } from "./routes/hook-actions";
+import { hookTestRouter } from "./routes/hook-test";
 import { hooksRouter } from "./routes/hooks";
 import { slackRouter } from "./routes/slack";
 
@@ -49,6 +50,7 @@ export function buildApp() {
   app.route("/", hookActionsRouter); // after hooksRouter: its /v1/hooks/* API-key middleware covers these routes
   app.route("/", eventsRouter);
   app.route("/", deliveriesRouter);
+  app.route("/", hookTestRouter);
   app.route("/", slackRouter);
   app.route("/", gatesRouter);
 

@@ -17,6 +17,7 @@ export interface Env {
   CIRCUIT_BREAKER_THRESHOLD?: string;
   CIRCUIT_PROBE_INITIAL_SECONDS?: string;
   CIRCUIT_PROBE_MAX_SECONDS?: string;
+  AUTO_TEST_DELAY_SECONDS?: string;
   SLACK_CLIENT_ID?: string;
   SLACK_CLIENT_SECRET?: string;
   SLACK_REDIRECT_URI?: string;
@@ -63,6 +64,8 @@ const ConfigSchema = z.object({
   CIRCUIT_BREAKER_THRESHOLD: positiveInt.default(10),
   CIRCUIT_PROBE_INITIAL_SECONDS: positiveInt.default(30),
   CIRCUIT_PROBE_MAX_SECONDS: positiveInt.default(3600),
+  // Wait between a hook becoming `new` (created, or url/secret changed) and its automatic test.
+  AUTO_TEST_DELAY_SECONDS: z.coerce.number().int().min(0).default(0),
   SLACK_CLIENT_ID: z.string().optional(),
   SLACK_CLIENT_SECRET: z.string().optional(),
   SLACK_REDIRECT_URI: z.string().url().optional(),

@@ -76,3 +76,25 @@ export async function deleteHook(db: Db, accountId: string, id: string): Promise
   const rows = await db.delete(hooks).where(and(eq(hooks.id, id), eq(hooks.accountId, accountId))).returning();
   return rows[0];
 }
+
+/**
+ * Records a test's outcome (`valid`/`invalid`) unless, since `tested` was read, the hook was retired
+ * or got another url, Slack channel or secret (that change has its own test coming).
+ */
+export async function setTestedState(db: Db, tested: HookRow, state: "valid" | "invalid", now: string): Promise<HookRow | undefined> {
+  const rows = await db
+    .update(hooks)
+    .set({ state, updatedAt: now })
+    .where(
+      and(
+        eq(hooks.id, tested.id),
+        eq(hooks.accountId, tested.accountId),
+        ne(hooks.state, "deactivated"),
+        eq(hooks.secretSealed, tested.secretSealed),
+        sql`${hooks.url} is ${tested.url}`,
+        sql`${hooks.slackChannelId} is ${tested.slackChannelId}`,
+      ),
+    )
+    .returning();
+  return rows[0];
+}

@@ -1,8 +1,147 @@
 import { DurableObject } from "cloudflare:workers";
-import type { Env } from "../env";
+import { getDb } from "../db/client";
+import { admit as admitBreaker, CLOSED, circuitOf, recordAttempt as recordBreakerAttempt, type BreakerConfig, type BreakerState, type Circuit } from "../domain/circuit-breaker";
+import { takeToken, type BucketState } from "../domain/token-bucket";
+import { getConfig, type Env } from "../env";
+import { runScheduledTest, type HookTestResult } from "../services/hook-test";
 
 /**
- * Per-hook coordination, one object per hook (`idFromName(hook_id)`), SQLite-backed: the token
- * bucket, the last test result and the failure streak live here (see issue "Per-hook Durable Object").
+ * Per-hook coordination, one object per hook (`idFromName(hook_id)`), SQLite-backed: what must be
+ * consistent for a hook across the whole edge. Every decision is pure logic in src/domain/; this
+ * class only keeps the state (synchronous KV storage, so each RPC call is one atomic step) and does
+ * the one time-based thing with an alarm: the automatic test of a `new` hook.
  */
-export class HookState extends DurableObject<Env> {}
+export class HookState extends DurableObject<Env> {
+  /**
+   * One round trip before a delivery of a hook that has a rate limit or is failing: the breaker says
+   * whether anything may go (one probe at a time while open), then the token bucket says when. A
+   * delivery told to postpone has reserved nothing and has not been attempted.
+   */
+  admit(opts: AdmitOptions): Admission {
+    const now = Date.now();
+    const before = this.breaker();
+    const breaker = admitBreaker(before, now, this.breakerConfig());
+    if (breaker.decision.action === "hold") return { action: "postpone", reason: "circuit_open", waitMs: breaker.decision.waitMs };
+    const probe = breaker.decision.probe;
+    let waitMs = 0;
+    if (opts.rateLimitPerSecond !== null) {
+      const limits = { ratePerSecond: opts.rateLimitPerSecond, burst: opts.burst ?? 1 };
+      const taken = takeToken(this.kv.get<BucketState>(BUCKET) ?? null, limits, now, opts.maxWaitMs);
+      if (!taken.decision.granted) return { action: "postpone", reason: "rate_limited", waitMs: taken.decision.waitMs };
+      this.kv.put(BUCKET, taken.state);
+      waitMs = taken.decision.waitMs;
+    }
+    // The probe lease is taken only once the delivery is sure to go.
+    if (breaker.state !== before) this.kv.put(BREAKER, breaker.state);
+    return { action: "send", waitMs, probe };
+  }
+
+  /** The outcome of one delivery attempt (`probe`: as `admit` said). Answers the failure record. */
+  recordAttempt(ok: boolean, probe = false): FailureRecord {
+    const now = Date.now();
+    const before = this.breaker();
+    const after = recordBreakerAttempt(before, ok, probe, now, this.breakerConfig());
+    if (JSON.stringify(after) !== JSON.stringify(before)) this.kv.put(BREAKER, after);
+    return failureRecord(after, now);
+  }
+
+  /** Forgets the failure streak (a hook enabled again by hand starts with a closed breaker). */
+  resetFailures(): void {
+    this.kv.put(BREAKER, CLOSED);
+  }
+
+  saveTestResult(result: HookTestResult): void {
+    this.kv.put(LAST_TEST, result);
+  }
+
+  status(): HookLiveState {
+    return { ...failureRecord(this.breaker(), Date.now()), last_test: this.kv.get<HookTestResult>(LAST_TEST) ?? null };
+  }
+
+  /**
+   * Queues the automatic endpoint test of a `new` hook: an alarm rather than work inside the request
+   * that created or changed the hook, so that request answers at once and a failing test is retried
+   * by the runtime if the object crashes. A later change re-arms the same alarm (one test, of the
+   * latest settings).
+   */
+  async scheduleTest(accountId: string, hookId: string, delayMs = 0): Promise<void> {
+    this.kv.put(HOOK, { accountId, hookId } satisfies HookRef);
+    await this.ctx.storage.setAlarm(Date.now() + delayMs);
+  }
+
+  override async alarm(): Promise<void> {
+    const ref = this.kv.get<HookRef>(HOOK);
+    if (!ref) return;
+    const config = getConfig(this.env);
+    const result = await runScheduledTest({ db: getDb(this.env.DB), config }, ref.accountId, ref.hookId);
+    if (result) this.kv.put(LAST_TEST, result);
+  }
+
+  private get kv(): SyncKvStorage {
+    return this.ctx.storage.kv;
+  }
+
+  private breaker(): BreakerState {
+    return this.kv.get<BreakerState>(BREAKER) ?? CLOSED;
+  }
+
+  private breakerConfig(): BreakerConfig {
+    const c = getConfig(this.env);
+    return {
+      threshold: c.CIRCUIT_BREAKER_THRESHOLD,
+      firstProbeAfterMs: c.CIRCUIT_PROBE_INITIAL_SECONDS * 1000,
+      maxProbeIntervalMs: c.CIRCUIT_PROBE_MAX_SECONDS * 1000,
+      // A probe that has not reported back after two timeouts was lost (the consumer crashed).
+      probeLeaseMs: 2 * c.DELIVERY_TIMEOUT_MS + 5000,
+    };
+  }
+}
+
+const BUCKET = "bucket";
+const BREAKER = "breaker";
+const LAST_TEST = "last_test";
+const HOOK = "hook";
+
+interface HookRef {
+  accountId: string;
+  hookId: string;
+}
+
+export interface AdmitOptions {
+  /** The hook's `rate_limit_per_second`, or null (then only the breaker is asked). */
+  rateLimitPerSecond: number | null;
+  /** Tokens an idle hook saves up; 1 (the default) keeps every one-second window within the limit. */
+  burst?: number;
+  /** A token freeing within this long is reserved and slept for; a later one means postpone. */
+  maxWaitMs: number;
+}
+
+export type Admission =
+  /** Send after `waitMs` (0 = now). `probe`: this is the one probe of an open breaker. */
+  | { action: "send"; waitMs: number; probe: boolean }
+  /** Do not send; ask again after `waitMs`. Not an attempt. */
+  | { action: "postpone"; reason: "rate_limited" | "circuit_open"; waitMs: number };
+
+export interface FailureRecord {
+  circuit: Circuit;
+  consecutive_failures: number;
+  /** First failed attempt of the current streak (ISO), or null while the hook is healthy. */
+  failing_since: string | null;
+}
+
+export interface HookLiveState extends FailureRecord {
+  last_test: HookTestResult | null;
+}
+
+function failureRecord(s: BreakerState, now: number): FailureRecord {
+  return {
+    circuit: circuitOf(s, now),
+    consecutive_failures: s.consecutiveFailures,
+    failing_since: s.failingSinceMs === null ? null : new Date(s.failingSinceMs).toISOString(),
+  };
+}
+
+/** The one `HookState` of a hook. */
+export function hookStateOf(ns: Env["HOOK_STATE"], hookId: string): DurableObjectStub<HookState> {
+  return ns.get(ns.idFromName(hookId));
+}

@@ -1,5 +1,6 @@
 import type { z } from "@hono/zod-openapi";
 import type { HookRow } from "../db/schema";
+import type { HookLiveState } from "../durable/hook-state";
 import type { Hook } from "../schemas/hooks";
 
 export function presentHook(h: HookRow): z.infer<typeof Hook> {
@@ -28,4 +29,9 @@ export function presentHook(h: HookRow): z.infer<typeof Hook> {
     created_at: h.createdAt,
     updated_at: h.updatedAt,
   };
+}
+
+/** One hook with the live state its Durable Object keeps (GET /v1/hooks/{id}). */
+export function presentHookDetail(h: HookRow, live: HookLiveState): z.infer<typeof Hook> {
+  return { ...presentHook(h), circuit: live.circuit, last_test: live.last_test };
 }

@@ -3,10 +3,11 @@ import { secretBoxFor } from "../crypto/secret-box";
 import { deleteHook, findHook, findHookByName, listAllHooks, listHooksPage } from "../db/hooks";
 import { findEventType } from "../db/event-types";
 import { selectHooks } from "../domain/matching";
+import { hookStateOf } from "../durable/hook-state";
 import { ApiError } from "../errors";
 import { newRouter } from "../http/context";
 import { requireApiKey } from "../http/auth";
-import { presentHook } from "../presenters/hooks";
+import { presentHook, presentHookDetail } from "../presenters/hooks";
 import { errorResponses, jsonBody, jsonResponse } from "../schemas/common";
 import {
   ActiveHooks,
@@ -22,6 +23,7 @@ import {
   NameAvailable,
   NameAvailableQuery,
 } from "../schemas/hooks";
+import type { Env } from "../env";
 import { createHook, patchHook, setHookEnabled, type Actor } from "../services/hooks";
 
 const tags = ["Hooks"];
@@ -31,11 +33,12 @@ export const hooksRouter = newRouter();
 hooksRouter.use("/v1/hooks", requireApiKey);
 hooksRouter.use("/v1/hooks/*", requireApiKey);
 
-const actorOf = (c: { var: { db: Actor["db"]; config: Actor["config"]; accountId: string; keyId: string } }): Actor => ({
+const actorOf = (c: { env: Env; var: { db: Actor["db"]; config: Actor["config"]; accountId: string; keyId: string } }): Actor => ({
   db: c.var.db,
   config: c.var.config,
   accountId: c.var.accountId,
   keyId: c.var.keyId,
+  hookStates: c.env.HOOK_STATE,
 });
 
 hooksRouter.openapi(
@@ -137,10 +140,11 @@ const byId = (method: "get" | "delete", summary: string) =>
     responses: { 200: jsonResponse(Hook, "The hook"), ...errorResponses(401, 404) },
   });
 
-hooksRouter.openapi(byId("get", "Get a hook"), async (c) => {
+hooksRouter.openapi(byId("get", "Get a hook, with its circuit and last test"), async (c) => {
   const hook = await findHook(c.var.db, c.var.accountId, c.req.valid("param").id);
   if (!hook) throw ApiError.notFound("hook");
-  return c.json(presentHook(hook), 200);
+  const live = await hookStateOf(c.env.HOOK_STATE, hook.id).status();
+  return c.json(presentHookDetail(hook, live), 200);
 });
 
 hooksRouter.openapi(

@@ -3,6 +3,7 @@ import { EVENT_PATTERN } from "../domain/matching";
 import { isValidSecret } from "../domain/hook-secret";
 import { HEADER_NAME, isReservedHeader } from "../domain/hook-headers";
 import { BoolQuery, PaginationQuery, StringMap, Timestamp, listOf } from "./common";
+import { Circuit, HookTestResult } from "./hook-test";
 
 const EventPattern = z
   .string()
@@ -114,6 +115,10 @@ export const Hook = z
     metadata: z.record(z.string(), z.string()),
     state: z.enum(["new", "valid", "invalid", "deactivated"]),
     disabled_reason: z.string().nullable(),
+    // Live state kept by the hook's Durable Object: answered by GET /v1/hooks/{id} (a list would
+    // cost one Durable Object call per hook).
+    circuit: Circuit.optional(),
+    last_test: HookTestResult.nullable().optional().openapi({ description: "The last endpoint test (manual or automatic); on GET /v1/hooks/{id}" }),
     created_by: z.string().nullable(),
     updated_by: z.string().nullable(),
     created_at: Timestamp,

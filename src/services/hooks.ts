@@ -8,8 +8,9 @@ import { generateSecret } from "../domain/hook-secret";
 import { newId } from "../domain/ids";
 import { patternAllowedByCatalog } from "../domain/matching";
 import { checkOutboundUrl } from "../domain/url-guard";
+import { hookStateOf } from "../durable/hook-state";
 import { missingSlackSettings } from "../delivery/slack-client";
-import type { Config } from "../env";
+import type { Config, Env } from "../env";
 import { ApiError } from "../errors";
 import type { HookCreate, HookPatch } from "../schemas/hooks";
 
@@ -21,6 +22,8 @@ export interface Actor {
   config: Config;
   accountId: string;
   keyId: string;
+  /** The hooks' Durable Objects, which run the automatic test of a `new` hook. */
+  hookStates: Env["HOOK_STATE"];
 }
 
 /** The fields that decide where and how a hook delivers, checked together after a create or a merge. */
@@ -112,12 +115,20 @@ export async function createHook(actor: Actor, input: CreateInput): Promise<{ ho
     createdAt: now,
     updatedAt: now,
   };
+  let hook: HookRow;
   try {
-    return { hook: await insertHook(actor.db, row), secret };
+    hook = await insertHook(actor.db, row);
   } catch (err) {
     if (isUniqueViolation(err)) throw duplicateName(input.name);
     throw err;
   }
+  await queueTest(actor, hook);
+  return { hook, secret };
+}
+
+/** A `new` hook is tested in the background (its Durable Object's alarm), by default at once. */
+async function queueTest(actor: Actor, hook: HookRow): Promise<void> {
+  await hookStateOf(actor.hookStates, hook.id).scheduleTest(hook.accountId, hook.id, actor.config.AUTO_TEST_DELAY_SECONDS * 1000);
 }
 
 /** Only these state changes can be asked for; `valid`/`invalid` are the outcome of a test. */
@@ -167,14 +178,17 @@ export async function patchHook(actor: Actor, id: string, input: PatchInput): Pr
   // A retired hook stays retired until it is explicitly set back to `new`.
   const retired = (set.state ?? current.state) === "deactivated";
   if ((urlChanged || channelChanged || input.secret !== undefined) && !retired) set.state = "new";
+  let updated: HookRow | undefined;
   try {
-    const updated = await updateHook(actor.db, actor.accountId, id, set);
-    if (!updated) throw ApiError.notFound("hook");
-    return updated;
+    updated = await updateHook(actor.db, actor.accountId, id, set);
   } catch (err) {
     if (isUniqueViolation(err)) throw duplicateName(input.name ?? current.name);
     throw err;
   }
+  if (!updated) throw ApiError.notFound("hook");
+  // Back to `new` (a new url, channel or secret, or asked for): re-tested.
+  if (updated.state === "new" && (set.state === "new" || input.state === "new")) await queueTest(actor, updated);
+  return updated;
 }
 
 export async function setHookEnabled(actor: Actor, id: string, enabled: boolean): Promise<HookRow> {
@@ -186,5 +200,7 @@ export async function setHookEnabled(actor: Actor, id: string, enabled: boolean)
     updatedAt: nowIso(),
   });
   if (!updated) throw ApiError.notFound("hook");
+  // Enabled again by hand: its failure streak is forgotten, the breaker starts closed.
+  if (enabled) await hookStateOf(actor.hookStates, id).resetFailures();
   return updated;
 }

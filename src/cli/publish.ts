@@ -104,7 +104,7 @@ const gate: Command = {
     const result = await unwrap(
       api.v1.gates[":type"].$post({
         param: { type: seg(args[0]!) },
-        json: { payload: await readPayload(args[1]), applications: list(flags, "application"), auth_id: str(flags, "auth-id") },
+        json: { payload: (await readPayload(args[1])) as Record<string, unknown>, applications: list(flags, "application"), auth_id: str(flags, "auth-id") },
       }),
     );
     if (json) printJson(result);

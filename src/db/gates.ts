@@ -1,6 +1,7 @@
 import { and, asc, eq } from "drizzle-orm";
 import type { Db } from "./client";
-import { events, gateRuns, type EventRow, type GateRunRow } from "./schema";
+import type { EventSummaryRow } from "./events";
+import { events, gateRuns, type GateRunRow } from "./schema";
 
 /** How many gate runs, and how many events, `GET /v1/gates/{work_id}` shows. */
 export const WORK_RECORD_LIMIT = 100;
@@ -20,15 +21,21 @@ export async function listGateRunsByWork(db: Db, accountId: string, workId: stri
     .all();
 }
 
-export type WorkEventRow = Pick<EventRow, "id" | "type" | "applications" | "createdAt">;
-
 /**
  * The account's events published with a work id, oldest first (index events_account_work). The
  * payload is left out: the event itself is one `GET /v1/events/{id}` away.
  */
-export async function listEventsByWork(db: Db, accountId: string, workId: string, limit = WORK_RECORD_LIMIT): Promise<WorkEventRow[]> {
+export async function listEventsByWork(db: Db, accountId: string, workId: string, limit = WORK_RECORD_LIMIT): Promise<EventSummaryRow[]> {
   return db
-    .select({ id: events.id, type: events.type, applications: events.applications, createdAt: events.createdAt })
+    .select({
+      id: events.id,
+      accountId: events.accountId,
+      type: events.type,
+      applications: events.applications,
+      workId: events.workId,
+      idempotencyKey: events.idempotencyKey,
+      createdAt: events.createdAt,
+    })
     .from(events)
     .where(and(eq(events.accountId, accountId), eq(events.workId, workId)))
     .orderBy(asc(events.id))

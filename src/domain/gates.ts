@@ -26,7 +26,8 @@ export interface GateOutcome {
   extra: Array<[string, unknown]>;
 }
 
-export const MAX_WORK_ID_LENGTH = 128;
+/** A work id, from a gate or a producer: printable ASCII without spaces (safe in a URL path, a header, a log). */
+export const WORK_ID_PATTERN = /^[\x21-\x7e]{1,128}$/;
 export const MAX_REASON_LENGTH = 1000;
 
 /** Fields of a gate answer that are not copied into `context`. */
@@ -57,8 +58,9 @@ export function parseGateAnswer(text: string): Parsed {
   let workId: string | null = null;
   // CCX answers `"work_id": ""` when it has none: empty means "no opinion", like absent.
   if (rawWorkId !== undefined && rawWorkId !== null && rawWorkId !== "") {
-    if (typeof rawWorkId !== "string" || rawWorkId.length > MAX_WORK_ID_LENGTH || /[\u0000-\u001f\u007f]/.test(rawWorkId)) {
-      return { ok: false, error: `\`work_id\` must be a string of at most ${MAX_WORK_ID_LENGTH} printable characters` };
+    // The same rule POST /v1/events applies, so a work_id a gate hands out can always be published with.
+    if (typeof rawWorkId !== "string" || !WORK_ID_PATTERN.test(rawWorkId)) {
+      return { ok: false, error: "`work_id` must be 1 to 128 printable ASCII characters without spaces" };
     }
     workId = rawWorkId;
   }

@@ -1,7 +1,6 @@
 import type { z } from "@hono/zod-openapi";
-import type { WorkEventRow } from "../db/gates";
 import type { GateRunRow } from "../db/schema";
-import type { GateDecision, GateRun, WorkEvent } from "../schemas/gates";
+import type { GateDecision, GateRun } from "../schemas/gates";
 
 export function presentGateRun(r: GateRunRow): z.infer<typeof GateRun> {
   return {
@@ -9,15 +8,11 @@ export function presentGateRun(r: GateRunRow): z.infer<typeof GateRun> {
     type: r.type,
     approved: r.approved,
     auth_id: r.authId,
-    payload: JSON.parse(r.payload) as unknown,
+    payload: JSON.parse(r.payload) as Record<string, unknown>,
     applications: r.applications ?? null,
     decisions: r.decisions as Array<z.infer<typeof GateDecision>>,
     context: r.context,
     duration_ms: r.durationMs,
     created_at: r.createdAt,
   };
-}
-
-export function presentWorkEvent(e: WorkEventRow): z.infer<typeof WorkEvent> {
-  return { id: e.id, type: e.type, applications: e.applications ?? null, created_at: e.createdAt };
 }

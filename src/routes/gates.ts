@@ -3,7 +3,8 @@ import { listEventsByWork, listGateRunsByWork } from "../db/gates";
 import { ApiError } from "../errors";
 import { requireApiKey } from "../http/auth";
 import { newRouter } from "../http/context";
-import { presentGateRun, presentWorkEvent } from "../presenters/gates";
+import { presentEventSummary } from "../presenters/events";
+import { presentGateRun } from "../presenters/gates";
 import { errorResponses, jsonBody, jsonResponse } from "../schemas/common";
 import { GateRequest, GateResult, GateTypeParam, WorkIdParam, WorkRecord } from "../schemas/gates";
 import { runGates } from "../services/gates";
@@ -54,6 +55,6 @@ gatesRouter.openapi(
     ]);
     // Nothing under this work_id in this account (another account's work_id included): 404.
     if (runs.length === 0 && events.length === 0) throw ApiError.notFound("work_id");
-    return c.json({ work_id, gate_runs: runs.map(presentGateRun), events: events.map(presentWorkEvent) }, 200);
+    return c.json({ work_id, gate_runs: runs.map(presentGateRun), events: events.map(presentEventSummary) }, 200);
   },
 );

@@ -1,16 +1,14 @@
 import { z } from "@hono/zod-openapi";
-import { MAX_WORK_ID_LENGTH } from "../domain/gates";
+import { WORK_ID_PATTERN } from "../domain/gates";
 import { Timestamp } from "./common";
 import { EventName } from "./event-types";
+import { EventSummary } from "./events";
 
 const ApplicationName = z.string().min(1).max(128).regex(/^[^\s,]+$/, "application names have no spaces or commas");
 
-/** A work id as a gate or a producer may name it: printable, at most 128 characters. */
 export const WorkId = z
   .string()
-  .min(1)
-  .max(MAX_WORK_ID_LENGTH)
-  .regex(/^[^\u0000-\u001f\u007f]+$/, "a work_id has no control characters")
+  .regex(WORK_ID_PATTERN, "a work_id is 1 to 128 printable ASCII characters without spaces")
   .openapi({ example: "work_01JD3Z5Q3W9X4Y2V8N6M1K0P7R" });
 
 export const GateTypeParam = z.object({ type: EventName });
@@ -19,9 +17,8 @@ export const WorkIdParam = z.object({ work_id: WorkId });
 export const GateRequest = z
   .strictObject({
     payload: z
-      .unknown()
-      .refine((v) => v !== undefined, "payload is required")
-      .openapi({ description: "The action's details (any JSON, at most 256 KiB); gates receive it as the envelope's `data`", example: { cluster_id: "c-1", node_count: 3 } }),
+      .record(z.string(), z.unknown())
+      .openapi({ description: "The action's details: a JSON object, at most 256 KiB serialised (as for events); gates receive it as the envelope's `data`", example: { cluster_id: "c-1", node_count: 3 } }),
     applications: z.array(ApplicationName).max(100).optional(),
     auth_id: z
       .string()
@@ -61,7 +58,7 @@ export const GateRun = z
     type: z.string(),
     approved: z.boolean(),
     auth_id: z.string().nullable(),
-    payload: z.unknown(),
+    payload: z.record(z.string(), z.unknown()),
     applications: z.array(z.string()).nullable(),
     decisions: z.array(GateDecision),
     context: GateContext,
@@ -70,19 +67,10 @@ export const GateRun = z
   })
   .openapi("GateRun");
 
-export const WorkEvent = z
-  .object({
-    id: z.string(),
-    type: z.string(),
-    applications: z.array(z.string()).nullable(),
-    created_at: Timestamp,
-  })
-  .openapi("WorkEvent");
-
 export const WorkRecord = z
   .object({
     work_id: z.string(),
     gate_runs: z.array(GateRun).openapi({ description: "Gate runs under this work_id, oldest first (at most 100)" }),
-    events: z.array(WorkEvent).openapi({ description: "Events published with this work_id, oldest first (at most 100)" }),
+    events: z.array(EventSummary).openapi({ description: "Events published with this work_id, oldest first (at most 100)" }),
   })
   .openapi("WorkRecord");

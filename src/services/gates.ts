@@ -1,21 +1,19 @@
-import { secretBoxFor, type SecretBox } from "../crypto/secret-box";
 import { utf8 } from "../crypto/encoding";
-import { nowIso, type Db } from "../db/client";
-import { listEventTypes } from "../db/event-types";
+import type { Db } from "../db/client";
+import { catalogProbe } from "../db/events";
 import { insertGateRun } from "../db/gates";
 import { listAllHooks } from "../db/hooks";
 import type { HookRow } from "../db/schema";
 import { sendHttp } from "../delivery/http-sender";
 import { buildBody, buildSignedRequest } from "../delivery/request";
+import { signingSecrets } from "../delivery/signing-secrets";
 import { combineGates, decideGate, uncallableGate, type GateOutcome, type GateVerdict } from "../domain/gates";
 import { newId } from "../domain/ids";
 import { selectHooks } from "../domain/matching";
 import { checkOutboundUrl } from "../domain/url-guard";
 import type { Config } from "../env";
 import { ApiError } from "../errors";
-
-/** The largest payload a gate run accepts, as for events (the JSON text, in bytes). */
-export const MAX_GATE_PAYLOAD_BYTES = 256 * 1024;
+import { MAX_PAYLOAD_BYTES } from "./events";
 
 export interface GateCaller {
   db: Db;
@@ -25,7 +23,7 @@ export interface GateCaller {
 
 export interface GateInput {
   type: string;
-  payload: unknown;
+  payload: Record<string, unknown>;
   applications?: string[];
   auth_id?: string;
 }
@@ -34,9 +32,8 @@ export interface GateInput {
 interface GateCallPlan {
   runId: string;
   body: string;
-  box: SecretBox;
   config: Config;
-  now: string;
+  now: Date;
 }
 
 /**
@@ -46,30 +43,33 @@ interface GateCallPlan {
  */
 export async function runGates(caller: GateCaller, input: GateInput): Promise<GateVerdict> {
   const payload = JSON.stringify(input.payload);
-  if (utf8(payload).byteLength > MAX_GATE_PAYLOAD_BYTES) {
-    throw new ApiError(413, "payload_too_large", `payload is over ${MAX_GATE_PAYLOAD_BYTES} bytes`);
+  const size = utf8(payload).byteLength;
+  if (size > MAX_PAYLOAD_BYTES) {
+    throw new ApiError(413, "payload_too_large", `the payload is ${size} bytes; at most ${MAX_PAYLOAD_BYTES} (256 KiB) are accepted`);
   }
-  const [hooks, catalog] = await Promise.all([listAllHooks(caller.db, caller.accountId), listEventTypes(caller.db, caller.accountId)]);
-  const cataloged = catalog.find((t) => t.name === input.type);
-  if (catalog.length > 0 && !cataloged) throw ApiError.unprocessable(`"${input.type}" is not in the account's event-type catalog`, "type");
+  // Whole hook rows (the gates are called right away, so their urls and sealed secrets are needed).
+  const [hooks, [cataloged]] = await Promise.all([listAllHooks(caller.db, caller.accountId), catalogProbe(caller.db, caller.accountId, input.type)]);
+  if (cataloged && cataloged.name !== input.type) {
+    throw ApiError.unprocessable(`event type "${input.type}" is not in the account's event-type catalog`, "type");
+  }
   const applications = input.applications ?? null;
   const gates = selectHooks(hooks, { type: input.type, applications, applicationLevel: cataloged?.applicationLevel }, "pre");
   // Hook order (oldest first) decides whose work_id and context fields win: see combineGates.
   gates.sort((a, b) => (a.id < b.id ? -1 : 1));
 
-  const started = Date.now();
-  const now = nowIso();
+  const now = new Date();
+  const started = now.getTime();
   const runId = newId("gate");
   const generatedWorkId = newId("work");
   // Gates get the delivery envelope (whatever the hook's payload_format, which shapes deliveries
   // only): the run id as `id`, the proposed `work_id` and the requester's `auth_id` are what a gate
   // decides and correlates on, and a raw payload would carry none of them.
   const body = buildBody(
-    { id: runId, type: input.type, createdAt: now, payload, applications, workId: generatedWorkId },
+    { id: runId, type: input.type, createdAt: now.toISOString(), payload, applications, workId: generatedWorkId },
     "envelope",
     { auth_id: input.auth_id ?? null },
   );
-  const plan: GateCallPlan = { runId, body, box: await secretBoxFor(caller.config), config: caller.config, now };
+  const plan: GateCallPlan = { runId, body, config: caller.config, now };
   const outcomes = await Promise.all(gates.map((hook) => callGate(hook, plan)));
   const verdict = combineGates(outcomes, generatedWorkId);
 
@@ -85,7 +85,7 @@ export async function runGates(caller: GateCaller, input: GateInput): Promise<Ga
     decisions: verdict.decisions,
     context: verdict.context,
     durationMs: Date.now() - started,
-    createdAt: now,
+    createdAt: now.toISOString(),
   });
   return verdict;
 }
@@ -101,18 +101,9 @@ async function callGate(hook: HookRow, plan: GateCallPlan): Promise<GateOutcome>
     // never drops one gate's call because it also serves another gate of the same run.
     webhookId: `${plan.runId}_${hook.id}`,
     body: plan.body,
-    secrets: await signingSecrets(hook, plan.box, plan.now),
+    secrets: await signingSecrets(hook, plan.config, plan.now),
     hookHeaders: hook.headers,
   });
   const sent = await sendHttp(req, hook.timeoutMs ?? plan.config.GATE_TIMEOUT_MS);
   return decideGate(hook.id, hook.onError, sent);
-}
-
-/** The hook's secret, plus the previous one while a rotation's grace period is open. */
-async function signingSecrets(hook: HookRow, box: SecretBox, now: string): Promise<string[]> {
-  const secrets = [await box.open(hook.secretSealed)];
-  if (hook.previousSecretSealed && hook.previousSecretExpiresAt && hook.previousSecretExpiresAt > now) {
-    secrets.push(await box.open(hook.previousSecretSealed));
-  }
-  return secrets;
 }

@@ -61,6 +61,8 @@ describe("POST /v1/gates/{type} with bad input", () => {
     ["malformed JSON", { rawBody: '{"payload": {', headers: { "content-type": "application/json" } }, 400, "invalid_json"],
     ["a JSON array body", { rawBody: "[1,2]", headers: { "content-type": "application/json" } }, 400, "validation_failed"],
     ["no payload", { body: { auth_id: "a" } }, 400, "validation_failed"],
+    ["a payload that is not an object", { body: { payload: [1, 2] } }, 400, "validation_failed"],
+    ["a null payload", { body: { payload: null } }, 400, "validation_failed"],
     ["an unknown field", { body: { payload: {}, work_id: "w" } }, 400, "validation_failed"],
     ["applications not an array", { body: { payload: {}, applications: "ccx" } }, 400, "validation_failed"],
     ["an application with a space", { body: { payload: {}, applications: ["a b"] } }, 400, "validation_failed"],
@@ -92,9 +94,10 @@ describe("POST /v1/gates/{type} with bad input", () => {
 });
 
 describe("GET /v1/gates/{work_id} with bad input", () => {
-  it("refuses an over-long or control-character work_id with 400", async () => {
+  it("refuses an over-long, control-character or spaced work_id with 400", async () => {
     expectErrorShape(await call("GET", `/v1/gates/${"w".repeat(129)}`, { token: key }), 400, "validation_failed");
     expectErrorShape(await call("GET", "/v1/gates/a%0Ab", { token: key }), 400, "validation_failed");
+    expectErrorShape(await call("GET", "/v1/gates/a%20b", { token: key }), 400, "validation_failed");
   });
 });
 

@@ -25,6 +25,8 @@ describe("parseGateAnswer", () => {
     ["a numeric work_id", '{"approved":true,"work_id":7}', "`work_id`"],
     ["an over-long work_id", JSON.stringify({ approved: true, work_id: "w".repeat(129) }), "`work_id`"],
     ["a work_id with a newline", '{"approved":true,"work_id":"a\\nb"}', "`work_id`"],
+    ["a work_id with a space", '{"approved":true,"work_id":"a b"}', "`work_id`"],
+    ["a non-ASCII work_id", '{"approved":true,"work_id":"wörk"}', "`work_id`"],
   ])("refuses %s", (_what, body, message) => {
     const p = parseGateAnswer(body);
     expect(p.ok).toBe(false);

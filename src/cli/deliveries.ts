@@ -1,4 +1,4 @@
-import { unwrap, type Attempt, type Delivery, type DeliveryDetail } from "../client";
+import { unwrap, type DeliveryDetail } from "../client";
 import { int, oneOf, seg, str, type Command } from "./command";
 import { EXIT } from "./errors";
 import { fields, out, printJson, style, table } from "./format";
@@ -10,8 +10,6 @@ const STATUSES = ["pending", "succeeded", "failed", "dead", "skipped"] as const;
 const colourStatus = (s: string) =>
   s === "succeeded" ? style.green(s) : s === "failed" || s === "dead" ? style.red(s) : s === "skipped" ? style.dim(s) : style.yellow(s);
 
-const attemptCount = (d: Delivery) => (Array.isArray(d.attempts) ? d.attempts.length : d.attempts);
-const attemptLog = (d: DeliveryDetail): Attempt[] => (Array.isArray(d.attempts) ? d.attempts : (d.attempt_log ?? []));
 
 const deliveriesList: Command = {
   words: ["deliveries", "list"],
@@ -42,7 +40,7 @@ const deliveriesList: Command = {
     out(
       table(
         ["ID", "STATUS", "ATTEMPTS", "EVENT", "HOOK", "CREATED"],
-        page.data.map((d) => [d.id, colourStatus(d.status), attemptCount(d), d.event_type ? `${d.event_id} (${d.event_type})` : d.event_id, d.hook_id, d.created_at]),
+        page.data.map((d) => [d.id, colourStatus(d.status), d.attempts, `${d.event_id} (${d.event_type})`, d.hook_id, d.created_at]),
       ),
     );
     if (page.next_cursor) out(style.dim(`more: hookrouter deliveries list --cursor ${page.next_cursor}`));
@@ -54,12 +52,12 @@ function describeDelivery(d: DeliveryDetail): string {
   const head = fields([
     ["id", d.id],
     ["status", colourStatus(d.status)],
-    ["event", d.event_type ? `${d.event_id} (${d.event_type})` : d.event_id],
+    ["event", `${d.event_id} (${d.event_type})`],
     ["hook", d.hook_id],
     ["created", d.created_at],
     ["next attempt", d.next_attempt_at],
   ]);
-  const log = attemptLog(d);
+  const log = d.attempt_log;
   if (log.length === 0) return `${head}\n\nno attempts yet`;
   const rows = log.map((a) => [a.n, a.at, a.response_status, `${a.duration_ms} ms`, a.error ?? a.response_body?.replace(/\s+/g, " ").slice(0, 80)]);
   return `${head}\n\n${table(["#", "AT", "STATUS", "TIME", "ERROR / ANSWER"], rows)}`;

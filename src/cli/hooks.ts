@@ -19,6 +19,8 @@ export function describeHook(h: Hook): string {
     ["fallback", h.fallback],
     ["state", h.state + (h.disabled_reason ? ` (${h.disabled_reason})` : "")],
     ["enabled", h.enabled],
+    ["circuit", h.circuit],
+    ["last test", h.last_test ? `${h.last_test.success ? "ok" : "failed"} ${h.last_test.response_status ?? h.last_test.error_message ?? ""} at ${h.last_test.tested_at}` : undefined],
     ["rate limit", h.rate_limit_per_second === null ? "none" : `${h.rate_limit_per_second}/s`],
     ["payload", h.payload_format],
     ["created", h.created_at],

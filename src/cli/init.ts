@@ -1,6 +1,6 @@
-import { createClient, unwrap } from "../client";
+import { createClient, HookrouterApiError, unwrap } from "../client";
 import { bool, str, type Command } from "./command";
-import { adminTokenFromDevVars, writeConfig } from "./connection";
+import { adminTokenFromDevVars, configPath, writeConfig } from "./connection";
 import { EXIT, UsageError } from "./errors";
 import { fields, out, printJson, style } from "./format";
 
@@ -11,19 +11,27 @@ import { fields, out, printJson, style } from "./format";
 export const initCommand: Command = {
   words: ["init"],
   summary: "Create an account and an API key with the admin token, and save them for the other commands",
-  usage: "init [--admin-token T] [--name ACCOUNT] [--no-save] [--json]",
+  usage: "init [--admin-token T] [--name ACCOUNT] [--no-save] [--force] [--json]",
   details: [
     "--admin-token T   the router's ADMIN_TOKEN (default: HOOKROUTER_ADMIN_TOKEN, then ADMIN_TOKEN in ./.dev.vars)",
     "--name ACCOUNT    the new account's name (default \"local\")",
     "--no-save         print the key instead of saving it to the config file",
+    "--force           create a new account even when a working key is already saved",
   ].join("\n"),
   options: {
     "admin-token": { type: "string" },
     name: { type: "string", default: "local" },
     "no-save": { type: "boolean" },
+    force: { type: "boolean" },
   },
   positionals: { min: 0, max: 0, names: "" },
   async run({ conn, flags, json }) {
+    if (!bool(flags, "force") && conn.keySource === "config" && (await keyWorks(conn.url, conn.apiKey!))) {
+      if (json) return printJson({ url: conn.url, already_initialised: true, config: configPath() }), EXIT.ok;
+      out(`Already set up: the key saved in ${configPath()} works for ${conn.url}.`);
+      out(style.dim("(`hookrouter init --force` creates another account and key)"));
+      return EXIT.ok;
+    }
     const adminToken = str(flags, "admin-token") || process.env.HOOKROUTER_ADMIN_TOKEN || adminTokenFromDevVars();
     if (!adminToken) {
       throw new UsageError(
@@ -42,3 +50,14 @@ export const initCommand: Command = {
     return EXIT.ok;
   },
 };
+
+/** Whether the router accepts this key (a wiped local state forgets every key). */
+async function keyWorks(url: string, apiKey: string): Promise<boolean> {
+  try {
+    await unwrap(createClient({ url, apiKey }).v1.hooks.$get({ query: { limit: "1" } }));
+    return true;
+  } catch (e) {
+    if (e instanceof HookrouterApiError && e.status === 401) return false;
+    throw e;
+  }
+}

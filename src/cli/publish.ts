@@ -7,8 +7,12 @@ import { out, printJson, style, table } from "./format";
 // `hookrouter send` publishes an event; `hookrouter gate` runs the pre-hooks for an action.
 // Both take a JSON payload given inline, as @file, or on standard input (-).
 
-/** The payload argument: inline JSON, `@path/to/file.json`, `-` for standard input; none means {}. */
-export async function readPayload(arg: string | undefined): Promise<unknown> {
+/**
+ * The payload argument: inline JSON, `@path/to/file.json`, `-` for standard input; none means {}.
+ * Payloads are JSON objects; any other JSON value is passed on for the router to refuse (400, with
+ * its own reason), so the rule lives in one place.
+ */
+export async function readPayload(arg: string | undefined): Promise<Record<string, unknown>> {
   let text: string;
   let from: string;
   if (arg === undefined) return {};
@@ -28,7 +32,7 @@ export async function readPayload(arg: string | undefined): Promise<unknown> {
     from = "the payload argument";
   }
   try {
-    return JSON.parse(text);
+    return JSON.parse(text) as Record<string, unknown>;
   } catch (e) {
     throw new UsageError(`${from} is not valid JSON: ${(e as Error).message}`, `Example: hookrouter send job_run.failed '{"run_id": 42}'`);
   }
@@ -63,7 +67,7 @@ const send: Command = {
       }),
     );
     if (json) return printJson(event), EXIT.ok;
-    const n = typeof event.deliveries === "number" ? event.deliveries : event.deliveries.length;
+    const n = event.deliveries;
     out(`${style.bold(event.id)}  ${event.type}  → ${n} ${n === 1 ? "delivery" : "deliveries"}`);
     if (n === 0) out(style.dim(`no enabled post-hook matches "${event.type}" (see: hookrouter hooks list --event ${event.type})`));
     return EXIT.ok;
@@ -104,7 +108,7 @@ const gate: Command = {
     const result = await unwrap(
       api.v1.gates[":type"].$post({
         param: { type: seg(args[0]!) },
-        json: { payload: (await readPayload(args[1])) as Record<string, unknown>, applications: list(flags, "application"), auth_id: str(flags, "auth-id") },
+        json: { payload: await readPayload(args[1]), applications: list(flags, "application"), auth_id: str(flags, "auth-id") },
       }),
     );
     if (json) printJson(result);

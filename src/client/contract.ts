@@ -2,7 +2,10 @@ import type { z } from "@hono/zod-openapi";
 import type { Hono } from "hono";
 import type { StatusCode } from "hono/utils/http-status";
 import type * as accounts from "../schemas/accounts";
+import type * as deliveries from "../schemas/deliveries";
+import type * as events from "../schemas/events";
 import type * as gates from "../schemas/gates";
+import type * as hookTest from "../schemas/hook-test";
 import type * as hooks from "../schemas/hooks";
 
 // The routes the typed client knows, as a Hono schema type for `hc`, with every request and response
@@ -12,7 +15,7 @@ import type * as hooks from "../schemas/hooks";
 // chains, so the app's *type* carries no routes and `hc<App>` would type nothing. Making it carry
 // them means rewriting every router as one chained expression. Instead this file lists the
 // (method, path) pairs the client offers, and `CONTRACT_ROUTES` (checked against this type below)
-// is compared with the app's OpenAPI document in test/cli/contract.test.ts, so a route renamed or
+// is compared with the router's OpenAPI document in test/cli/cli.test.ts, so a route renamed or
 // removed on the server fails the tests instead of drifting silently.
 
 type In<T extends z.ZodType> = z.input<T>;
@@ -34,74 +37,16 @@ type Ep<Input, Output, S extends StatusCode = 200> =
 type QueryOf<T> = { [K in keyof T]?: string };
 type IdParam = { param: { id: string } };
 
-// ---- shapes of the routes being built alongside this client (design.md contract) ----
-
-export interface PublishedEvent {
-  id: string;
-  type: string;
-  /** How many deliveries the event made (older builds answer the list of them). */
-  deliveries: number | Array<{ id: string; hook_id: string; status: string }>;
-}
-
-export interface EventPublish {
-  type: string;
-  payload: unknown;
-  applications?: string[];
-  work_id?: string;
-  idempotency_key?: string;
-}
-
-export type DeliveryStatus = "pending" | "succeeded" | "failed" | "dead" | "skipped";
-
-export interface Delivery {
-  id: string;
-  event_id: string;
-  hook_id: string;
-  status: DeliveryStatus;
-  attempts: number | Attempt[];
-  created_at: string;
-  updated_at?: string;
-  last_attempt_at?: string | null;
-  next_attempt_at?: string | null;
-  event_type?: string;
-}
-
-export interface Attempt {
-  n: number;
-  at: string;
-  response_status: number | null;
-  response_body: string | null;
-  error: string | null;
-  duration_ms: number;
-}
-
-export interface DeliveryDetail extends Delivery {
-  attempt_log?: Attempt[];
-}
-
-export interface DeliveryListQuery {
-  hook_id?: string;
-  event_id?: string;
-  status?: DeliveryStatus;
-  limit?: number;
-  cursor?: string;
-}
-
-export interface HookTestResult {
-  success: boolean;
-  response_status: number | null;
-  response_body: string | null;
-  error_message: string | null;
-  tested_at: string;
-  event_type?: string;
-}
-
-export type Page<T> = { data: T[]; next_cursor: string | null };
 export type Hook = Out<typeof hooks.Hook>;
 export type HookWithSecret = Out<typeof hooks.HookWithSecret>;
 export type HookCreate = In<typeof hooks.HookCreate>;
+export type PublishedEvent = Out<typeof events.EventAccepted>;
+export type Delivery = Out<typeof deliveries.Delivery>;
+export type DeliveryDetail = Out<typeof deliveries.DeliveryDetail>;
+export type Attempt = Out<typeof deliveries.Attempt>;
 export type GateResult = Out<typeof gates.GateResult>;
 export type GateDecision = Out<typeof gates.GateDecision>;
+export type HookTestResult = Out<typeof hookTest.HookTestResult>;
 
 export type Contract = {
   "/health": { $get: Ep<{}, { ok: true; d1: true }> };
@@ -119,11 +64,13 @@ export type Contract = {
     $delete: Ep<IdParam, Out<typeof hooks.Hook>>;
   };
   "/v1/hooks/:id/secret": { $get: Ep<IdParam, Out<typeof hooks.HookSecret>> };
-  "/v1/hooks/:id/test": { $post: Ep<IdParam & { json: { event_type?: string } }, HookTestResult> };
-  "/v1/events": { $post: Ep<{ json: EventPublish }, PublishedEvent, 202> };
-  "/v1/deliveries": { $get: Ep<{ query: QueryOf<DeliveryListQuery> }, Page<Delivery>> };
+  "/v1/hooks/:id/test": { $post: Ep<IdParam & { json: In<typeof hookTest.HookTestRequest> }, HookTestResult> };
+  "/v1/events": {
+    $post: Ep<{ json: In<typeof events.EventCreate>; header?: { "idempotency-key"?: string } }, PublishedEvent, 202>;
+  };
+  "/v1/deliveries": { $get: Ep<{ query: QueryOf<In<typeof deliveries.DeliveryListQuery>> }, Out<typeof deliveries.DeliveryList>> };
   "/v1/deliveries/:id": { $get: Ep<IdParam, DeliveryDetail> };
-  "/v1/deliveries/:id/retry": { $post: Ep<IdParam, Delivery | DeliveryDetail, 200 | 202> };
+  "/v1/deliveries/:id/retry": { $post: Ep<IdParam, Delivery, 202> };
   "/v1/gates/:type": { $post: Ep<{ param: { type: string }; json: In<typeof gates.GateRequest> }, GateResult> };
 };
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Local development setup, run by `npm run dev` (see package.json):
 //
-//   node scripts/dev-setup.mjs           (predev) makes sure .dev.vars holds the local secrets
+//   node scripts/dev-setup.mjs           (predev) makes sure .dev.vars holds the local secrets, then
+//                                        applies the D1 migrations to the local database
 //   node scripts/dev-setup.mjs --print   (dev) prints how to call the router that is starting
 //
 // .dev.vars is git-ignored and read by `wrangler dev`. Secrets are generated here, on the
@@ -9,8 +10,10 @@
 // are added, so a developer's own values (and the data sealed with their ENCRYPTION_KEY) survive.
 // ALLOW_PRIVATE_TARGETS=true lets hooks target receivers on this machine (`npx hookrouter listen`),
 // which production refuses.
+import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -56,6 +59,23 @@ function ensureDevVars() {
   }
 }
 
+/**
+ * `wrangler d1 migrations apply` asks for a confirmation when its stdin is a terminal, and wrangler
+ * has no flag to skip it; with stdin closed it applies without asking, as in CI. It is started
+ * through node rather than a shell so this works the same on every platform.
+ */
+function applyLocalMigrations() {
+  const wranglerDir = dirname(createRequire(import.meta.url).resolve("wrangler/package.json"));
+  const run = spawnSync(process.execPath, [join(wranglerDir, "bin", "wrangler.js"), "d1", "migrations", "apply", "DB", "--local"], {
+    cwd: root,
+    stdio: ["ignore", "inherit", "inherit"],
+  });
+  if (run.status !== 0) {
+    console.error(`dev-setup: applying the local D1 migrations failed (exit ${run.status ?? run.signal})`);
+    process.exit(run.status || 1);
+  }
+}
+
 function printHowToCall() {
   const vars = existsSync(DEV_VARS) ? readVars(readFileSync(DEV_VARS, "utf8")) : {};
   const token = vars.ADMIN_TOKEN ?? "<ADMIN_TOKEN from .dev.vars>";
@@ -86,5 +106,18 @@ function printHowToCall() {
   );
 }
 
-if (process.argv.includes("--print")) printHowToCall();
-else ensureDevVars();
+if (process.argv.includes("--print")) {
+  printHowToCall();
+} else {
+  ensureDevVars();
+  applyLocalMigrations();
+}
+
+// Without a terminal on standard input wrangler applies without asking "continue? (Y/n)": a new
+// user's first `npm run dev` should not stop at a question about a database they have never seen.
+const wrangler = fileURLToPath(new URL("../node_modules/wrangler/bin/wrangler.js", import.meta.url));
+const migrated = spawnSync(process.execPath, [wrangler, "d1", "migrations", "apply", "DB", "--local"], {
+  cwd: fileURLToPath(new URL("..", import.meta.url)),
+  stdio: ["ignore", "inherit", "inherit"],
+});
+process.exit(migrated.status ?? 1);

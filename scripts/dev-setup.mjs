@@ -112,12 +112,3 @@ if (process.argv.includes("--print")) {
   ensureDevVars();
   applyLocalMigrations();
 }
-
-// Without a terminal on standard input wrangler applies without asking "continue? (Y/n)": a new
-// user's first `npm run dev` should not stop at a question about a database they have never seen.
-const wrangler = fileURLToPath(new URL("../node_modules/wrangler/bin/wrangler.js", import.meta.url));
-const migrated = spawnSync(process.execPath, [wrangler, "d1", "migrations", "apply", "DB", "--local"], {
-  cwd: fileURLToPath(new URL("..", import.meta.url)),
-  stdio: ["ignore", "inherit", "inherit"],
-});
-process.exit(migrated.status ?? 1);

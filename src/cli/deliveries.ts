@@ -59,7 +59,8 @@ function describeDelivery(d: DeliveryDetail): string {
   ]);
   const log = d.attempt_log;
   if (log.length === 0) return `${head}\n\nno attempts yet`;
-  const rows = log.map((a) => [a.n, a.at, a.response_status, `${a.duration_ms} ms`, a.error ?? a.response_body?.replace(/\s+/g, " ").slice(0, 80)]);
+  const answer = (body: string | null) => body?.replace(/\s+/g, " ").slice(0, 80);
+  const rows = log.map((a) => [a.n, a.at, a.response_status, `${a.duration_ms} ms`, [a.error, answer(a.response_body)].filter(Boolean).join(": ")]);
   return `${head}\n\n${table(["#", "AT", "STATUS", "TIME", "ERROR / ANSWER"], rows)}`;
 }
 

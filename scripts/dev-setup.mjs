@@ -19,7 +19,8 @@ import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const DEV_VARS = join(root, ".dev.vars");
-const PORT = 8787;
+/** wrangler.toml's [dev] port, which `wrangler dev` serves on. */
+const PORT = /^\[dev\][^[]*?^port\s*=\s*(\d+)/ms.exec(readFileSync(join(root, "wrangler.toml"), "utf8"))?.[1] ?? "8787";
 
 /** What local development needs; each generated only when the file does not already set it. */
 const REQUIRED = {

@@ -1,7 +1,8 @@
 import type { ParseArgsConfig } from "node:util";
 import type { HookrouterClient } from "../client";
 import type { Connection } from "./connection";
-import { UsageError } from "./errors";
+import { EXIT, UsageError } from "./errors";
+import { out, printJson, style, table, type Cell } from "./format";
 
 export type OptionSpec = NonNullable<ParseArgsConfig["options"]>;
 export type FlagValues = Record<string, string | boolean | Array<string | boolean> | undefined>;
@@ -62,3 +63,48 @@ export function oneOf<T extends string>(flags: FlagValues, name: string, values:
 
 /** Path parameters go into the URL as they are (hc does not encode them). */
 export const seg = (s: string) => encodeURIComponent(s);
+
+/** A command that takes one id, makes one call and prints its answer (the API's JSON with --json). */
+export function byIdCommand<T>(spec: {
+  words: string[];
+  summary: string;
+  idName: string;
+  call: (api: HookrouterClient, id: string) => Promise<T>;
+  show: (answer: T) => string;
+}): Command {
+  return {
+    words: spec.words,
+    summary: spec.summary,
+    usage: `${spec.words.join(" ")} ${spec.idName} [--json]`,
+    options: {},
+    positionals: { min: 1, max: 1, names: spec.idName },
+    async run({ api, args, json }) {
+      const answer = await spec.call(api, seg(args[0]!));
+      if (json) printJson(answer);
+      else out(spec.show(answer));
+      return EXIT.ok;
+    },
+  };
+}
+
+/** `--limit` and `--cursor`, as every list route takes them. */
+export const PAGE_OPTIONS: OptionSpec = { limit: { type: "string" }, cursor: { type: "string" } };
+
+export function pageQuery(flags: FlagValues): { limit?: string; cursor?: string } {
+  return { limit: int(flags, "limit", { min: 1, max: 100 })?.toString(), cursor: str(flags, "cursor") };
+}
+
+/** A page of a list route: its JSON, or a table and how to get the next page. */
+export function printPage<T>(
+  page: { data: T[]; next_cursor: string | null },
+  json: boolean,
+  view: { command: string; noun: string; headers: string[]; row: (item: T) => Cell[] },
+): number {
+  if (json) printJson(page);
+  else if (page.data.length === 0) out(`no ${view.noun}`);
+  else {
+    out(table(view.headers, page.data.map(view.row)));
+    if (page.next_cursor) out(style.dim(`more: hookrouter ${view.command} --cursor ${page.next_cursor}`));
+  }
+  return EXIT.ok;
+}

@@ -1,7 +1,6 @@
 import { unwrap, type DeliveryDetail } from "../client";
-import { int, oneOf, seg, str, type Command } from "./command";
-import { EXIT } from "./errors";
-import { fields, out, printJson, style, table } from "./format";
+import { byIdCommand, oneOf, PAGE_OPTIONS, pageQuery, printPage, str, type Command } from "./command";
+import { fields, style, table } from "./format";
 
 // `hookrouter deliveries list|get|retry`: what happened to each (event, hook) pair, attempt by attempt.
 
@@ -9,7 +8,6 @@ const STATUSES = ["pending", "succeeded", "failed", "dead", "skipped"] as const;
 
 const colourStatus = (s: string) =>
   s === "succeeded" ? style.green(s) : s === "failed" || s === "dead" ? style.red(s) : s === "skipped" ? style.dim(s) : style.yellow(s);
-
 
 const deliveriesList: Command = {
   words: ["deliveries", "list"],
@@ -19,32 +17,21 @@ const deliveriesList: Command = {
     hook: { type: "string" },
     event: { type: "string" },
     status: { type: "string" },
-    limit: { type: "string" },
-    cursor: { type: "string" },
+    ...PAGE_OPTIONS,
   },
   positionals: { min: 0, max: 0, names: "" },
   async run({ api, flags, json }) {
     const page = await unwrap(
       api.v1.deliveries.$get({
-        query: {
-          hook_id: str(flags, "hook"),
-          event_id: str(flags, "event"),
-          status: oneOf(flags, "status", STATUSES),
-          limit: int(flags, "limit", { min: 1, max: 100 })?.toString(),
-          cursor: str(flags, "cursor"),
-        },
+        query: { hook_id: str(flags, "hook"), event_id: str(flags, "event"), status: oneOf(flags, "status", STATUSES), ...pageQuery(flags) },
       }),
     );
-    if (json) return printJson(page), EXIT.ok;
-    if (page.data.length === 0) return out("no deliveries"), EXIT.ok;
-    out(
-      table(
-        ["ID", "STATUS", "ATTEMPTS", "EVENT", "HOOK", "CREATED"],
-        page.data.map((d) => [d.id, colourStatus(d.status), d.attempts, `${d.event_id} (${d.event_type})`, d.hook_id, d.created_at]),
-      ),
-    );
-    if (page.next_cursor) out(style.dim(`more: hookrouter deliveries list --cursor ${page.next_cursor}`));
-    return EXIT.ok;
+    return printPage(page, json, {
+      command: "deliveries list",
+      noun: "deliveries",
+      headers: ["ID", "STATUS", "ATTEMPTS", "EVENT", "HOOK", "CREATED"],
+      row: (d) => [d.id, colourStatus(d.status), d.attempts, `${d.event_id} (${d.event_type})`, d.hook_id, d.created_at],
+    });
   },
 };
 
@@ -64,32 +51,20 @@ function describeDelivery(d: DeliveryDetail): string {
   return `${head}\n\n${table(["#", "AT", "STATUS", "TIME", "ERROR / ANSWER"], rows)}`;
 }
 
-const deliveriesGet: Command = {
+const deliveriesGet = byIdCommand({
   words: ["deliveries", "get"],
   summary: "Show a delivery with every attempt",
-  usage: "deliveries get DELIVERY_ID [--json]",
-  options: {},
-  positionals: { min: 1, max: 1, names: "DELIVERY_ID" },
-  async run({ api, args, json }) {
-    const d = await unwrap(api.v1.deliveries[":id"].$get({ param: { id: seg(args[0]!) } }));
-    if (json) printJson(d);
-    else out(describeDelivery(d));
-    return EXIT.ok;
-  },
-};
+  idName: "DELIVERY_ID",
+  call: (api, id) => unwrap(api.v1.deliveries[":id"].$get({ param: { id } })),
+  show: describeDelivery,
+});
 
-const deliveriesRetry: Command = {
+const deliveriesRetry = byIdCommand({
   words: ["deliveries", "retry"],
   summary: "Deliver again now (a manual retry is not rescheduled if it fails)",
-  usage: "deliveries retry DELIVERY_ID [--json]",
-  options: {},
-  positionals: { min: 1, max: 1, names: "DELIVERY_ID" },
-  async run({ api, args, json }) {
-    const d = await unwrap(api.v1.deliveries[":id"].retry.$post({ param: { id: seg(args[0]!) } }));
-    if (json) printJson(d);
-    else out(`retrying ${d.id} (${colourStatus(d.status)}); follow it with: hookrouter deliveries get ${d.id}`);
-    return EXIT.ok;
-  },
-};
+  idName: "DELIVERY_ID",
+  call: (api, id) => unwrap(api.v1.deliveries[":id"].retry.$post({ param: { id } })),
+  show: (d) => `retrying ${d.id} (${colourStatus(d.status)}); follow it with: hookrouter deliveries get ${d.id}`,
+});
 
 export const deliveryCommands = [deliveriesList, deliveriesGet, deliveriesRetry];

@@ -29,8 +29,10 @@ export function printJson(value: unknown): void {
 
 const visibleLength = (s: string) => s.replace(/\x1b\[[0-9;]*m/g, "").length;
 
+export type Cell = string | number | boolean | null | undefined;
+
 /** Columns aligned to their widest cell; `null`/`undefined` print as "-". */
-export function table(headers: string[], rows: Array<Array<string | number | boolean | null | undefined>>): string {
+export function table(headers: string[], rows: Cell[][]): string {
   const cells = rows.map((r) => r.map((c) => (c === null || c === undefined || c === "" ? "-" : String(c))));
   const widths = headers.map((h, i) => Math.max(h.length, ...cells.map((r) => visibleLength(r[i] ?? ""))));
   const line = (r: string[]) =>

@@ -1,7 +1,7 @@
 import { unwrap, type Hook, type HookTestResult } from "../client";
-import { bool, int, list, oneOf, seg, str, type Command } from "./command";
+import { bool, byIdCommand, list, oneOf, PAGE_OPTIONS, pageQuery, printPage, seg, str, type Command } from "./command";
 import { EXIT, UsageError } from "./errors";
-import { fields, out, printJson, style, table } from "./format";
+import { fields, out, printJson, style } from "./format";
 
 // `hookrouter hooks list|get|create|delete|test`: the everyday hook management tasks.
 
@@ -37,8 +37,7 @@ const hooksList: Command = {
     phase: { type: "string" },
     state: { type: "string" },
     application: { type: "string" },
-    limit: { type: "string" },
-    cursor: { type: "string" },
+    ...PAGE_OPTIONS,
   },
   positionals: { min: 0, max: 0, names: "" },
   async run({ api, flags, json }) {
@@ -49,37 +48,26 @@ const hooksList: Command = {
           phase: oneOf(flags, "phase", ["post", "pre"]),
           state: oneOf(flags, "state", ["new", "valid", "invalid", "deactivated"]),
           application: str(flags, "application"),
-          limit: int(flags, "limit", { min: 1, max: 100 })?.toString(),
-          cursor: str(flags, "cursor"),
+          ...pageQuery(flags),
         },
       }),
     );
-    if (json) return printJson(page), EXIT.ok;
-    if (page.data.length === 0) return out("no hooks"), EXIT.ok;
-    out(
-      table(
-        ["ID", "NAME", "PHASE", "STATE", "ENABLED", "EVENTS", "TARGET"],
-        page.data.map((h) => [h.id, h.name, h.phase, h.state, h.enabled ? "yes" : "no", h.events.length ? h.events.join(",") : "all", target(h)]),
-      ),
-    );
-    if (page.next_cursor) out(style.dim(`more: hookrouter hooks list --cursor ${page.next_cursor}`));
-    return EXIT.ok;
+    return printPage(page, json, {
+      command: "hooks list",
+      noun: "hooks",
+      headers: ["ID", "NAME", "PHASE", "STATE", "ENABLED", "EVENTS", "TARGET"],
+      row: (h) => [h.id, h.name, h.phase, h.state, h.enabled ? "yes" : "no", h.events.length ? h.events.join(",") : "all", target(h)],
+    });
   },
 };
 
-const hooksGet: Command = {
+const hooksGet = byIdCommand({
   words: ["hooks", "get"],
   summary: "Show a hook",
-  usage: "hooks get HOOK_ID [--json]",
-  options: {},
-  positionals: { min: 1, max: 1, names: "HOOK_ID" },
-  async run({ api, args, json }) {
-    const hook = await unwrap(api.v1.hooks[":id"].$get({ param: { id: seg(args[0]!) } }));
-    if (json) printJson(hook);
-    else out(describeHook(hook));
-    return EXIT.ok;
-  },
-};
+  idName: "HOOK_ID",
+  call: (api, id) => unwrap(api.v1.hooks[":id"].$get({ param: { id } })),
+  show: describeHook,
+});
 
 const hooksCreate: Command = {
   words: ["hooks", "create"],
@@ -149,19 +137,13 @@ function defaultName(url: string): string {
   }
 }
 
-const hooksDelete: Command = {
+const hooksDelete = byIdCommand({
   words: ["hooks", "delete"],
   summary: "Delete a hook",
-  usage: "hooks delete HOOK_ID [--json]",
-  options: {},
-  positionals: { min: 1, max: 1, names: "HOOK_ID" },
-  async run({ api, args, json }) {
-    const hook = await unwrap(api.v1.hooks[":id"].$delete({ param: { id: seg(args[0]!) } }));
-    if (json) printJson(hook);
-    else out(`deleted ${hook.id} (${hook.name})`);
-    return EXIT.ok;
-  },
-};
+  idName: "HOOK_ID",
+  call: (api, id) => unwrap(api.v1.hooks[":id"].$delete({ param: { id } })),
+  show: (hook) => `deleted ${hook.id} (${hook.name})`,
+});
 
 const hooksTest: Command = {
   words: ["hooks", "test"],

@@ -1,6 +1,5 @@
 import { beforeAll, describe, it } from "vitest";
-import { newAccount } from "../helpers/api";
-import { expectExactly, notRetired, seedManyHooks, subscribed, walk, type Listed } from "../helpers/many-hooks";
+import { accountWithManyHooks, expectExactly, notRetired, subscribed, walk, type Listed } from "../helpers/many-hooks";
 
 // Every GET /v1/hooks filter over 250 hooks, each walked page by page at two page sizes: the pages
 // together hold exactly the hooks the filter selects, each once. Deactivated hooks only on request.
@@ -9,9 +8,7 @@ let key: string;
 let hooks: Listed[];
 
 beforeAll(async () => {
-  const account = await newAccount("filters");
-  key = account.key;
-  hooks = await seedManyHooks(account.accountId, 250);
+  ({ key, hooks } = await accountWithManyHooks("filters"));
 });
 
 const apps = (h: Listed) => h.applications ?? [];

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { call, expectErrorShape, newAccount } from "../helpers/api";
-import { expectExactly, notRetired, seedManyHooks, walk, type Listed } from "../helpers/many-hooks";
+import { accountWithManyHooks, expectExactly, notRetired, walk, type Listed } from "../helpers/many-hooks";
 
 // 250 hooks listed page by page without filters, by creation time, and with bad parameters.
 // The other filters are walked in hooks-list-filters.test.ts.
@@ -9,9 +9,7 @@ let key: string;
 let hooks: Listed[];
 
 beforeAll(async () => {
-  const account = await newAccount("many");
-  key = account.key;
-  hooks = await seedManyHooks(account.accountId, 250);
+  ({ key, hooks } = await accountWithManyHooks("many"));
 });
 
 describe("GET /v1/hooks over 250 hooks", { timeout: 60_000 }, () => {

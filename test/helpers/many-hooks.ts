@@ -4,7 +4,7 @@ import { getDb } from "../../src/db/client";
 import { hooks as hooksTable, type NewHookRow } from "../../src/db/schema";
 import { newId } from "../../src/domain/ids";
 import { presentHook } from "../../src/presenters/hooks";
-import { call } from "./api";
+import { call, newAccount } from "./api";
 
 // A large account for the list tests: 250 hooks with a spread of every filtered property.
 // They are written straight to D1 (one atomic batch) rather than through POST /v1/hooks: creating is
@@ -51,6 +51,12 @@ export async function seedManyHooks(accountId: string, count: number): Promise<L
   const [first, ...rest] = rows.map((r) => db.insert(hooksTable).values(r));
   await db.batch([first!, ...rest]);
   return rows.map((r) => presentHook({ ...r, onError: "reject", timeoutMs: null, rateLimitPerSecond: null, payloadFormat: "envelope" } as any));
+}
+
+/** A new account holding `count` such hooks, and its API key. */
+export async function accountWithManyHooks(name: string, count = 250): Promise<{ key: string; hooks: Listed[] }> {
+  const account = await newAccount(name);
+  return { key: account.key, hooks: await seedManyHooks(account.accountId, count) };
 }
 
 /** Every page of GET /v1/hooks?{query}, following next_cursor; checks the page contract on the way. */

@@ -5,6 +5,7 @@ import type { Config } from "../env";
 import { sendHttp, type SendResult } from "./http-sender";
 import { buildBody, buildSignedRequest, type EventForDelivery } from "./request";
 import { signingSecrets } from "./signing-secrets";
+import { sendSlack } from "./slack-sender";
 
 export interface SendContext {
   db: Db;
@@ -26,7 +27,7 @@ export async function sendDelivery(ctx: SendContext, hook: HookRow, event: Event
     case "webhook":
       return sendWebhook(ctx, hook, event, webhookId);
     case "slack":
-      return notSent("Slack delivery is not connected in this hookrouter build: the slack hook cannot be delivered yet");
+      return sendSlack(ctx, hook, event);
   }
 }
 

@@ -215,6 +215,19 @@ describe("Slack connection (OAuth against a fake Slack)", () => {
     expectErrorShape(await call("GET", "/v1/slack/connection", { token: key }), 404, "not_found");
   });
 
+  it("documents the Slack routes in /openapi.json, the callback without an API key", async () => {
+    const doc = (await call("GET", "/openapi.json")).body;
+    expect(Object.keys(doc.paths).filter((p) => p.startsWith("/v1/slack/")).sort()).toEqual([
+      "/v1/slack/connect-url",
+      "/v1/slack/connection",
+      "/v1/slack/oauth/callback",
+      "/v1/slack/test",
+    ]);
+    expect(doc.paths["/v1/slack/oauth/callback"].get.security).toBeUndefined();
+    expect(doc.paths["/v1/slack/connect-url"].get.security).toEqual([{ bearer: [] }]);
+    expect(Object.keys(doc.paths["/v1/slack/connection"]).sort()).toEqual(["delete", "get"]);
+  });
+
   it("a connection test with a revoked token reports Slack's error and marks the connection broken", async () => {
     const { key } = await newAccount();
     const slack = new FakeSlackTeam();

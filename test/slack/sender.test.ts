@@ -103,7 +103,7 @@ describe("Slack sender", () => {
     const { accountId, slack } = await connected();
     const hook = await slackHook(accountId, "C0ALERTS");
     // Replace the stored token by one Slack never issued.
-    await db.$client.prepare("update slack_connections set token_sealed = ? where account_id = ?").bind(await (await secretBoxFor(config)).seal("xoxb-never-issued"), accountId).run();
+    await (env as unknown as Env).DB.prepare("update slack_connections set token_sealed = ? where account_id = ?").bind(await (await secretBoxFor(config)).seal("xoxb-never-issued"), accountId).run();
     const result = await sendSlack(ctx, hook, event);
     expect(result.error).toBe("Slack: invalid_auth");
     expect((await findHook(db, accountId, hook.id))!.state).toBe("invalid");

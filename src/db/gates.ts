@@ -1,4 +1,4 @@
-import { and, asc, eq } from "drizzle-orm";
+import { and, asc, eq, getTableColumns } from "drizzle-orm";
 import type { Db } from "./client";
 import type { EventSummaryRow } from "./events";
 import { events, gateRuns, type GateRunRow } from "./schema";
@@ -21,21 +21,17 @@ export async function listGateRunsByWork(db: Db, accountId: string, workId: stri
     .all();
 }
 
+// An event summary is every column but the payload (up to 256 KiB each).
+const { payload: _payload, ...summaryColumns } = getTableColumns(events);
+
 /**
  * The account's events published with a work id, oldest first (index events_account_work). The
  * payload is left out: the event itself is one `GET /v1/events/{id}` away.
  */
+
 export async function listEventsByWork(db: Db, accountId: string, workId: string, limit = WORK_RECORD_LIMIT): Promise<EventSummaryRow[]> {
   return db
-    .select({
-      id: events.id,
-      accountId: events.accountId,
-      type: events.type,
-      applications: events.applications,
-      workId: events.workId,
-      idempotencyKey: events.idempotencyKey,
-      createdAt: events.createdAt,
-    })
+    .select(summaryColumns)
     .from(events)
     .where(and(eq(events.accountId, accountId), eq(events.workId, workId)))
     .orderBy(asc(events.id))

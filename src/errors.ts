@@ -14,6 +14,7 @@ export type ErrorCode =
   | "unprocessable"
   | "rate_limited"
   | "not_configured"
+  | "upstream_error"
   | "internal_error";
 
 export interface ErrorDetail {

@@ -1,8 +1,9 @@
 import { createRoute, z } from "@hono/zod-openapi";
+import { ApiError } from "../errors";
 import { requireApiKey } from "../http/auth";
 import { newRouter } from "../http/context";
 import { presentSlackConnection } from "../presenters/slack";
-import { errorResponses, jsonResponse } from "../schemas/common";
+import { ErrorSchema, errorResponses, jsonResponse } from "../schemas/common";
 import { SlackCallbackQuery, SlackConnection, SlackConnectUrl, SlackDisconnected, SlackTestResult } from "../schemas/slack";
 import { completeSlackOAuth, disconnectSlack, getSlackConnection, slackConnectUrl, testSlackConnection, type OAuthOutcome } from "../services/slack";
 
@@ -32,7 +33,7 @@ const escapeHtml = (s: string) =>
 function callbackPage(outcome: OAuthOutcome): string {
   const title = outcome.ok ? "Slack connected" : "Slack not connected";
   const message = outcome.ok
-    ? `The Slack workspace <strong>${escapeHtml(outcome.teamName)}</strong> is connected to hookrouter. You can close this page.`
+    ? `The Slack workspace <strong>${escapeHtml(outcome.connection.teamName)}</strong> is connected to hookrouter. You can close this page.`
     : escapeHtml(outcome.reason);
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
@@ -41,24 +42,35 @@ function callbackPage(outcome: OAuthOutcome): string {
 </head><body><h1>${title}</h1><p>${message}</p></body></html>`;
 }
 
-const htmlPage = (description: string) => ({ description, content: { "text/html": { schema: z.string() } } });
+/** A page for people, or the API's JSON for programs: the two answers the callback can give. */
+const pageOr = <T extends z.ZodTypeAny>(json: T, description: string) => ({
+  description,
+  content: { "text/html": { schema: z.string() }, "application/json": { schema: json } },
+});
 
 slackRouter.openapi(
   createRoute({
     method: "get",
     path: "/v1/slack/oauth/callback",
     tags,
-    summary: "Slack's OAuth redirect target: stores the bot token and answers an HTML page (no API key: the state authenticates)",
+    summary: "Slack's OAuth redirect target: stores the bot token (no API key: the state authenticates)",
+    description:
+      "A browser (Accept: text/html) gets a small HTML page saying the workspace is connected or why not; " +
+      "any other client gets the connection, or the usual JSON error.",
     request: { query: SlackCallbackQuery },
     responses: {
-      200: htmlPage("Connected"),
-      400: htmlPage("Refused: forged, expired, used or other-account state, or the user cancelled"),
-      502: htmlPage("Slack refused the code exchange"),
+      200: pageOr(SlackConnection, "Connected"),
+      400: pageOr(ErrorSchema, "Refused: forged, expired, used or other-account state, cancelled, or a code Slack does not accept"),
+      502: pageOr(ErrorSchema, "Slack could not be reached or refused hookrouter's app credentials"),
       ...errorResponses(503),
     },
   }),
   async (c) => {
     const outcome = await completeSlackOAuth(c.var.db, c.var.config, c.req.valid("query"));
+    if (!(c.req.header("accept") ?? "").includes("text/html")) {
+      if (!outcome.ok) throw new ApiError(outcome.status, outcome.code, outcome.reason);
+      return c.json(presentSlackConnection(outcome.connection), 200);
+    }
     // The URL carries a one-time code: keep it out of caches and Referer headers; the page runs no script.
     c.header("cache-control", "no-store");
     c.header("referrer-policy", "no-referrer");

@@ -60,9 +60,18 @@ export async function slackConnectUrl(db: Db, config: Config, accountId: string)
   return url.toString();
 }
 
-export type OAuthOutcome = { ok: true; teamName: string } | { ok: false; status: 400 | 502; reason: string };
+export type OAuthOutcome =
+  | { ok: true; connection: SlackConnectionRow }
+  | { ok: false; status: 400; code: "validation_failed"; reason: string }
+  | { ok: false; status: 502; code: "upstream_error"; reason: string };
 
-const refused = (reason: string): OAuthOutcome => ({ ok: false, status: 400, reason });
+/** The request itself is wrong (state, cancelled, code): never a 5xx. */
+const refused = (reason: string): OAuthOutcome => ({ ok: false, status: 400, code: "validation_failed", reason });
+/** Slack failed us (unreachable, or refused our own credentials): the one 5xx of the callback. */
+const upstream = (reason: string): OAuthOutcome => ({ ok: false, status: 502, code: "upstream_error", reason });
+
+/** Slack errors of the code exchange that mean the code itself is no good (expired, used, made up). */
+const BAD_CODE_ERRORS = new Set(["invalid_code", "code_already_used", "code_expired", "bad_redirect_uri", "invalid_grant_type"]);
 
 /**
  * The OAuth callback. The state is checked first (signature, expiry, then the nonce is used up for
@@ -88,19 +97,20 @@ export async function completeSlackOAuth(db: Db, config: Config, q: { code?: str
   if (!q.code) return refused("Slack sent no authorization code.");
 
   const call = await oauthV2Access(app, q.code, SLACK_API_TIMEOUT_MS);
-  if (!call.ok) return { ok: false, status: 502, reason: `Slack refused the code exchange (${call.error}).` };
+  if (!call.ok) {
+    const why = `Slack refused the code exchange (${call.error}).`;
+    return BAD_CODE_ERRORS.has(call.error ?? "") ? refused(`${why} Start again from hookrouter's connect URL.`) : upstream(why);
+  }
   const data = call.data!;
   const team = (data.team ?? {}) as { id?: unknown; name?: unknown };
   const token = data.access_token;
-  if (typeof token !== "string" || typeof team.id !== "string") {
-    return { ok: false, status: 502, reason: "Slack's answer had no bot token or team." };
-  }
+  if (typeof token !== "string" || typeof team.id !== "string") return upstream("Slack's answer had no bot token or team.");
   const granted = typeof data.scope === "string" ? data.scope.split(",") : [];
   const lacking = SLACK_SCOPES.filter((s) => !granted.includes(s));
-  if (lacking.length > 0) return { ok: false, status: 502, reason: `The app was installed without the ${lacking.join(", ")} scope.` };
+  if (lacking.length > 0) return refused(`The app was installed without the ${lacking.join(", ")} scope.`);
 
   const teamName = typeof team.name === "string" && team.name ? team.name : team.id;
-  await upsertSlackConnection(
+  const connection = await upsertSlackConnection(
     db,
     {
       accountId,
@@ -111,7 +121,7 @@ export async function completeSlackOAuth(db: Db, config: Config, q: { code?: str
     },
     nowIso(),
   );
-  return { ok: true, teamName };
+  return { ok: true, connection };
 }
 
 async function openToken(config: Config, connection: SlackConnectionRow): Promise<string> {

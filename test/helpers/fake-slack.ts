@@ -2,6 +2,11 @@ import { inject } from "vitest";
 import type { ScriptedSlackAnswer, SlackCallRecord } from "../setup/fake-slack-server";
 import { call } from "./api";
 
+/** A GET as a browser makes it (Accept: text/html): the OAuth callback then answers its HTML page. */
+export function browse(path: string) {
+  return call("GET", path, { headers: { accept: "text/html,application/xhtml+xml,*/*;q=0.8" } });
+}
+
 /** One workspace on the shared fake Slack: its own id, script, tokens and call log. */
 export class FakeSlackTeam {
   readonly id: string;
@@ -60,7 +65,7 @@ export class FakeSlackTeam {
     const urlAnswer = await call("GET", "/v1/slack/connect-url", { token: apiKey });
     if (urlAnswer.status !== 200) throw new Error(`connect-url: ${urlAnswer.status} ${JSON.stringify(urlAnswer.body)}`);
     const { callbackPath } = await this.authorize(urlAnswer.body.url);
-    const page = await call("GET", callbackPath);
+    const page = await browse(callbackPath);
     return { status: page.status, page: String(page.body) };
   }
 }

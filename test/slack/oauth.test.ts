@@ -2,7 +2,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { oauthStateKey, signOAuthState } from "../../src/domain/slack-oauth-state";
 import { call, expectErrorShape, newAccount } from "../helpers/api";
-import { FakeSlackTeam } from "../helpers/fake-slack";
+import { browse, FakeSlackTeam } from "../helpers/fake-slack";
 import { SLACK_TEST_APP } from "../setup/slack-app";
 
 const db = (env as unknown as { DB: D1Database }).DB;
@@ -105,12 +105,12 @@ describe("Slack connection (OAuth against a fake Slack)", () => {
     const otherBody = btoa(JSON.stringify({ ...claims, a: victim.accountId })).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
     for (const forged of [`${otherBody}.${sig}`, `${body}.${sig.slice(0, -4)}AAAA`, "not-a-state", `${body}`]) {
       back.searchParams.set("state", forged);
-      const res = await call("GET", back.pathname + back.search);
+      const res = await browse(back.pathname + back.search);
       expect(res.status, forged).toBe(400);
       expect(String(res.body)).toContain("not issued by hookrouter");
     }
     back.searchParams.delete("state");
-    expect((await call("GET", back.pathname + back.search)).status).toBe(400);
+    expect((await browse(back.pathname + back.search)).status).toBe(400);
     expect(await connectionRow(accountId)).toBeNull();
     expect(await connectionRow(victim.accountId)).toBeNull();
     // The code never reached Slack's token endpoint: nothing was issued.
@@ -118,7 +118,7 @@ describe("Slack connection (OAuth against a fake Slack)", () => {
 
     // The genuine state still works once.
     back.searchParams.set("state", state);
-    expect((await call("GET", back.pathname + back.search)).status).toBe(200);
+    expect((await browse(back.pathname + back.search)).status).toBe(200);
     expect(await connectionRow(accountId)).toMatchObject({ team_id: slack.id });
   });
 
@@ -128,8 +128,8 @@ describe("Slack connection (OAuth against a fake Slack)", () => {
     const url = await connectUrl(key);
     const firstTrip = await slack.authorize(url.toString());
     const secondTrip = await slack.authorize(url.toString()); // same state, a fresh code
-    expect((await call("GET", firstTrip.callbackPath)).status).toBe(200);
-    const replay = await call("GET", secondTrip.callbackPath);
+    expect((await browse(firstTrip.callbackPath)).status).toBe(200);
+    const replay = await browse(secondTrip.callbackPath);
     expect(replay.status).toBe(400);
     expect(String(replay.body)).toContain("already used");
     expect(await slack.tokens()).toHaveLength(1);
@@ -148,14 +148,14 @@ describe("Slack connection (OAuth against a fake Slack)", () => {
     const expired = await signOAuthState(key, { nonce: aliceClaims.n, accountId: alice.accountId, expiresAt: Math.floor(Date.now() / 1000) - 1 });
     const trip = await slack.authorize(aliceUrl.toString());
     const expiredPath = trip.callbackPath.replace(/state=[^&]+/, `state=${encodeURIComponent(expired)}`);
-    const expiredAnswer = await call("GET", expiredPath);
+    const expiredAnswer = await browse(expiredPath);
     expect(expiredAnswer.status).toBe(400);
     expect(String(expiredAnswer.body)).toContain("expired");
 
     // Other account: Alice's nonce presented as Mallory's (the signature is valid: only the nonce
     // record, which belongs to Alice, can tell). Mallory must not get Alice's workspace.
     const crossed = await signOAuthState(key, { nonce: aliceClaims.n, accountId: mallory.accountId, expiresAt: aliceClaims.e });
-    const crossedAnswer = await call("GET", trip.callbackPath.replace(/state=[^&]+/, `state=${encodeURIComponent(crossed)}`));
+    const crossedAnswer = await browse(trip.callbackPath.replace(/state=[^&]+/, `state=${encodeURIComponent(crossed)}`));
     expect(crossedAnswer.status).toBe(400);
     expect(String(crossedAnswer.body)).toContain("does not belong to that account");
     expect(await connectionRow(mallory.accountId)).toBeNull();
@@ -172,17 +172,17 @@ describe("Slack connection (OAuth against a fake Slack)", () => {
     const { key, accountId } = await newAccount();
     const slack = new FakeSlackTeam();
     const denied = await slack.authorize((await connectUrl(key)).toString(), { deny: true });
-    const deniedPage = await call("GET", denied.callbackPath);
+    const deniedPage = await browse(denied.callbackPath);
     expect(deniedPage.status).toBe(400);
     expect(String(deniedPage.body)).toContain("access_denied");
     expect(deniedPage.headers.get("content-type")).toContain("text/html");
 
     const trip = await slack.authorize((await connectUrl(key)).toString());
     const badCode = trip.callbackPath.replace(/code=[^&]+/, "code=made-up-code");
-    const refused = await call("GET", badCode);
-    expect(refused.status).toBe(502);
+    const refused = await browse(badCode);
+    expect(refused.status).toBe(400); // a code Slack does not accept is bad input, not an upstream failure
     expect(String(refused.body)).toContain("invalid_code");
-    expect((await call("GET", trip.callbackPath)).status).toBe(400); // that state is spent
+    expect((await browse(trip.callbackPath)).status).toBe(400); // that state is spent
     expect(await connectionRow(accountId)).toBeNull();
   });
 
@@ -192,7 +192,7 @@ describe("Slack connection (OAuth against a fake Slack)", () => {
     await slack.rename(`<script>alert("x")</script> & Co`);
     const url = await connectUrl(key);
     const { callbackPath } = await slack.authorize(url.toString());
-    const res = await call("GET", callbackPath);
+    const res = await browse(callbackPath);
     expect(res.status).toBe(200);
     expect(String(res.body)).toContain("&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; Co");
     expect(String(res.body)).not.toContain("<script>");
@@ -213,6 +213,23 @@ describe("Slack connection (OAuth against a fake Slack)", () => {
     expect((await call("POST", "/v1/slack/test", { token: key })).body).toEqual({ has_configuration: false });
     expectErrorShape(await call("DELETE", "/v1/slack/connection", { token: key }), 404, "not_found");
     expectErrorShape(await call("GET", "/v1/slack/connection", { token: key }), 404, "not_found");
+  });
+
+  it("answers programs (no Accept: text/html) with JSON: the connection, or the API's error shape", async () => {
+    const { key, accountId } = await newAccount();
+    const slack = new FakeSlackTeam();
+    const trip = await slack.authorize((await connectUrl(key)).toString());
+    const forged = await call("GET", trip.callbackPath.replace(/state=[^&.]+/, "state=eyJhIjoiYiJ9"));
+    expectErrorShape(forged, 400, "validation_failed");
+    expect(forged.body.error.message).toContain("not issued by hookrouter");
+    expectErrorShape(await call("GET", "/v1/slack/oauth/callback"), 400, "validation_failed");
+
+    const ok = await call("GET", trip.callbackPath);
+    expect(ok.status).toBe(200);
+    expect(ok.body).toMatchObject({ team_id: slack.id, team_name: slack.name, status: "connected", error: null });
+    expect(JSON.stringify(ok.body)).not.toContain("xoxb");
+    expect(await connectionRow(accountId)).toMatchObject({ team_id: slack.id });
+    expectErrorShape(await call("GET", trip.callbackPath), 400, "validation_failed"); // replayed
   });
 
   it("documents the Slack routes in /openapi.json, the callback without an API key", async () => {

@@ -36,10 +36,11 @@ const RESERVED_ANSWER_FIELDS = new Set(["approved", "reason", "work_id"]);
 type Parsed = { ok: true; approved: boolean; reason?: string; workId: string | null; extra: Array<[string, unknown]> } | { ok: false; error: string };
 
 /**
- * A gate answer is a JSON object `{approved: boolean, reason?: string, work_id?: string, ...extra}`.
- * Anything else is not an answer (the caller applies the hook's `on_error`). Strict on `approved`
- * on purpose: reading `"false"` or a missing field as approval would let a broken gate wave
- * everything through.
+ * A gate answer is a JSON object `{approved?: boolean, reason?: string, work_id?: string, ...extra}`.
+ * Anything else is not an answer (the caller applies the hook's `on_error`). An object without
+ * `approved` approves: CCX's remove-node and delete-cluster pre-hooks cannot reject and answer only
+ * `{work_id}`, whose work_id must still reach the post-hook. A present `approved` must be a boolean:
+ * reading `"false"` or `0` as anything would let a broken gate decide by accident.
  */
 export function parseGateAnswer(text: string): Parsed {
   let value: unknown;
@@ -50,7 +51,7 @@ export function parseGateAnswer(text: string): Parsed {
   }
   if (typeof value !== "object" || value === null || Array.isArray(value)) return { ok: false, error: "the answer is not a JSON object" };
   const answer = value as Record<string, unknown>;
-  if (typeof answer.approved !== "boolean") return { ok: false, error: "the answer has no boolean `approved`" };
+  if (answer.approved !== undefined && typeof answer.approved !== "boolean") return { ok: false, error: "`approved` must be a boolean" };
   if (answer.reason !== undefined && answer.reason !== null && typeof answer.reason !== "string") {
     return { ok: false, error: "`reason` must be a string" };
   }
@@ -66,7 +67,7 @@ export function parseGateAnswer(text: string): Parsed {
   }
   const extra = Object.entries(answer).filter(([k]) => !RESERVED_ANSWER_FIELDS.has(k));
   const reason = typeof answer.reason === "string" && answer.reason !== "" ? answer.reason.slice(0, MAX_REASON_LENGTH) : undefined;
-  return { ok: true, approved: answer.approved, reason, workId, extra };
+  return { ok: true, approved: answer.approved !== false, reason, workId, extra };
 }
 
 /** One gate's decision: its answer when it gave a usable one, otherwise its `on_error`. */

@@ -203,7 +203,7 @@ describe("POST /v1/gates/{type}", () => {
     expect(lenient.body.decisions.map((d: any) => [d.approved, d.error])).toEqual([
       [true, "HTTP 500"],
       [true, expect.stringContaining("not JSON")],
-      [true, expect.stringContaining("boolean `approved`")],
+      [true, expect.stringContaining("`approved` must be a boolean")],
     ]);
     for (const h of hooks) await call("PATCH", `/v1/hooks/${h.id}`, { token: key, body: { on_error: "reject" } });
     const strict = await gate("node.remove", { payload: {} });

@@ -14,13 +14,17 @@ describe("parseGateAnswer", () => {
     expect(parseGateAnswer('{"approved":true,"work_id":null}')).toMatchObject({ ok: true, workId: null });
   });
 
+  it("reads an answer without `approved` as approval, keeping its work_id (CCX's remove-node and delete-cluster pre-hooks)", () => {
+    expect(parseGateAnswer('{"work_id":"w-del"}')).toEqual({ ok: true, approved: true, reason: undefined, workId: "w-del", extra: [] });
+    expect(parseGateAnswer("{}")).toMatchObject({ ok: true, approved: true, workId: null });
+  });
+
   it.each([
     ["not JSON", "ok", "not JSON"],
     ["an array", "[true]", "not a JSON object"],
     ["null", "null", "not a JSON object"],
-    ["no approved", '{"work_id":"w"}', "boolean `approved`"],
-    ["approved as a string", '{"approved":"true"}', "boolean `approved`"],
-    ["approved as a number", '{"approved":1}', "boolean `approved`"],
+    ["approved as a string", '{"approved":"true"}', "`approved` must be a boolean"],
+    ["approved as a number", '{"approved":1}', "`approved` must be a boolean"],
     ["a non-string reason", '{"approved":false,"reason":{"x":1}}', "`reason`"],
     ["a numeric work_id", '{"approved":true,"work_id":7}', "`work_id`"],
     ["an over-long work_id", JSON.stringify({ approved: true, work_id: "w".repeat(129) }), "`work_id`"],
@@ -60,8 +64,8 @@ describe("decideGate", () => {
       expect(garbled.decision.approved).toBe(expected);
       expect(garbled.decision.error).toContain("not JSON");
       // an unusable answer contributes neither a work_id nor context
-      const noApproved = decideGate("hook_a", onError, answered('{"work_id":"w","user_id":"u"}'));
-      expect(noApproved).toMatchObject({ workId: null, extra: [] });
+      const badApproved = decideGate("hook_a", onError, answered('{"approved":"yes","work_id":"w","user_id":"u"}'));
+      expect(badApproved).toMatchObject({ workId: null, extra: [] });
       expect(uncallableGate("hook_a", onError, "url refused").decision).toEqual({ hook_id: "hook_a", approved: expected, error: "url refused", duration_ms: 0 });
     }
   });

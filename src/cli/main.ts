@@ -110,7 +110,7 @@ export async function main(rawArgv: string[]): Promise<number> {
       return argv.length === 1 || argv.includes("--help") || argv.includes("-h") ? EXIT.ok : EXIT.usage;
     }
     err(`${style.red("error:")} unknown command "${argv.slice(0, group.length ? 2 : 1).join(" ")}"`);
-    err("Run `hookrouter --help` for the list of commands.");
+    err(group.length ? `Usage:\n${group.map((c) => `  hookrouter ${c.usage}`).join("\n")}` : "Run `hookrouter --help` for the list of commands.");
     return EXIT.usage;
   }
 

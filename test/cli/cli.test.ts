@@ -111,6 +111,21 @@ describe("listen --register and send", () => {
   });
 });
 
+describe("listen flags", () => {
+  it("--status, --delay and --json: one JSON line per request, answered as told", async () => {
+    const l = listen(["--port", "0", "--status", "202", "--delay", "300ms", "--json"]);
+    const url = await l.url();
+    const hook = await json(["hooks", "create", `${url}/`, "--events", "cli.json"]);
+    const event = await json(["send", "cli.json", '{"k": "v"}']);
+    const line = (await l.waitFor(new RegExp(`^\\{.*"event_id":"${event.id}".*\\}$`, "m")))[0];
+    const record = JSON.parse(line);
+    expect(record).toMatchObject({ kind: "delivery", type: "cli.json", attempt: 1, signature: "unchecked", answered: 202, body: { data: { k: "v" } } });
+    expect(record.duration_ms).toBeGreaterThanOrEqual(300);
+    await eventually(async () => ((await json(["deliveries", "list", "--event", event.id])).data[0]?.status === "succeeded" ? true : undefined), 20_000, "a 202 to count as delivered");
+    await cli(["hooks", "delete", hook.id], env);
+  });
+});
+
 describe("retries and manual redelivery", () => {
   it("--fail-rate 1 makes the router retry until the delivery is dead; retry delivers it once the receiver is back", async () => {
     const secret = generateSecret();

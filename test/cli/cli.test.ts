@@ -165,7 +165,7 @@ describe("retries and manual redelivery", () => {
 
 describe("gate", () => {
   it("prints approved when the listener approves and rejected with the reason when it rejects", async () => {
-    const approving = listen(["--register", "--pre", "--port", "0", "--events", "cli.create_cluster"]);
+    const approving = listen(["--register", "--pre", "--port", "0", "--events", "cli.create_cluster,cli.cluster_created"]);
     await approving.url();
     await approving.waitFor(/registered pre-hook \(gate\) (hook_\w+)/);
     const approved = await cli(["gate", "cli.create_cluster", '{"node_count": 3}', "--auth-id", "session-1"], env);
@@ -176,6 +176,11 @@ describe("gate", () => {
     const call = (await approving.waitFor(/gate call  cli\.create_cluster[\s\S]*?signature\s+(.+)/))[1]!;
     expect(call).toMatch(/^valid/);
     expect(approving.output).toContain('"auth_id": "session-1"');
+    // CCX's loop: the post-hook delivery of the finished work carries the gate's work_id.
+    const workId = approved.stdout.match(/work_id (work_\w+)/)![1]!;
+    const done = await cli(["send", "cli.cluster_created", '{"cluster_id": "c-1"}', "--work-id", workId], env);
+    expect(done.stdout).toMatch(/→ 1 delivery/);
+    await approving.waitFor(new RegExp(`delivery  cli\\.cluster_created[\\s\\S]*?"work_id": "${workId}"`));
     expect(await approving.stop()).toBe(0);
 
     const rejecting = listen(["--register", "--pre", "--port", "0", "--events", "cli.create_cluster", "--reject", "too many nodes"]);
@@ -187,7 +192,8 @@ describe("gate", () => {
     expect(rejected.stdout).toMatch(/hook_\w+\s+rejected\s+\d+ ms\s+too many nodes/);
     const asJson = await cli(["gate", "cli.create_cluster", "{}", "--json"], env);
     expect(JSON.parse(asJson.stdout)).toMatchObject({ approved: false, decisions: [{ approved: false, reason: "too many nodes" }] });
-    expect(await rejecting.stop()).toBe(0);
+    expect(await rejecting.stop("SIGTERM")).toBe(0);
+    expect(rejecting.output).toMatch(/SIGTERM: stopping[\s\S]*deleted hook hook_\w+[\s\S]*deleted hook hook_\w+/);
   });
 });
 

@@ -85,11 +85,13 @@ async function listen(ctx: CommandContext): Promise<number> {
   log(`${style.bold("hookrouter listen")} on ${base}  ${style.dim(describeBehaviour(behaviour))}`);
 
   const registrations: Registration[] = [];
+  let registering: Promise<unknown> = Promise.resolve();
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) process.exit(130); // a second Ctrl-C: leave now
     stopping = true;
     log(style.dim(`\n${signal}: stopping`));
+    await registering.catch(() => {}); // a hook being created right now is deleted too
     await unregister(ctx.api, registrations, log);
     server.closeAllConnections();
     server.close();
@@ -101,7 +103,9 @@ async function listen(ctx: CommandContext): Promise<number> {
   if (bool(ctx.flags, "register")) {
     try {
       const events = list(ctx.flags, "events") ?? [];
-      const created = await register(ctx.api, { base, port: address.port, events, pre: bool(ctx.flags, "pre") }, registrations);
+      const creating = register(ctx.api, { base, port: address.port, events, pre: bool(ctx.flags, "pre") }, registrations);
+      registering = creating;
+      const created = await creating;
       for (const c of created) {
         secrets.push(c.secret);
         log(`registered ${c.phase === "pre" ? "pre-hook (gate)" : "hook"} ${style.bold(c.id)} → ${c.url}  ${style.dim(`events: ${events.length ? events.join(", ") : "all"}`)}`);
@@ -110,6 +114,8 @@ async function listen(ctx: CommandContext): Promise<number> {
       log(style.dim("(the hooks are deleted when you press Ctrl-C)"));
     } catch (e) {
       await unregister(ctx.api, registrations, log);
+      registered(); // let waiting requests finish, so the process can end
+      server.closeAllConnections();
       server.close();
       throw e;
     }

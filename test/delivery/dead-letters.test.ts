@@ -15,17 +15,19 @@ describe("the dead-letter queue", () => {
     await rx.script([], { status: 500, body: "down" });
     const hook = await createHook(key, { url: rx.url() });
     const [id] = await storeEvent(accountId, [hook.id]);
+    // Two attempts already failed (the queue's count of the message and the attempt log agree).
+    await env.DB.prepare("update deliveries set status = 'failed', attempts = 2 where id = ?").bind(id).run();
     const { env: testEnv, deadLettered } = envRecordingDeadLetters();
     // Not yet the last attempt (RETRY_SCHEDULE=1,1,1 allows 4): retried, not dead-lettered.
     const third = createMessageBatch<DeliveryMessage>(QUEUE, [message(accountId, id!, 3)]);
     await queue(third, testEnv);
     expect((await getQueueResult(third, createExecutionContext())).retryMessages.map((m: { msgId: string }) => m.msgId)).toEqual([`msg-${id}`]);
-    expect(await getDelivery(key, id!)).toMatchObject({ status: "failed", attempts: 1 });
+    expect(await getDelivery(key, id!)).toMatchObject({ status: "failed", attempts: 3 });
     expect(deadLettered).toEqual([]);
     const fourth = createMessageBatch<DeliveryMessage>(QUEUE, [message(accountId, id!, 4)]);
     await queue(fourth, testEnv);
     expect((await getQueueResult(fourth, createExecutionContext())).explicitAcks).toEqual([`msg-${id}`]);
-    expect(await getDelivery(key, id!)).toMatchObject({ status: "dead", attempts: 2, next_attempt_at: null });
+    expect(await getDelivery(key, id!)).toMatchObject({ status: "dead", attempts: 4, next_attempt_at: null });
     expect(deadLettered).toEqual([{ delivery_id: id, account_id: accountId }]);
   });
 

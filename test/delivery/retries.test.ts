@@ -67,7 +67,7 @@ describe("retries, dead deliveries and redelivery", () => {
     expect(await waitForDeliveryRequests(rx, 15)).toHaveLength(15);
     const nothingLeft = await call("POST", `/v1/hooks/${hook.id}/recover`, { token: key, body: { since } });
     expect(nothingLeft.body).toEqual({ requeued: 0, next_since: null });
-  });
+   }, 120_000);
 
   it("does not reschedule a manual retry that fails", async () => {
     const { key } = await newAccount();

@@ -31,7 +31,7 @@ export async function deliveriesOf(key: string, eventId: string): Promise<any[]>
 const SETTLED = ["succeeded", "dead", "skipped"];
 
 /** Waits until the delivery reaches one of `statuses` (default: any settled status), then returns it. */
-export async function settledDelivery(key: string, id: string, statuses: string[] = SETTLED, timeoutMs = 30_000): Promise<any> {
+export async function settledDelivery(key: string, id: string, statuses: string[] = SETTLED, timeoutMs = 45_000): Promise<any> {
   let last: any;
   await eventually(async () => {
     last = await getDelivery(key, id);
@@ -46,7 +46,7 @@ export async function deliveryRequests(rx: Receiver): Promise<ReceivedRequest[]>
   return (await rx.requests()).filter((r) => r.headers["webhook-id"]?.startsWith("dlv_"));
 }
 
-export async function waitForDeliveryRequests(rx: Receiver, count: number, timeoutMs = 20_000): Promise<ReceivedRequest[]> {
+export async function waitForDeliveryRequests(rx: Receiver, count: number, timeoutMs = 30_000): Promise<ReceivedRequest[]> {
   let got: ReceivedRequest[] = [];
   await eventually(async () => (got = await deliveryRequests(rx)).length >= count, timeoutMs);
   return got;

@@ -12,7 +12,8 @@ const tags = ["Deliveries"];
 const security = [{ bearer: [] }];
 
 export const deliveriesRouter = newRouter();
-deliveriesRouter.use("/v1/deliveries", requireApiKey);
+// One registration: in Hono "/v1/deliveries/*" also matches "/v1/deliveries" itself, and a second one would
+// look the key up (and count its rate limit) twice.
 deliveriesRouter.use("/v1/deliveries/*", requireApiKey);
 
 deliveriesRouter.openapi(
@@ -27,7 +28,16 @@ deliveriesRouter.openapi(
   }),
   async (c) => {
     const q = c.req.valid("query");
-    const rows = await listDeliveriesPage(c.var.db, c.var.accountId, { hookId: q.hook_id, eventId: q.event_id, status: q.status }, q.limit + 1, q.cursor);
+    const filters = {
+      hookId: q.hook_id,
+      eventId: q.event_id,
+      status: q.status,
+      eventType: q.event_type,
+      createdAfter: q.created_after,
+      createdBefore: q.created_before,
+      withinApplications: c.var.portal?.applications,
+    };
+    const rows = await listDeliveriesPage(c.var.db, c.var.accountId, filters, q.limit + 1, q.cursor);
     const page = rows.slice(0, q.limit);
     return c.json(
       {

@@ -2,7 +2,7 @@ import { Webhook } from "standardwebhooks";
 import { describe, expect, it } from "vitest";
 import { call, expectErrorShape, newAccount } from "../helpers/api";
 import { createHook, deliveriesOf, deliveryRequests, publish, settledDelivery, waitForDeliveryRequests } from "../helpers/delivery";
-import { Receiver } from "../helpers/receiver";
+import { eventually, Receiver } from "../helpers/receiver";
 
 describe("publishing events", () => {
   it("reaches exactly the matching hooks, with the body and headers of the delivery contract, verifiable by standardwebhooks", async () => {
@@ -113,5 +113,55 @@ describe("publishing events", () => {
     expect((await publish(key, { type: "UPDATE_SWITCH", payload: {}, applications: ["shop"] })).deliveries).toBe(2);
     expect(await waitForDeliveryRequests(site, 2)).toHaveLength(2);
     expect(await waitForDeliveryRequests(app, 1)).toHaveLength(1);
+  });
+
+  it("needs an API key and keeps each account to its own events and deliveries", async () => {
+    const { key } = await newAccount();
+    const other = await newAccount("other");
+    await createHook(key, { url: new Receiver().url() });
+    const ev = await publish(key, { type: "a", payload: {} });
+    const [d] = await deliveriesOf(key, ev.id);
+    for (const [method, path] of [["POST", "/v1/events"], ["GET", "/v1/events"], ["GET", `/v1/events/${ev.id}`], ["GET", "/v1/deliveries"], ["GET", `/v1/deliveries/${d.id}`], ["POST", `/v1/deliveries/${d.id}/retry`]]) {
+      expectErrorShape(await call(method!, path!, { body: method === "POST" ? { type: "a", payload: {} } : undefined }), 401, "unauthorized");
+    }
+    expectErrorShape(await call("GET", `/v1/events/${ev.id}`, { token: other.key }), 404, "not_found");
+    expectErrorShape(await call("GET", `/v1/deliveries/${d.id}`, { token: other.key }), 404, "not_found");
+    expectErrorShape(await call("POST", `/v1/deliveries/${d.id}/retry`, { token: other.key }), 404, "not_found");
+    expect((await call("GET", `/v1/deliveries?event_id=${ev.id}`, { token: other.key })).body).toEqual({ data: [], next_cursor: null });
+  });
+
+  it("pages events and deliveries with cursors and filters", async () => {
+    const { key } = await newAccount();
+    const rx = new Receiver();
+    const h1 = await createHook(key, { url: rx.url() });
+    await createHook(key, { url: rx.url() });
+    const published = [];
+    for (let i = 0; i < 5; i++) published.push(await publish(key, { type: i % 2 ? "odd" : "even", payload: { i } }));
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: any = await call("GET", `/v1/events?limit=2${cursor ? `&cursor=${cursor}` : ""}`, { token: key });
+      expect(page.status).toBe(200);
+      expect(page.body.data.length).toBeLessThanOrEqual(2);
+      seen.push(...page.body.data.map((e: any) => e.id));
+      cursor = page.body.next_cursor;
+    } while (cursor);
+    expect(seen).toEqual(published.map((e) => e.id).reverse());
+    const odd = await call("GET", "/v1/events?type=odd", { token: key });
+    expect(odd.body.data.map((e: any) => e.id)).toEqual([published[3]!.id, published[1]!.id]);
+    expect(odd.body.data[0]).not.toHaveProperty("payload");
+    const later = await call("GET", `/v1/events?created_after=${encodeURIComponent(odd.body.data[1].created_at)}`, { token: key });
+    expect(later.body.data.map((e: any) => e.id)).toEqual([published[4]!.id, published[3]!.id, published[2]!.id]);
+    const ofHook = await call("GET", `/v1/deliveries?hook_id=${h1.id}&limit=3`, { token: key });
+    expect(ofHook.body.data).toHaveLength(3);
+    expect(ofHook.body.data.every((d: any) => d.hook_id === h1.id)).toBe(true);
+    const rest = await call("GET", `/v1/deliveries?hook_id=${h1.id}&cursor=${ofHook.body.next_cursor}`, { token: key });
+    expect(rest.body).toMatchObject({ next_cursor: null });
+    expect(rest.body.data).toHaveLength(2);
+    await waitForDeliveryRequests(rx, 10);
+    await eventually(async () => (await call("GET", "/v1/deliveries?status=succeeded", { token: key })).body.data.length === 10);
+    expect((await call("GET", "/v1/deliveries?status=pending", { token: key })).body.data).toEqual([]);
+    expectErrorShape(await call("GET", "/v1/deliveries?status=lost", { token: key }), 400, "validation_failed");
+    expectErrorShape(await call("GET", "/v1/events?cursor=nope", { token: key }), 400, "validation_failed");
   });
 });

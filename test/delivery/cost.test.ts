@@ -1,0 +1,116 @@
+import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { buildApp } from "../../src/app";
+import { secretBoxFor } from "../../src/crypto/secret-box";
+import { getDb } from "../../src/db/client";
+import { hooks, type NewHookRow } from "../../src/db/schema";
+import { queue } from "../../src/delivery/consumer";
+import { generateSecret } from "../../src/domain/hook-secret";
+import { newId } from "../../src/domain/ids";
+import { getConfig, type DeliveryMessage, type Env } from "../../src/env";
+import { newAccount } from "../helpers/api";
+import { message, QUEUE, storeEvent } from "../helpers/consumer";
+import { countingEnv } from "../helpers/counting";
+import { getDelivery } from "../helpers/delivery";
+import { Receiver } from "../helpers/receiver";
+
+// What one ingest and one delivery attempt cost in D1 statements, D1 round trips and queue calls,
+// measured on the real code paths with counting wrappers around the real bindings. README.md
+// ("Delivery" → "Cost") quotes these numbers; if a change makes them grow, this test says so.
+
+const bindings = env as unknown as Env;
+
+/** Hooks written straight to D1 (as test/helpers/many-hooks.ts does): hundreds of API calls in one file slow the runtime down. */
+async function seedHooks(accountId: string, url: string, count: number): Promise<string[]> {
+  const db = getDb(bindings.DB);
+  const sealed = await (await secretBoxFor(getConfig(bindings))).seal(generateSecret());
+  const now = new Date().toISOString();
+  const rows: NewHookRow[] = Array.from({ length: count }, (_, i) => ({
+    id: newId("hook"),
+    accountId,
+    name: `seeded-${i}-${crypto.randomUUID()}`,
+    kind: "webhook",
+    url,
+    events: [],
+    secretSealed: sealed,
+    createdAt: now,
+    updatedAt: now,
+  }));
+  // 28 columns: 3 rows per statement stay under D1's 100 bound parameters.
+  const inserts = [];
+  for (let i = 0; i < rows.length; i += 3) inserts.push(db.insert(hooks).values(rows.slice(i, i + 3)));
+  if (inserts.length > 0) await db.batch(inserts as [(typeof inserts)[0], ...typeof inserts]);
+  return rows.map((r) => r.id);
+}
+
+async function measuredPublish(key: string, body: unknown, headers: Record<string, string> = {}) {
+  const counted = countingEnv(bindings);
+  const res = await buildApp().fetch(
+    new Request("http://hookrouter.test/v1/events", {
+      method: "POST",
+      headers: { authorization: `Bearer ${key}`, "content-type": "application/json", ...headers },
+      body: JSON.stringify(body),
+    }),
+    counted.env,
+    createExecutionContext(),
+  );
+  expect(res.status).toBe(202);
+  return { answer: (await res.json()) as { deliveries: number }, ...counted };
+}
+
+describe("cost of an ingest", () => {
+  it.each([0, 3, 250])("fan-out to %i hooks: 3 D1 round trips, 4 + ceil(N/1000) statements, ceil(N/100) sendBatch calls", async (n) => {
+    const { accountId, key } = await newAccount();
+    await seedHooks(accountId, new Receiver().url(), n);
+    const m = await measuredPublish(key, { type: "cost.test", payload: { n } });
+    expect(m.answer.deliveries).toBe(n);
+    // API key look-up; one read batch (catalog probe + hooks); one write batch (event + delivery chunks).
+    expect(m.d1).toEqual({ roundTrips: 3, statements: 1 + 2 + 1 + Math.ceil(n / 1000) });
+    expect(m.deliveries).toEqual({ sendCalls: Math.ceil(n / 100), messages: n });
+    expect(m.deadLetters).toEqual({ sendCalls: 0, messages: 0 });
+  });
+
+  it("with an idempotency key: the claim adds 3 statements and no round trip; a repeat costs 3 round trips and sends nothing", async () => {
+    const { accountId, key } = await newAccount();
+    await seedHooks(accountId, new Receiver().url(), 3);
+    const first = await measuredPublish(key, { type: "cost.test", payload: {} }, { "idempotency-key": "k-1" });
+    expect(first.d1).toEqual({ roundTrips: 3, statements: 1 + 3 + 3 + 1 });
+    expect(first.deliveries).toEqual({ sendCalls: 1, messages: 3 });
+    const repeat = await measuredPublish(key, { type: "cost.test", payload: {} }, { "idempotency-key": "k-1" });
+    expect(repeat.answer.deliveries).toBe(3);
+    // Key; reads (with the claim, which answers the repeat); count of the first event's deliveries.
+    expect(repeat.d1).toEqual({ roundTrips: 3, statements: 5 });
+    expect(repeat.deliveries).toEqual({ sendCalls: 0, messages: 0 });
+  });
+});
+
+describe("cost of delivery attempts", () => {
+  it("a queue batch costs 2 D1 round trips and 3 statements, whether it holds 1 or 6 deliveries", async () => {
+    const { accountId } = await newAccount();
+    const rx = new Receiver();
+    for (const size of [1, 6]) {
+      const ids = await storeEvent(accountId, await seedHooks(accountId, rx.url(), size));
+      const counted = countingEnv(bindings);
+      const batch = createMessageBatch<DeliveryMessage>(QUEUE, ids.map((id) => message(accountId, id)));
+      await queue(batch, counted.env);
+      expect((await getQueueResult(batch, createExecutionContext())).explicitAcks).toHaveLength(size);
+      // One read (deliveries joined to events and hooks); one write batch (all attempts, all deliveries).
+      expect(counted.d1).toEqual({ roundTrips: 2, statements: 3 });
+      expect(counted.deliveries.sendCalls + counted.deadLetters.sendCalls).toBe(0);
+    }
+  });
+
+  it("a hook's first failure adds one conditional hook update to the same write batch", async () => {
+    const { accountId, key } = await newAccount();
+    const rx = new Receiver();
+    await rx.script([], { status: 500 });
+    const [id] = await storeEvent(accountId, await seedHooks(accountId, rx.url(), 1));
+    const counted = countingEnv(bindings);
+    const batch = createMessageBatch<DeliveryMessage>(QUEUE, [message(accountId, id!)]);
+    await queue(batch, counted.env);
+    expect((await getQueueResult(batch, createExecutionContext())).retryMessages).toHaveLength(1);
+    expect(counted.d1).toEqual({ roundTrips: 2, statements: 4 });
+    expect(await getDelivery(key, id!)).toMatchObject({ status: "failed", attempts: 1 });
+  });
+});

@@ -125,7 +125,9 @@ export const deliveries = sqliteTable(
     index("deliveries_event").on(t.eventId),
     index("deliveries_hook").on(t.hookId, t.id),
     index("deliveries_hook_status").on(t.hookId, t.status, t.createdAt),
-    index("deliveries_account_created").on(t.accountId, t.createdAt),
+    // Covers the account's stats (src/db/stats.ts) without reading the table; also serves any
+    // (account_id, created_at) range.
+    index("deliveries_account_created_hook").on(t.accountId, t.createdAt, t.hookId, t.status),
   ],
 );
 

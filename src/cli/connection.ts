@@ -1,6 +1,7 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { createClient, type HookrouterClient } from "../client";
 import { UsageError } from "./errors";
 
@@ -67,12 +68,17 @@ export function clientFor(conn: { url: string; apiKey?: string }): HookrouterCli
   return createClient({ url: conn.url, apiKey: conn.apiKey });
 }
 
-/** ADMIN_TOKEN from a dotenv-style file (the `.dev.vars` that `npm run dev` writes), if it is there. */
-export function adminTokenFromDevVars(path = ".dev.vars"): string | undefined {
-  if (!existsSync(path)) return undefined;
-  for (const line of readFileSync(path, "utf8").split(/\r?\n/)) {
-    const m = /^\s*(?:export\s+)?ADMIN_TOKEN\s*=\s*(.*?)\s*$/.exec(line);
-    if (m) return m[1]!.replace(/^(["'])(.*)\1$/, "$2") || undefined;
+/**
+ * ADMIN_TOKEN from the `.dev.vars` that `npm run dev` writes: the one in the current folder, else the
+ * one of the checkout this CLI runs from (so `init` also works from a subfolder).
+ */
+export function adminTokenFromDevVars(paths = [".dev.vars", fileURLToPath(new URL("../../.dev.vars", import.meta.url))]): string | undefined {
+  for (const path of paths) {
+    if (!existsSync(path)) continue;
+    for (const line of readFileSync(path, "utf8").split(/\r?\n/)) {
+      const m = /^\s*(?:export\s+)?ADMIN_TOKEN\s*=\s*(.*?)\s*$/.exec(line);
+      if (m) return m[1]!.replace(/^(["'])(.*)\1$/, "$2") || undefined;
+    }
   }
   return undefined;
 }

@@ -15,6 +15,7 @@ import { healthRouter } from "./routes/health";
 import { hookActionsRouter } from "./routes/hook-actions";
 import { hookTestRouter } from "./routes/hook-test";
 import { hooksRouter } from "./routes/hooks";
+import { portalSessionsRouter } from "./routes/portal-sessions";
 import { slackRouter } from "./routes/slack";
 
 /** Largest request body accepted anywhere; an event payload has its own, smaller limit (256 KiB). */
@@ -53,6 +54,7 @@ export function buildApp() {
   app.route("/", hookTestRouter);
   app.route("/", slackRouter);
   app.route("/", gatesRouter);
+  app.route("/", portalSessionsRouter);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
     type: "http",

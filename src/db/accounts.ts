@@ -31,3 +31,8 @@ export async function revokeApiKey(db: Db, accountId: string, keyId: string, at:
     .returning();
   return rows[0];
 }
+
+/** A live key by id (a portal session names the key that minted it). */
+export async function findLiveKeyById(db: Db, id: string): Promise<ApiKeyRow | undefined> {
+  return db.select().from(apiKeys).where(and(eq(apiKeys.id, id), isNull(apiKeys.revokedAt))).get();
+}

@@ -1,6 +1,7 @@
 import { and, asc, desc, eq, gte, inArray, lt, sql, type SQL } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { Db } from "./client";
+import { hookIdWithinScopeSql } from "./portal-scope";
 import { attempts, deliveries, events, hooks, type AttemptRow, type DeliveryRow, type EventRow, type HookRow } from "./schema";
 
 export type DeliveryStatus = DeliveryRow["status"];
@@ -9,6 +10,11 @@ export interface DeliveryFilters {
   hookId?: string;
   eventId?: string;
   status?: DeliveryStatus;
+  eventType?: string;
+  createdAfter?: string;
+  createdBefore?: string;
+  /** A portal session's applications: only the deliveries of hooks within them. */
+  withinApplications?: string[] | null;
 }
 
 /** A delivery with what it takes to send it; `hook` is null once the hook was deleted. */
@@ -130,6 +136,10 @@ export async function listDeliveriesPage(
   if (f.hookId) where.push(eq(deliveries.hookId, f.hookId));
   if (f.eventId) where.push(eq(deliveries.eventId, f.eventId));
   if (f.status) where.push(eq(deliveries.status, f.status));
+  if (f.eventType) where.push(eq(events.type, f.eventType));
+  if (f.createdAfter) where.push(gte(deliveries.createdAt, f.createdAfter));
+  if (f.createdBefore) where.push(lt(deliveries.createdAt, f.createdBefore));
+  if (f.withinApplications) where.push(hookIdWithinScopeSql(deliveries.hookId, accountId, f.withinApplications));
   return db
     .select({ delivery: deliveries, eventType: events.type })
     .from(deliveries)

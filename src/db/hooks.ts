@@ -1,5 +1,6 @@
 import { and, desc, eq, gt, lt, ne, sql, type SQL } from "drizzle-orm";
 import type { Db } from "./client";
+import { hookWithinScopeSql } from "./portal-scope";
 import { hooks, type HookRow, type NewHookRow } from "./schema";
 
 export interface HookFilters {
@@ -11,6 +12,8 @@ export interface HookFilters {
   phase?: HookRow["phase"];
   createdAfter?: string;
   createdBefore?: string;
+  /** A portal session's applications: only the hooks within them (src/db/portal-scope.ts). */
+  withinApplications?: string[] | null;
 }
 
 export async function insertHook(db: Db, row: NewHookRow): Promise<HookRow> {
@@ -46,6 +49,7 @@ export async function listHooksPage(db: Db, accountId: string, f: HookFilters, l
   if (f.phase) where.push(eq(hooks.phase, f.phase));
   if (f.createdAfter) where.push(gt(hooks.createdAt, f.createdAfter));
   if (f.createdBefore) where.push(lt(hooks.createdAt, f.createdBefore));
+  if (f.withinApplications) where.push(hookWithinScopeSql(f.withinApplications));
   if (f.application) {
     where.push(sql`exists (select 1 from json_each(${hooks.applications}) where json_each.value = ${f.application})`);
   }

@@ -2,7 +2,9 @@ import { createMiddleware } from "hono/factory";
 import { timingSafeEqualStrings, sha256Hex } from "../crypto/encoding";
 import { findLiveKeyByPrefix } from "../db/accounts";
 import { ApiError } from "../errors";
+import { PORTAL_TOKEN_PREFIX } from "../domain/portal-token";
 import type { AppEnv } from "./context";
+import { authenticatePortalToken } from "./portal-auth";
 import { enforceApiKeyRateLimit } from "./rate-limit";
 
 export const API_KEY_PREFIX = "hrk_";
@@ -30,6 +32,12 @@ export const requireAdmin = createMiddleware<AppEnv>(async (c, next) => {
  */
 export const requireApiKey = createMiddleware<AppEnv>(async (c, next) => {
   const token = bearer(c.req.header("authorization"));
+  // A portal session's token (POST /v1/portal-sessions) stands in for the key that minted it, on the
+  // routes the portal uses only (src/http/portal-auth.ts).
+  if (token?.startsWith(PORTAL_TOKEN_PREFIX)) {
+    await authenticatePortalToken(c, token, unauthorized);
+    return next();
+  }
   if (!token || !token.startsWith(API_KEY_PREFIX) || token.length < API_KEY_LOOKUP_LENGTH + 8) throw unauthorized("a valid API key is required");
   const row = await findLiveKeyByPrefix(c.var.db, token.slice(0, API_KEY_LOOKUP_LENGTH));
   if (!row || !(await timingSafeEqualStrings(await sha256Hex(token), row.keyHash))) throw unauthorized("a valid API key is required");

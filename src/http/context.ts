@@ -9,6 +9,8 @@ export interface AppVariables {
   /** Set by the API-key middleware. */
   accountId: string;
   keyId: string;
+  /** Set when the caller is a portal session (src/http/portal-auth.ts) rather than an API key. */
+  portal?: { applications: string[] | null; expiresAt: number };
   /** Set by the request-id middleware (src/http/security.ts); echoed in error bodies and logs. */
   requestId: string;
 }

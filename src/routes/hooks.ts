@@ -33,12 +33,13 @@ export const hooksRouter = newRouter();
 hooksRouter.use("/v1/hooks", requireApiKey);
 hooksRouter.use("/v1/hooks/*", requireApiKey);
 
-const actorOf = (c: { env: Env; var: { db: Actor["db"]; config: Actor["config"]; accountId: string; keyId: string } }): Actor => ({
+const actorOf = (c: { env: Env; var: { db: Actor["db"]; config: Actor["config"]; accountId: string; keyId: string; portal?: { applications: string[] | null } } }): Actor => ({
   db: c.var.db,
   config: c.var.config,
   accountId: c.var.accountId,
   keyId: c.var.keyId,
   hookStates: c.env.HOOK_STATE,
+  applicationScope: c.var.portal?.applications ?? null,
 });
 
 hooksRouter.openapi(
@@ -81,6 +82,7 @@ hooksRouter.openapi(
         phase: q.phase,
         createdAfter: q.created_after,
         createdBefore: q.created_before,
+        withinApplications: c.var.portal?.applications,
       },
       q.limit + 1,
       q.cursor,

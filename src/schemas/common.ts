@@ -13,6 +13,15 @@ export const ErrorSchema = z
 
 export const Timestamp = z.string().openapi({ format: "date-time", example: "2026-11-23T10:00:00.000Z" });
 
+/**
+ * A point in time for a filter, normalised to the stored form (`toISOString()`): stored timestamps
+ * compare as strings, and `…:00Z` sorts after `…:00.500Z`.
+ */
+export const IsoInstant = z.iso
+  .datetime({ offset: true })
+  .transform((v) => new Date(v).toISOString())
+  .openapi({ format: "date-time", example: "2026-11-23T10:00:00Z" });
+
 export const PaginationQuery = z.object({
   limit: z.coerce.number().int().min(1).max(100).default(50).openapi({ description: "1..100, default 50" }),
   cursor: z.string().max(64).regex(/^[a-z]+_[0-9A-Z]{26}$/, "not a cursor this API returned").optional(),

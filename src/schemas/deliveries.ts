@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
-import { PaginationQuery, Timestamp, listOf } from "./common";
+import { IsoInstant, PaginationQuery, Timestamp, listOf } from "./common";
+import { EventName } from "./event-types";
 
 export const DeliveryStatus = z
   .enum(["pending", "succeeded", "failed", "dead", "skipped"])
@@ -39,4 +40,7 @@ export const DeliveryListQuery = PaginationQuery.extend({
   hook_id: z.string().max(64).optional(),
   event_id: z.string().max(64).optional(),
   status: DeliveryStatus.optional(),
+  event_type: EventName.optional().openapi({ description: "Deliveries of events of this type" }),
+  created_after: IsoInstant.optional().openapi({ description: "Deliveries created at or after this instant" }),
+  created_before: IsoInstant.optional().openapi({ description: "Deliveries created before this instant" }),
 });

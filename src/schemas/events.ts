@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { PaginationQuery, Timestamp, listOf } from "./common";
+import { IsoInstant, PaginationQuery, Timestamp, listOf } from "./common";
 import { Delivery } from "./deliveries";
 import { EventName } from "./event-types";
 
@@ -12,14 +12,7 @@ export const IdempotencyKey = z
   .max(255)
   .regex(/^[\x21-\x7e]+$/, "an idempotency key is 1 to 255 printable ASCII characters without spaces");
 
-/**
- * A point in time for a filter, normalised to the stored form (`toISOString()`): stored timestamps
- * compare as strings, and `…:00Z` sorts after `…:00.500Z`.
- */
-export const IsoInstant = z.iso
-  .datetime({ offset: true })
-  .transform((v) => new Date(v).toISOString())
-  .openapi({ format: "date-time", example: "2026-11-23T10:00:00Z" });
+export { IsoInstant }; // from common.ts, where every filter's instant comes from
 
 const Payload = z.record(z.string(), z.unknown()).openapi({ description: "The event's data: a JSON object, at most 256 KiB serialised" });
 

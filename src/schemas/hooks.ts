@@ -2,14 +2,14 @@ import { z } from "@hono/zod-openapi";
 import { EVENT_PATTERN } from "../domain/matching";
 import { isValidSecret } from "../domain/hook-secret";
 import { HEADER_NAME, isReservedHeader } from "../domain/hook-headers";
-import { BoolQuery, PaginationQuery, StringMap, Timestamp, listOf } from "./common";
+import { BoolQuery, IsoInstant, PaginationQuery, StringMap, Timestamp, listOf } from "./common";
 import { Circuit, HookTestResult } from "./hook-test";
 
 const EventPattern = z
   .string()
   .regex(EVENT_PATTERN, "event names and patterns match [A-Za-z0-9_.:*-]{1,128}")
   .openapi({ example: "job_run.*" });
-const ApplicationName = z.string().min(1).max(128).regex(/^[^\s,]+$/, "application names have no spaces or commas");
+export const ApplicationName = z.string().min(1).max(128).regex(/^[^\s,]+$/, "application names have no spaces or commas");
 
 const HookHeaders = z
   .record(
@@ -129,15 +129,6 @@ export const Hook = z
 export const HookWithSecret = Hook.extend({ secret: z.string() }).openapi("HookWithSecret");
 export const HookList = listOf(Hook, "HookList");
 export const HookIdParam = z.object({ id: z.string().max(64) });
-
-/**
- * A point in time for a filter, normalised to the stored form (`toISOString()`, milliseconds, `Z`):
- * stored timestamps are compared as strings, and `…:00Z` sorts after `…:00.500Z`.
- */
-const IsoInstant = z.iso
-  .datetime({ offset: true })
-  .transform((v) => new Date(v).toISOString())
-  .openapi({ format: "date-time", example: "2026-11-23T10:00:00Z" });
 
 export const HookListQuery = PaginationQuery.extend({
   state: z.enum(["new", "valid", "invalid", "deactivated"]).optional(),

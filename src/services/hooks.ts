@@ -7,6 +7,7 @@ import type { HookRow, NewHookRow } from "../db/schema";
 import { generateSecret } from "../domain/hook-secret";
 import { newId } from "../domain/ids";
 import { patternAllowedByCatalog } from "../domain/matching";
+import { hookWithinScope } from "../domain/portal-access";
 import { checkOutboundUrl } from "../domain/url-guard";
 import { hookStateOf } from "../durable/hook-state";
 import { missingSlackSettings } from "../delivery/slack-client";
@@ -24,6 +25,8 @@ export interface Actor {
   keyId: string;
   /** The hooks' Durable Objects, which run the automatic test of a `new` hook. */
   hookStates: Env["HOOK_STATE"];
+  /** A portal session scoped to applications creates and changes only hooks within them. */
+  applicationScope?: string[] | null;
 }
 
 /** The fields that decide where and how a hook delivers, checked together after a create or a merge. */
@@ -56,6 +59,12 @@ async function checkShape(actor: Actor, s: Shape, disableSsl: boolean | undefine
   }
   if (s.fallback && s.applications) {
     throw ApiError.unprocessable("a fallback hook is the default for every application, so it cannot name applications", "fallback");
+  }
+  if (actor.applicationScope && !hookWithinScope(s.applications, actor.applicationScope)) {
+    throw ApiError.unprocessable(
+      `this portal session manages hooks of ${actor.applicationScope.join(", ")} only: applications must name some of them and no other`,
+      "applications",
+    );
   }
   await checkCatalog(actor, s.events);
 }

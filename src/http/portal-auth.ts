@@ -1,0 +1,60 @@
+import type { Context } from "hono";
+import { findLiveKeyById } from "../db/accounts";
+import { findDeliveryWithType } from "../db/deliveries";
+import { findHook } from "../db/hooks";
+import type { Db } from "../db/client";
+import { hookWithinScope, portalTarget, type PortalTarget } from "../domain/portal-access";
+import { portalTokenKey, verifyPortalToken } from "../domain/portal-token";
+import type { Config } from "../env";
+import { ApiError } from "../errors";
+import type { AppEnv } from "./context";
+import { enforceApiKeyRateLimit } from "./rate-limit";
+
+// The portal-token branch of the API-key middleware (src/http/auth.ts). A portal call is authorised
+// like an API call of the key that minted the session (that key must still be live), then narrowed:
+// only the routes the portal uses, and for a session scoped to applications only their hooks.
+
+const keys = new WeakMap<Config, Promise<CryptoKey>>();
+
+/** The portal MAC key, derived once per isolate and configuration. */
+export function portalKeyFor(config: Config): Promise<CryptoKey> {
+  let key = keys.get(config);
+  if (!key) {
+    key = portalTokenKey(config.ENCRYPTION_KEY);
+    keys.set(config, key);
+  }
+  return key;
+}
+
+/** Rate-limit key of portal calls: the minting key's own budget, apart from its API calls, so a person browsing cannot starve the producer's ingest. */
+export const portalRateLimitKey = (keyId: string) => `portal:${keyId}`;
+
+export async function authenticatePortalToken(c: Context<AppEnv>, token: string, unauthorized: (message: string) => ApiError): Promise<void> {
+  const verdict = await verifyPortalToken(await portalKeyFor(c.var.config), token, Date.now());
+  if (!verdict.ok) {
+    throw unauthorized(verdict.reason === "expired" ? "the portal session has expired: open a new portal link" : "a valid API key or portal token is required");
+  }
+  const { accountId, keyId, applications, expiresAt } = verdict.claims;
+  const target = portalTarget(c.req.method, c.req.path);
+  if (!target) throw unauthorized(`a portal session cannot call ${c.req.method} ${c.req.path}: use an API key`);
+  const key = await findLiveKeyById(c.var.db, keyId);
+  if (!key || key.accountId !== accountId) throw unauthorized("the API key that opened this portal session has been revoked");
+  c.set("accountId", accountId);
+  c.set("keyId", keyId);
+  c.set("portal", { applications, expiresAt });
+  await enforceApiKeyRateLimit(c.env, portalRateLimitKey(keyId));
+  if (applications) await requireWithinScope(c.var.db, accountId, applications, target);
+}
+
+/** A hook or delivery outside the session's applications answers 404, as another account's does. */
+async function requireWithinScope(db: Db, accountId: string, scope: string[], target: PortalTarget): Promise<void> {
+  if (target.kind === "account") return; // lists and stats narrow themselves (c.var.portal)
+  let hookId = target.id;
+  if (target.kind === "delivery") {
+    const found = await findDeliveryWithType(db, accountId, target.id);
+    if (!found) throw ApiError.notFound("delivery");
+    hookId = found.delivery.hookId;
+  }
+  const hook = await findHook(db, accountId, hookId);
+  if (!hook || !hookWithinScope(hook.applications ?? null, scope)) throw ApiError.notFound(target.kind);
+}

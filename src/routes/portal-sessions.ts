@@ -1,0 +1,37 @@
+import { createRoute } from "@hono/zod-openapi";
+import { signPortalToken } from "../domain/portal-token";
+import { requireApiKey } from "../http/auth";
+import { newRouter } from "../http/context";
+import { portalKeyFor } from "../http/portal-auth";
+import { errorResponses, jsonBody, jsonResponse } from "../schemas/common";
+import { PORTAL_SESSION_DEFAULT_SECONDS, PortalSession, PortalSessionCreate } from "../schemas/portal";
+
+export const portalSessionsRouter = newRouter();
+// A portal token cannot mint another session: /v1/portal-sessions is not among the portal's routes.
+portalSessionsRouter.use("/v1/portal-sessions", requireApiKey);
+
+portalSessionsRouter.openapi(
+  createRoute({
+    method: "post",
+    path: "/v1/portal-sessions",
+    tags: ["Portal"],
+    security: [{ bearer: [] }],
+    summary: "A short-lived link to the portal for this account (optionally for some applications only)",
+    description:
+      "Answers a portal URL to hand to a person: the page manages the account's hooks and shows their deliveries, " +
+      "calling this API with the session token, which works only for the portal's own calls, only while the API key " +
+      "that minted it is live, and only until it expires. The body is optional.",
+    request: jsonBody(PortalSessionCreate, false),
+    responses: { 201: jsonResponse(PortalSession, "The portal link and its token"), ...errorResponses(400, 401, 415, 429) },
+  }),
+  async (c) => {
+    const body = c.req.valid("json") as { expires_in?: number; applications?: string[] } | undefined;
+    const expiresAt = Math.floor(Date.now() / 1000) + (body?.expires_in ?? PORTAL_SESSION_DEFAULT_SECONDS);
+    const applications = body?.applications ? [...new Set(body.applications)] : null;
+    const token = await signPortalToken(await portalKeyFor(c.var.config), { accountId: c.var.accountId, keyId: c.var.keyId, applications, expiresAt });
+    return c.json(
+      { url: `${new URL(c.req.url).origin}/portal#token=${token}`, token, expires_at: new Date(expiresAt * 1000).toISOString(), applications },
+      201,
+    );
+  },
+);

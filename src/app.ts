@@ -17,6 +17,7 @@ import { hookTestRouter } from "./routes/hook-test";
 import { hooksRouter } from "./routes/hooks";
 import { portalSessionsRouter } from "./routes/portal-sessions";
 import { slackRouter } from "./routes/slack";
+import { statsRouter } from "./routes/stats";
 
 /** Largest request body accepted anywhere; an event payload has its own, smaller limit (256 KiB). */
 export const MAX_BODY_BYTES = 320 * 1024;
@@ -54,6 +55,7 @@ export function buildApp() {
   app.route("/", hookTestRouter);
   app.route("/", slackRouter);
   app.route("/", gatesRouter);
+  app.route("/", statsRouter); // after hooksRouter: its /v1/hooks/* API-key middleware covers /v1/hooks/{id}/stats
   app.route("/", portalSessionsRouter);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {

@@ -35,6 +35,8 @@ export interface DeliveryMessage {
   account_id: string;
   /** A manual retry or a recover: one attempt, never rescheduled automatically. */
   manual?: boolean;
+  /** Tries made by the earlier copies of a postponed message (src/delivery/admission.ts `postpone`). */
+  tries_before?: number;
 }
 
 const bool = z.enum(["true", "false"]).transform((v) => v === "true");

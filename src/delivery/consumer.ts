@@ -3,8 +3,9 @@ import { deliveryWriteStatements, loadDeliveryJobs, type AttemptWrite, type Deli
 import { hookHealthStatement } from "../db/hook-health";
 import type { HookRow } from "../db/schema";
 import { crashRetryDelay, isSettled, verdictAfterAttempt, verdictWhenGivingUp, type Verdict } from "../domain/delivery-verdict";
-import { healthAfterAttempt, type HookHealth } from "../domain/hook-health";
+import { healthAfterAttempt, type HealthChange, type HookHealth } from "../domain/hook-health";
 import { getConfig, type Config, type DeliveryMessage, type Env } from "../env";
+import { admitDelivery, postpone, reportAttempt, tryNumber } from "./admission";
 import { handleDeadLetterBatch } from "./dead-letters";
 import type { SendResult } from "./http-sender";
 import { sendDelivery, type SendContext } from "./send";
@@ -31,7 +32,8 @@ export async function queue(batch: MessageBatch<DeliveryMessage>, env: Env): Pro
 type Outcome =
   | { kind: "ignored"; why: string }
   | { kind: "skipped" }
-  | { kind: "attempted"; at: string; result: SendResult }
+  /** `health`: what the hook's Durable Object made of the attempt, when it was asked (see admission.ts). */
+  | { kind: "attempted"; at: string; result: SendResult; health: HealthChange | null }
   /** Not sent now, and not an attempt: the message comes back after the delay (rate limit, breaker). */
   | { kind: "postponed"; delaySeconds: number }
   | { kind: "crashed"; error: unknown };
@@ -71,7 +73,7 @@ export async function handleDeliveryBatch(batch: MessageBatch<DeliveryMessage>, 
     [...byDelivery.values()].map(async (message): Promise<Handled> => {
       const job = jobs.get(message.body.delivery_id);
       try {
-        return { message, job, outcome: await handleOne(ctx, message, job) };
+        return { message, job, outcome: await handleOne(ctx, env.HOOK_STATE, message, job) };
       } catch (error) {
         return { message, job, outcome: { kind: "crashed", error } };
       }
@@ -81,17 +83,18 @@ export async function handleDeliveryBatch(batch: MessageBatch<DeliveryMessage>, 
 }
 
 /** Decide and (maybe) send one delivery. Throws only on an unexpected failure (→ "crashed"). */
-async function handleOne(ctx: SendContext, message: Message<DeliveryMessage>, job: DeliveryJob | undefined): Promise<Outcome> {
+async function handleOne(ctx: SendContext, hookStates: Env["HOOK_STATE"], message: Message<DeliveryMessage>, job: DeliveryJob | undefined): Promise<Outcome> {
   // Gone: the publish that created it was rolled back (the queue refused part of its messages).
   if (!job) return { kind: "ignored", why: "no such delivery" };
   if (isSettled(job.delivery.status, message.body.manual === true)) return { kind: "ignored", why: `already ${job.delivery.status}` };
   const hook = job.hook;
   if (!hook || !hook.enabled || hook.state === "deactivated" || hook.phase !== "post") return { kind: "skipped" };
-  // Seam for the per-hook Durable Object (rate limit, circuit breaker): ask it here, before sending,
-  // and answer { kind: "postponed", delaySeconds } to hold the delivery back without an attempt.
+  // The hook's Durable Object: rate limit and circuit breaker (no call for a healthy, unlimited hook).
+  const gate = await admitDelivery(hookStates, hook);
+  if (gate.action === "postpone") return { kind: "postponed", delaySeconds: gate.delaySeconds };
   const at = new Date().toISOString();
   const result = await sendDelivery(ctx, hook, job.event, job.delivery.id);
-  return { kind: "attempted", at, result };
+  return { kind: "attempted", at, result, health: await reportAttempt(hookStates, hook, result, gate) };
 }
 
 /** Writes every outcome of the batch in one D1 batch, then acknowledges or retries each message. */
@@ -103,6 +106,7 @@ async function settle(db: Db, env: Env, config: Config, now: Date, handled: Hand
   const deadLetters: DeliveryMessage[] = [];
   /** Acknowledged or retried once the batch's writes are in D1. */
   const afterWrite: Array<{ message: Message<DeliveryMessage>; done: () => void }> = [];
+  const postponed: Promise<void>[] = [];
 
   const record = (h: Handled, job: DeliveryJob, verdict: Verdict, attempt: Omit<AttemptWrite, "deliveryId" | "n">) => {
     attempts.push({ deliveryId: job.delivery.id, n: job.delivery.attempts + 1, ...attempt });
@@ -120,7 +124,7 @@ async function settle(db: Db, env: Env, config: Config, now: Date, handled: Hand
         message.ack();
         break;
       case "postponed":
-        message.retry({ delaySeconds: outcome.delaySeconds });
+        postponed.push(postpone(env.DELIVERIES, message, outcome.delaySeconds));
         break;
       case "skipped":
         updates.push({ id: job!.delivery.id, status: "skipped", attemptsAdded: 0, lastAttemptAt: null, nextAttemptAt: null });
@@ -131,7 +135,7 @@ async function settle(db: Db, env: Env, config: Config, now: Date, handled: Hand
         const verdict = verdictAfterAttempt({
           before: job!.delivery,
           manual,
-          queueAttempt: message.attempts,
+          queueAttempt: tryNumber(message),
           result,
           schedule: config.RETRY_SCHEDULE,
           now,
@@ -144,12 +148,12 @@ async function settle(db: Db, env: Env, config: Config, now: Date, handled: Hand
           error: result.error,
           durationMs: result.durationMs,
         });
-        health.observe(job!.hook!, result);
+        health.observe(job!.hook!, result, outcome.health);
         break;
       }
       case "crashed": {
         logCrash(`delivery ${message.body.delivery_id} failed`, outcome.error);
-        if (!job || crashRetryDelay(config.RETRY_SCHEDULE, message.attempts) !== null) {
+        if (!job || crashRetryDelay(config.RETRY_SCHEDULE, tryNumber(message)) !== null) {
           retryAfterCrash(message, config);
           break;
         }
@@ -158,7 +162,7 @@ async function settle(db: Db, env: Env, config: Config, now: Date, handled: Hand
           at: nowIso,
           responseStatus: null,
           responseBody: null,
-          error: `not sent: hookrouter failed to process this delivery ${message.attempts} times (${errorText(outcome.error)})`,
+          error: `not sent: hookrouter failed to process this delivery ${tryNumber(message)} times (${errorText(outcome.error)})`,
           durationMs: 0,
         });
         break;
@@ -166,6 +170,7 @@ async function settle(db: Db, env: Env, config: Config, now: Date, handled: Hand
     }
   }
 
+  await Promise.all(postponed);
   const statements = [...deliveryWriteStatements(db, attempts, updates, nowIso), ...health.statements()];
   if (statements.length > 0) {
     try {
@@ -198,11 +203,12 @@ class HookHealthTracker {
     private readonly now: Date,
   ) {}
 
-  observe(hook: HookRow, result: SendResult): void {
+  /** `decided`: the change the hook's Durable Object answered from its failure record, when it was asked. */
+  observe(hook: HookRow, result: SendResult, decided: HealthChange | null): void {
     let h = this.state.get(hook.id);
     if (!h) this.state.set(hook.id, (h = { failingSince: hook.failingSince, disabled: !hook.enabled }));
     if (h.disabled) return;
-    const change = healthAfterAttempt(h, result, this.now, this.config.AUTO_DISABLE_AFTER_SECONDS);
+    const change = decided ?? healthAfterAttempt(h, result, this.now, this.config.AUTO_DISABLE_AFTER_SECONDS);
     if (change.kind === "started_failing") h.failingSince = change.at;
     if (change.kind === "recovered") h.failingSince = null;
     if (change.kind === "disable") h.disabled = true;
@@ -217,7 +223,7 @@ class HookHealthTracker {
 function retryAfterCrash(message: Message<DeliveryMessage>, config: Config): void {
   // Past the schedule (and D1 unavailable to record a verdict), keep the last wait: the queue's own
   // max_retries then moves it to the dead-letter queue, whose consumer marks the delivery dead.
-  const delay = crashRetryDelay(config.RETRY_SCHEDULE, message.attempts) ?? config.RETRY_SCHEDULE[config.RETRY_SCHEDULE.length - 1] ?? 0;
+  const delay = crashRetryDelay(config.RETRY_SCHEDULE, tryNumber(message)) ?? config.RETRY_SCHEDULE[config.RETRY_SCHEDULE.length - 1] ?? 0;
   message.retry({ delaySeconds: delay });
 }
 

@@ -8,8 +8,9 @@
 // half_open  a probe is due or in flight: exactly one delivery goes through. Success closes the
 //            breaker; failure reopens it with the probe interval doubled (up to a maximum).
 //
-// The same record (`failingSinceMs`: the first failure of the current streak) feeds the rule that
-// disables a hook whose deliveries have all failed for AUTO_DISABLE_AFTER_SECONDS.
+// The same record (`failingSinceMs`: the first failure of the current streak) is what the rule that
+// disables a hook whose deliveries have all failed for AUTO_DISABLE_AFTER_SECONDS reads
+// (`healthAfterAttempt` in hook-health.ts, applied by the hook's Durable Object).
 
 export type Circuit = "closed" | "open" | "half_open";
 
@@ -95,9 +96,4 @@ export function recordAttempt(s: BreakerState, ok: boolean, probe: boolean, nowM
   if (!probe) return failed;
   const interval = Math.min(cfg.maxProbeIntervalMs, Math.max(cfg.firstProbeAfterMs, s.probeIntervalMs * 2));
   return { ...failed, probeIntervalMs: interval, nextProbeAtMs: nowMs + interval, probeLeaseUntilMs: null };
-}
-
-/** The auto-disable rule: every attempt has failed for at least `afterMs`. */
-export function failingTooLong(s: BreakerState, nowMs: number, afterMs: number): boolean {
-  return s.failingSinceMs !== null && nowMs - s.failingSinceMs >= afterMs;
 }

@@ -7,13 +7,17 @@
 // slept in place. A delivery whose slot is further away reserves nothing: it is told how long until
 // a token frees and is postponed; it asks again when it comes back. Never reserving far-future slots
 // matters: postponed messages return in bunches, and reservations they had made would all come due
-// at once.
+// at once. Postponed callers are spread out instead: each is told to come back one refill interval
+// after the one postponed before it (`backlogUntilMs`), so a backlog of n deliveries is asked about
+// about once or twice each, not n times over; the bucket alone still decides who sends.
 
 export interface BucketState {
   /** Tokens available; negative while slots are reserved ahead of time. */
   tokens: number;
   /** When `tokens` was last brought up to date (ms since the epoch). */
   updatedAtMs: number;
+  /** When the deliveries postponed so far are expected to have had their turn. */
+  backlogUntilMs?: number;
 }
 
 export interface BucketLimits {
@@ -38,7 +42,11 @@ export function refill(state: BucketState | null, limits: BucketLimits, nowMs: n
   const capacity = capacityOf(limits);
   if (!state) return { tokens: capacity, updatedAtMs: nowMs };
   const elapsed = Math.max(0, nowMs - state.updatedAtMs);
-  return { tokens: Math.min(capacity, state.tokens + (elapsed * limits.ratePerSecond) / 1000), updatedAtMs: Math.max(nowMs, state.updatedAtMs) };
+  return {
+    ...state,
+    tokens: Math.min(capacity, state.tokens + (elapsed * limits.ratePerSecond) / 1000),
+    updatedAtMs: Math.max(nowMs, state.updatedAtMs),
+  };
 }
 
 export function takeToken(
@@ -53,5 +61,8 @@ export function takeToken(
   // Time until the bucket holds one whole token again (after the reservations already made).
   const waitMs = Math.ceil(((1 - current.tokens) * 1000) / limits.ratePerSecond);
   if (waitMs <= maxWaitMs) return { state: { ...current, tokens: current.tokens - 1 }, decision: { granted: true, waitMs } };
-  return { state: current, decision: { granted: false, waitMs } };
+  // Come back when a token frees, or after the deliveries postponed before this one, whichever is later.
+  const turnAt = Math.max(nowMs + waitMs, current.backlogUntilMs ?? 0);
+  const backlogUntilMs = turnAt + Math.ceil(1000 / limits.ratePerSecond);
+  return { state: { ...current, backlogUntilMs }, decision: { granted: false, waitMs: turnAt - nowMs } };
 }

@@ -1,6 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { getDb } from "../db/client";
 import { admit as admitBreaker, CLOSED, circuitOf, recordAttempt as recordBreakerAttempt, type BreakerConfig, type BreakerState, type Circuit } from "../domain/circuit-breaker";
+import { healthAfterAttempt, type AttemptSummary, type HealthChange } from "../domain/hook-health";
 import { takeToken, type BucketState } from "../domain/token-bucket";
 import { getConfig, type Env } from "../env";
 import { runScheduledTest, type HookTestResult } from "../services/hook-test";
@@ -27,8 +28,9 @@ export class HookState extends DurableObject<Env> {
     if (opts.rateLimitPerSecond !== null) {
       const limits = { ratePerSecond: opts.rateLimitPerSecond, burst: opts.burst ?? 1 };
       const taken = takeToken(this.kv.get<BucketState>(BUCKET) ?? null, limits, now, opts.maxWaitMs);
-      if (!taken.decision.granted) return { action: "postpone", reason: "rate_limited", waitMs: taken.decision.waitMs };
+      // Kept either way: a refusal moves the backlog's turn along (nothing is reserved by it).
       this.kv.put(BUCKET, taken.state);
+      if (!taken.decision.granted) return { action: "postpone", reason: "rate_limited", waitMs: taken.decision.waitMs };
       waitMs = taken.decision.waitMs;
     }
     // The probe lease is taken only once the delivery is sure to go.
@@ -36,13 +38,20 @@ export class HookState extends DurableObject<Env> {
     return { action: "send", waitMs, probe };
   }
 
-  /** The outcome of one delivery attempt (`probe`: as `admit` said). Answers the failure record. */
-  recordAttempt(ok: boolean, probe = false): FailureRecord {
+  /**
+   * The outcome of one delivery attempt (`probe`: as `admit` said). Answers the failure record and
+   * what it means for the hook (the auto-disable rule, read from this one record). `rowFailingSince`
+   * is the hook row's copy of the record: an earlier streak start there is adopted (this object's
+   * storage may be younger than the streak, e.g. after a reset), so the row and the object agree.
+   */
+  recordAttempt(attempt: AttemptSummary, probe = false, rowFailingSince: string | null = null): AttemptRecorded {
     const now = Date.now();
-    const before = this.breaker();
-    const after = recordBreakerAttempt(before, ok, probe, now, this.breakerConfig());
+    const before = adoptRowRecord(this.breaker(), rowFailingSince);
+    const after = recordBreakerAttempt(before, attempt.ok, probe, now, this.breakerConfig());
     if (JSON.stringify(after) !== JSON.stringify(before)) this.kv.put(BREAKER, after);
-    return failureRecord(after, now);
+    const failingSince = before.failingSinceMs === null ? null : new Date(before.failingSinceMs).toISOString();
+    const health = healthAfterAttempt({ failingSince }, attempt, new Date(now), getConfig(this.env).AUTO_DISABLE_AFTER_SECONDS);
+    return { ...failureRecord(after, now), health };
   }
 
   /** Forgets the failure streak (a hook enabled again by hand starts with a closed breaker). */
@@ -129,8 +138,19 @@ export interface FailureRecord {
   failing_since: string | null;
 }
 
+export interface AttemptRecorded extends FailureRecord {
+  /** What the hook's row must record: the start or end of a failure streak, or its disabling. */
+  health: HealthChange;
+}
+
 export interface HookLiveState extends FailureRecord {
   last_test: HookTestResult | null;
+}
+
+function adoptRowRecord(s: BreakerState, rowFailingSince: string | null): BreakerState {
+  const row = rowFailingSince === null ? NaN : Date.parse(rowFailingSince);
+  if (Number.isNaN(row) || (s.failingSinceMs !== null && s.failingSinceMs <= row)) return s;
+  return { ...s, failingSinceMs: row };
 }
 
 function failureRecord(s: BreakerState, now: number): FailureRecord {

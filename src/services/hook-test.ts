@@ -1,14 +1,10 @@
-import { secretBoxFor } from "../crypto/secret-box";
 import { nowIso, type Db } from "../db/client";
 import { findHook, setTestedState } from "../db/hooks";
 import type { HookRow } from "../db/schema";
-import type { SendResult } from "../delivery/http-sender";
-import { sendHttp } from "../delivery/http-sender";
-import { buildBody, buildSignedRequest, type EventForDelivery } from "../delivery/request";
-import { sendSlack } from "../delivery/slack-sender";
+import type { EventForDelivery } from "../delivery/request";
+import { sendDelivery } from "../delivery/send";
 import { newId, ulid } from "../domain/ids";
 import { samplePayload, testEventType } from "../domain/test-event";
-import { checkOutboundUrl } from "../domain/url-guard";
 import type { Config, Env } from "../env";
 import { ApiError } from "../errors";
 
@@ -42,7 +38,9 @@ export async function runHookTest(deps: TestDeps, hook: HookRow, requestedType?:
     applications: hook.applications ?? null,
     workId: null,
   };
-  const sent = await sendTestEvent(deps, hook, event);
+  // The consumer's own sender (it branches on the hook's kind: HTTP or Slack), with an id of its own:
+  // not a stored delivery, and recognisable as a test's.
+  const sent = await sendDelivery({ ...deps, now: new Date() }, hook, event, `test_${ulid()}`);
   return {
     success: sent.ok,
     response_status: sent.status,
@@ -51,46 +49,6 @@ export async function runHookTest(deps: TestDeps, hook: HookRow, requestedType?:
     tested_at: testedAt,
     event_type: type,
   };
-}
-
-/** The one place the test path branches on the hook's kind. */
-async function sendTestEvent(deps: TestDeps, hook: HookRow, event: EventForDelivery): Promise<SendResult> {
-  switch (hook.kind) {
-    case "webhook":
-      return sendWebhookTest(deps, hook, event);
-    case "slack":
-      return sendSlack(deps, hook, event);
-  }
-}
-
-async function sendWebhookTest(deps: TestDeps, hook: HookRow, event: EventForDelivery): Promise<SendResult> {
-  if (!hook.url) return notSent("this webhook hook has no url");
-  // The URL guard again at send time, as for deliveries: the guard may be stricter than when the url was saved.
-  const verdict = checkOutboundUrl(hook.url, deps.config.ALLOW_PRIVATE_TARGETS);
-  if (!verdict.ok) return notSent(`url refused: ${verdict.reason}`);
-  const req = await buildSignedRequest({
-    url: hook.url,
-    // Not a stored delivery: its own id, recognisable as a test's.
-    webhookId: `test_${ulid()}`,
-    body: buildBody(event, hook.payloadFormat),
-    secrets: await signingSecrets(deps.config, hook),
-    hookHeaders: hook.headers,
-  });
-  return sendHttp(req, deps.config.DELIVERY_TIMEOUT_MS);
-}
-
-function notSent(error: string): SendResult {
-  return { ok: false, status: null, body: null, error, durationMs: 0, retryAfterSeconds: null, timedOut: false };
-}
-
-/** The hook's secret, plus the previous one while a rotation's grace period is open (as deliveries sign). */
-async function signingSecrets(config: Config, hook: HookRow): Promise<string[]> {
-  const box = await secretBoxFor(config);
-  const secrets = [await box.open(hook.secretSealed)];
-  if (hook.previousSecretSealed && hook.previousSecretExpiresAt && hook.previousSecretExpiresAt > nowIso()) {
-    secrets.push(await box.open(hook.previousSecretSealed));
-  }
-  return secrets;
 }
 
 /**

@@ -68,8 +68,9 @@ describe("token bucket", () => {
       { granted: true, waitMs: 600 },
       { granted: true, waitMs: 800 },
       { granted: true, waitMs: 1000 },
+      // Postponed callers are spread one refill interval apart.
       { granted: false, waitMs: 1200 },
-      { granted: false, waitMs: 1200 },
+      { granted: false, waitMs: 1400 },
     ]);
     // Refused callers took nothing: the debt is the five reservations.
     expect(state.tokens).toBeCloseTo(-5);
@@ -77,11 +78,24 @@ describe("token bucket", () => {
     expect(takeToken(state, limits, T0 + 1200, 0).decision).toEqual({ granted: true, waitMs: 0 });
   });
 
+  it("spreads a backlog: each postponed caller comes back about when its turn comes, and the spread ends when the bucket idles", () => {
+    const limits = { ratePerSecond: 2, burst: 1 };
+    const { state, decisions } = takeMany(null, limits, T0, 6, 0);
+    expect(decisions.map((d) => d.waitMs)).toEqual([0, 500, 1000, 1500, 2000, 2500]);
+    expect(decisions.slice(1).every((d) => !d.granted)).toBe(true);
+    // Long after the backlog's turn, a caller waits only for the bucket.
+    const later = takeMany(state, limits, T0 + 60_000, 2, 0).decisions;
+    expect(later).toEqual([
+      { granted: true, waitMs: 0 },
+      { granted: false, waitMs: 500 },
+    ]);
+  });
+
   it("over any one-second window of grants, burst 1 allows at most rate + 1 (the boundary)", () => {
     const limits = { ratePerSecond: 5, burst: 1 };
     let s: BucketState | null = null;
     const sendTimes: number[] = [];
-    // 200 callers arriving every 37 ms, each allowed to wait 1 s; refused ones retry 1 s later.
+    // 200 callers arriving every 37 ms, each allowed to wait 1 s; refused ones come back when told (whole seconds, as queue delays).
     const pending: number[] = Array.from({ length: 200 }, (_, i) => T0 + i * 37);
     while (pending.length > 0) {
       pending.sort((a, b) => a - b);
@@ -89,7 +103,7 @@ describe("token bucket", () => {
       const r = takeToken(s, limits, at, 1000);
       s = r.state;
       if (r.decision.granted) sendTimes.push(at + r.decision.waitMs);
-      else pending.push(at + 1000);
+      else pending.push(at + Math.ceil(r.decision.waitMs / 1000) * 1000);
     }
     sendTimes.sort((a, b) => a - b);
     expect(sendTimes).toHaveLength(200);

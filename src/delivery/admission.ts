@@ -1,0 +1,97 @@
+import type { HookRow } from "../db/schema";
+import type { HealthChange } from "../domain/hook-health";
+import { MAX_QUEUE_DELAY_SECONDS } from "../domain/retry";
+import { hookStateOf, type Admission, type AttemptRecorded } from "../durable/hook-state";
+import type { DeliveryMessage, Env } from "../env";
+import type { SendResult } from "./http-sender";
+
+// The consumer's two calls to a hook's Durable Object (src/durable/hook-state.ts): may this delivery
+// go now (rate limit, circuit breaker), and how did its attempt go (failure streak, breaker,
+// auto-disable). A healthy hook without a rate limit costs no call before sending and none after a
+// success: its row says it has no limit and no failure streak (`failing_since`, which the consumer
+// keeps in step with the object's record).
+
+/**
+ * A token that frees within this long is reserved and slept for in the consumer: queue delays come in
+ * whole seconds, so sub-second waits are both cheaper and more precise in place.
+ */
+export const MAX_INLINE_WAIT_MS = 1000;
+
+export type Gate =
+  /** Send; `probe` when this is the one probe of an open breaker. */
+  | { action: "send"; probe: boolean }
+  /** Hold back, not an attempt: the message comes back after the delay. */
+  | { action: "postpone"; delaySeconds: number };
+
+/** One round trip when the hook has a rate limit or a failure streak; none otherwise. */
+export async function admitDelivery(hookStates: Env["HOOK_STATE"], hook: HookRow): Promise<Gate> {
+  if (hook.rateLimitPerSecond === null && hook.failingSince === null) return { action: "send", probe: false };
+  const admission: Admission = await hookStateOf(hookStates, hook.id).admit({
+    rateLimitPerSecond: hook.rateLimitPerSecond,
+    maxWaitMs: MAX_INLINE_WAIT_MS,
+  });
+  if (admission.action === "postpone") return { action: "postpone", delaySeconds: delaySecondsFor(admission.waitMs) };
+  if (admission.waitMs > 0) await new Promise((resolve) => setTimeout(resolve, admission.waitMs));
+  return { action: "send", probe: admission.probe };
+}
+
+/** Whole seconds, at least 1 (a message retried with 0 comes straight back), within the queue's maximum. */
+export function delaySecondsFor(waitMs: number): number {
+  return Math.min(MAX_QUEUE_DELAY_SECONDS, Math.max(1, Math.ceil(waitMs / 1000)));
+}
+
+/**
+ * Reports an attempt to the hook's object and answers what it means for the hook's row, or null when
+ * there was nothing to report (a success of a hook with no failure streak) or the object could not
+ * be reached (then the consumer decides from the row alone: the attempt is recorded either way).
+ */
+export async function reportAttempt(hookStates: Env["HOOK_STATE"], hook: HookRow, result: SendResult, gate: Gate): Promise<HealthChange | null> {
+  const probe = gate.action === "send" && gate.probe;
+  if (result.ok && hook.failingSince === null && !probe) return null;
+  try {
+    const recorded = await hookStateOf(hookStates, hook.id).recordAttempt({ ok: result.ok, status: result.status }, probe, hook.failingSince);
+    return mirrorOnRow(hook, recorded);
+  } catch (error) {
+    console.error(JSON.stringify({ level: "error", message: "reporting an attempt to the hook's Durable Object failed", hook_id: hook.id, error: String(error) }));
+    return null;
+  }
+}
+
+/**
+ * The change for the hook's row. Usually the object's verdict; but the row must also catch up when it
+ * fell out of step with the object's record (a batch whose writes were lost): the row's
+ * `failing_since` is what makes the consumer ask the object at all.
+ */
+export function mirrorOnRow(hook: Pick<HookRow, "failingSince">, recorded: AttemptRecorded): HealthChange {
+  if (recorded.health.kind !== "none") return recorded.health;
+  if (recorded.failing_since !== null && hook.failingSince === null) return { kind: "started_failing", at: recorded.failing_since };
+  if (recorded.failing_since === null && hook.failingSince !== null) return { kind: "recovered" };
+  return recorded.health;
+}
+
+/**
+ * Which try of its delivery a message is: the queue's count for this message, plus the tries of the
+ * copies it replaced (see `postpone`). Postponed tries are not counted, so they are never taken for
+ * failed attempts or crashes by the retry schedule.
+ */
+export function tryNumber(message: Message<DeliveryMessage>): number {
+  return message.attempts + (message.body.tries_before ?? 0);
+}
+
+/**
+ * Holds a delivery back for `delaySeconds` without counting a try: a fresh copy of the message is
+ * queued with that delay (carrying the tries made so far) and this one is acknowledged. Not
+ * `message.retry`, which would count toward the queue's `max_retries` (a long outage behind an open
+ * breaker would have the queue dead-letter deliveries that were never attempted) and toward
+ * `message.attempts`, which the retry schedule reads. Should the send fail, `message.retry` is the
+ * fallback: held back all the same. Never throws.
+ */
+export async function postpone(queue: Queue<DeliveryMessage>, message: Message<DeliveryMessage>, delaySeconds: number): Promise<void> {
+  try {
+    await queue.send({ ...message.body, tries_before: tryNumber(message) - 1 }, { delaySeconds, contentType: "json" });
+    message.ack();
+  } catch (error) {
+    console.error(JSON.stringify({ level: "error", message: "re-queueing a postponed delivery failed", delivery_id: message.body.delivery_id, error: String(error) }));
+    message.retry({ delaySeconds });
+  }
+}

@@ -1,0 +1,57 @@
+import { createRoute } from "@hono/zod-openapi";
+import { findHook } from "../db/hooks";
+import { accountCountsQuery, countDeliveries, hookCountsQuery } from "../db/stats";
+import { foldStats, statsWindow, successRate } from "../domain/delivery-stats";
+import { ApiError } from "../errors";
+import { requireApiKey } from "../http/auth";
+import { newRouter } from "../http/context";
+import { errorResponses, jsonResponse } from "../schemas/common";
+import { HookIdParam } from "../schemas/hooks";
+import { AccountStats, HookStats, StatsQuery } from "../schemas/stats";
+
+const tags = ["Stats"];
+const security = [{ bearer: [] }];
+
+// /v1/hooks/{id}/stats is authenticated by the hooks router's /v1/hooks/* middleware (app.ts mounts
+// this router after it); /v1/stats has its own.
+export const statsRouter = newRouter();
+statsRouter.use("/v1/stats", requireApiKey);
+
+statsRouter.openapi(
+  createRoute({
+    method: "get",
+    path: "/v1/stats",
+    tags,
+    security,
+    summary: "Deliveries per hour by outcome over the last hours, for the account and per hook",
+    request: { query: StatsQuery },
+    responses: { 200: jsonResponse(AccountStats, "The account's delivery counts"), ...errorResponses(400, 401) },
+  }),
+  async (c) => {
+    const window = statsWindow(Date.now(), c.req.valid("query").hours);
+    const rows = await countDeliveries(accountCountsQuery(c.var.db, c.var.accountId, window.since, c.var.portal?.applications));
+    const { totals, hours, byHook } = foldStats(rows, window);
+    const hooks = [...byHook].map(([hook_id, t]) => ({ hook_id, totals: t, success_rate: successRate(t) }));
+    hooks.sort((a, b) => b.totals.total - a.totals.total || (a.hook_id < b.hook_id ? -1 : 1));
+    return c.json({ since: window.since, until: window.until, totals, success_rate: successRate(totals), hours, hooks }, 200);
+  },
+);
+
+statsRouter.openapi(
+  createRoute({
+    method: "get",
+    path: "/v1/hooks/{id}/stats",
+    tags,
+    security,
+    summary: "A hook's deliveries per hour by outcome over the last hours",
+    request: { params: HookIdParam, query: StatsQuery },
+    responses: { 200: jsonResponse(HookStats, "The hook's delivery counts"), ...errorResponses(400, 401, 404) },
+  }),
+  async (c) => {
+    const hook = await findHook(c.var.db, c.var.accountId, c.req.valid("param").id);
+    if (!hook) throw ApiError.notFound("hook");
+    const window = statsWindow(Date.now(), c.req.valid("query").hours);
+    const { totals, hours } = foldStats(await countDeliveries(hookCountsQuery(c.var.db, hook.id, window.since)), window);
+    return c.json({ hook_id: hook.id, since: window.since, until: window.until, totals, success_rate: successRate(totals), hours }, 200);
+  },
+);

@@ -1,0 +1,127 @@
+import { env } from "cloudflare:workers";
+import { beforeAll, describe, expect, it } from "vitest";
+import { getDb } from "../../src/db/client";
+import { accountCountsQuery, hookCountsQuery } from "../../src/db/stats";
+import { call, expectErrorShape, newAccount } from "../helpers/api";
+import { seedDeliveries, seedManyDeliveries } from "../helpers/seed-deliveries";
+
+const HOUR = 3_600_000;
+const hourStart = (ms: number) => Math.floor(ms / HOUR) * HOUR;
+const at = (ms: number) => new Date(ms).toISOString();
+
+async function newHook(key: string, name: string): Promise<string> {
+  const res = await call("POST", "/v1/hooks", { token: key, body: { name, url: `https://example.com/${name}` } });
+  expect(res.status).toBe(201);
+  return res.body.id;
+}
+
+describe("GET /v1/stats and GET /v1/hooks/{id}/stats", () => {
+  let key: string;
+  let h1: string;
+  let h2: string;
+  const now = Date.now();
+  const thisHour = hourStart(now);
+
+  beforeAll(async () => {
+    const acc = await newAccount("stats");
+    key = acc.key;
+    [h1, h2] = [await newHook(key, "one"), await newHook(key, "two")];
+    await seedDeliveries(acc.accountId, "job_run.failed", [
+      // two hours ago: h1 3 succeeded, 1 failed
+      ...[0, 1, 2].map(() => ({ hookId: h1, status: "succeeded" as const, createdAt: at(thisHour - 2 * HOUR + 60_000) })),
+      { hookId: h1, status: "failed", createdAt: at(thisHour - 2 * HOUR + 120_000) },
+      // this hour: h2 2 dead, 1 pending; h1 1 skipped
+      { hookId: h2, status: "dead", createdAt: at(thisHour) },
+      { hookId: h2, status: "dead", createdAt: at(now - 1) },
+      { hookId: h2, status: "pending", createdAt: at(now - 1) },
+      { hookId: h1, status: "skipped", createdAt: at(now - 1) },
+      // 30 hours ago: outside the default window
+      ...[0, 1, 2, 3, 4].map(() => ({ hookId: h1, status: "succeeded" as const, createdAt: at(now - 30 * HOUR) })),
+    ]);
+    // another account's deliveries never count
+    const other = await newAccount("other");
+    await seedDeliveries(other.accountId, "job_run.failed", [{ hookId: "hook_of_another_account", status: "succeeded", createdAt: at(now - 1) }]);
+  });
+
+  it("counts the account's deliveries per hour by outcome over the last 24 hours, empty hours included", async () => {
+    const res = await call("GET", "/v1/stats", { token: key });
+    expect(res.status).toBe(200);
+    const s = res.body;
+    expect(s.hours).toHaveLength(24);
+    expect(s.since).toBe(at(thisHour - 23 * HOUR));
+    expect(s.hours[0].hour).toBe(s.since);
+    expect(s.hours[23].hour).toBe(at(thisHour));
+    expect(s.totals).toEqual({ succeeded: 3, failed: 1, dead: 2, pending: 1, skipped: 1, total: 8 });
+    expect(s.success_rate).toBeCloseTo(3 / 6);
+    expect(s.hours[21]).toEqual({ hour: at(thisHour - 2 * HOUR), succeeded: 3, failed: 1, dead: 0, pending: 0, skipped: 0, total: 4 });
+    expect(s.hours[23]).toEqual({ hour: at(thisHour), succeeded: 0, failed: 0, dead: 2, pending: 1, skipped: 1, total: 4 });
+    expect(s.hours.filter((x: { total: number }) => x.total > 0)).toHaveLength(2);
+    expect(s.hooks).toEqual([
+      { hook_id: h1, totals: { succeeded: 3, failed: 1, dead: 0, pending: 0, skipped: 1, total: 5 }, success_rate: 0.75 },
+      { hook_id: h2, totals: { succeeded: 0, failed: 0, dead: 2, pending: 1, skipped: 0, total: 3 }, success_rate: 0 },
+    ]);
+  });
+
+  it("answers one hook's series, and a wider window on request", async () => {
+    const one = await call("GET", `/v1/hooks/${h1}/stats`, { token: key });
+    expect(one.status).toBe(200);
+    expect(one.body.hook_id).toBe(h1);
+    expect(one.body.totals).toEqual({ succeeded: 3, failed: 1, dead: 0, pending: 0, skipped: 1, total: 5 });
+    expect(one.body.success_rate).toBe(0.75);
+    expect(one.body.hours[21].total).toBe(4);
+
+    const wide = await call("GET", `/v1/hooks/${h1}/stats?hours=48`, { token: key });
+    expect(wide.body.hours).toHaveLength(48);
+    expect(wide.body.totals.succeeded).toBe(8);
+    expect(wide.body.hours[47 - 30].succeeded).toBe(5);
+  });
+
+  it("refuses a bad window, another account's hook and a missing key", async () => {
+    expectErrorShape(await call("GET", "/v1/stats?hours=0", { token: key }), 400, "validation_failed");
+    expectErrorShape(await call("GET", "/v1/stats?hours=169", { token: key }), 400, "validation_failed");
+    const other = await newAccount("stranger");
+    expectErrorShape(await call("GET", `/v1/hooks/${h1}/stats`, { token: other.key }), 404, "not_found");
+    expect((await call("GET", "/v1/stats", { token: other.key })).body.totals.total).toBe(0);
+    expectErrorShape(await call("GET", "/v1/stats"), 401, "unauthorized");
+  });
+});
+
+describe("stats at 100,000 deliveries", () => {
+  it("read an index only and answer quickly", async () => {
+    const acc = await newAccount("busy");
+    const hooks = [await newHook(acc.key, "a"), await newHook(acc.key, "b"), await newHook(acc.key, "c"), await newHook(acc.key, "d")];
+    const now = Date.now();
+    await seedManyDeliveries(acc.accountId, hooks, 100_000, now, 22 * HOUR); // inside the window even if the hour turns meanwhile
+
+    // The plans: an index range, no table read (COVERING), for the account and for one hook.
+    const db = getDb(env.DB);
+    const since = at(hourStart(now) - 23 * HOUR);
+    const plan = async (q: { toSQL(): { sql: string; params: unknown[] } }) => {
+      const { sql, params } = q.toSQL();
+      const rows = (await env.DB.prepare(`explain query plan ${sql}`).bind(...params).all<{ detail: string }>()).results;
+      return rows.map((r) => r.detail).join("\n");
+    };
+    const accountPlan = await plan(accountCountsQuery(db, acc.accountId, since));
+    const hookPlan = await plan(hookCountsQuery(db, hooks[0]!, since));
+    console.log(`account plan:\n${accountPlan}\nhook plan:\n${hookPlan}`);
+    let t = performance.now();
+    const all = await call("GET", "/v1/stats", { token: acc.key });
+    const accountMs = performance.now() - t;
+    t = performance.now();
+    const one = await call("GET", `/v1/hooks/${hooks[0]}/stats`, { token: acc.key });
+    const hookMs = performance.now() - t;
+    console.log(`GET /v1/stats: ${accountMs.toFixed(0)} ms; GET /v1/hooks/{id}/stats: ${hookMs.toFixed(0)} ms (100,000 deliveries)`);
+    expect(accountPlan).toMatch(/SEARCH deliveries USING COVERING INDEX deliveries_account_hour_hook \(account_id=\? AND <expr>>\?\)/);
+    expect(accountPlan).not.toMatch(/TEMP B-TREE/); // read in GROUP BY order: no sort
+    expect(hookPlan).toMatch(/SEARCH deliveries USING COVERING INDEX deliveries_hook_status \(hook_id=\? AND status=\? AND created_at>\?\)/);
+    expect(accountPlan + hookPlan).not.toMatch(/SCAN deliveries/);
+
+    expect(all.body.totals.total).toBe(100_000);
+    expect(all.body.totals.succeeded).toBe(62_500);
+    expect(all.body.hooks).toHaveLength(4);
+    expect(one.body.totals.total).toBe(25_000);
+    expect(all.body.hours.reduce((n: number, h: { total: number }) => n + h.total, 0)).toBe(100_000);
+    expect(accountMs).toBeLessThan(1000);
+    expect(hookMs).toBeLessThan(1000);
+  });
+});

@@ -1,0 +1,163 @@
+import { runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import type { BreakerState } from "../../src/domain/circuit-breaker";
+import { hookStateOf, type HookState } from "../../src/durable/hook-state";
+import type { Env } from "../../src/env";
+
+// The HookState Durable Object through its RPC methods, as the consumer calls it. This project's
+// breaker: 10 failures open it, probes 1 s apart, then at most 2 s. Probe times are moved into the
+// past through the object's own storage rather than waited for.
+
+const ns = (env as unknown as Env).HOOK_STATE;
+const fresh = () => hookStateOf(ns, `hook_${crypto.randomUUID()}`);
+const failed = { ok: false, status: 500 };
+const succeeded = { ok: true, status: 200 };
+
+/** Makes the next probe due now. */
+async function probeDueNow(stub: DurableObjectStub<HookState>): Promise<void> {
+  await runInDurableObject(stub, (_instance, state) => {
+    const b = state.storage.kv.get<BreakerState>("breaker")!;
+    state.storage.kv.put("breaker", { ...b, nextProbeAtMs: Date.now() - 1 });
+  });
+}
+
+describe("token bucket over RPC", () => {
+  it("burst: a full bucket sends `burst` at once, then reserves slots within the wait allowed, then postpones", async () => {
+    const stub = fresh();
+    const limit = { rateLimitPerSecond: 5, burst: 3, maxWaitMs: 500 };
+    const answers = [];
+    for (let i = 0; i < 7; i++) answers.push(await stub.admit(limit));
+    expect(answers.slice(0, 3)).toEqual([
+      { action: "send", waitMs: 0, probe: false },
+      { action: "send", waitMs: 0, probe: false },
+      { action: "send", waitMs: 0, probe: false },
+    ]);
+    // Reserved: the 4th and 5th sleep until their slot (about 200 and 400 ms, less the time the calls took).
+    for (const a of answers.slice(3, 5)) expect(a).toMatchObject({ action: "send", probe: false });
+    const reserved = answers.slice(3, 5).map((a) => a.waitMs);
+    expect(reserved[0]).toBeGreaterThan(100);
+    expect(reserved[0]).toBeLessThanOrEqual(200);
+    expect(reserved[1]! - reserved[0]!).toBeGreaterThan(150);
+    // Beyond 500 ms nothing is reserved: postponed, told when to come back, spread one interval apart.
+    expect(answers[5]).toMatchObject({ action: "postpone", reason: "rate_limited" });
+    expect(answers[6]).toMatchObject({ action: "postpone", reason: "rate_limited" });
+    expect(answers[6]!.waitMs - answers[5]!.waitMs).toBeGreaterThanOrEqual(150);
+  });
+
+  it("refill: an emptied bucket grants again once a token has come back", async () => {
+    const stub = fresh();
+    const limit = { rateLimitPerSecond: 10, maxWaitMs: 0 };
+    expect(await stub.admit(limit)).toEqual({ action: "send", waitMs: 0, probe: false });
+    const refused = await stub.admit(limit);
+    expect(refused).toMatchObject({ action: "postpone", reason: "rate_limited" });
+    await new Promise((r) => setTimeout(r, refused.waitMs + 20));
+    expect(await stub.admit(limit)).toEqual({ action: "send", waitMs: 0, probe: false });
+  });
+
+  it("fractional rates: 0.5/s leaves the next token 2 s away, and the bucket is kept in the object's storage", async () => {
+    const stub = fresh();
+    const limit = { rateLimitPerSecond: 0.5, maxWaitMs: 0 };
+    expect((await stub.admit(limit)).action).toBe("send");
+    const next = await stub.admit(limit);
+    expect(next).toMatchObject({ action: "postpone", reason: "rate_limited" });
+    expect(next.waitMs).toBeGreaterThan(1900);
+    expect(next.waitMs).toBeLessThanOrEqual(2000);
+    const stored = await runInDurableObject(stub, (_i, state) => state.storage.kv.get<{ tokens: number }>("bucket"));
+    expect(stored!.tokens).toBeLessThan(0.1);
+  });
+
+  it("a hook without a limit is only asked about its breaker", async () => {
+    const stub = fresh();
+    for (let i = 0; i < 20; i++) expect(await stub.admit({ rateLimitPerSecond: null, maxWaitMs: 0 })).toEqual({ action: "send", waitMs: 0, probe: false });
+    expect(await runInDurableObject(stub, (_i, state) => state.storage.kv.get("bucket"))).toBeUndefined();
+  });
+});
+
+describe("circuit breaker over RPC", () => {
+  const noLimit = { rateLimitPerSecond: null, maxWaitMs: 1000 };
+
+  it("closed → open after 10 consecutive failures → one probe at a time → reopened with a longer interval → closed by a successful probe", async () => {
+    const stub = fresh();
+    for (let i = 1; i <= 9; i++) expect((await stub.recordAttempt(failed)).circuit).toBe("closed");
+    expect(await stub.status()).toMatchObject({ circuit: "closed", consecutive_failures: 9 });
+    const opened = await stub.recordAttempt(failed);
+    expect(opened).toMatchObject({ circuit: "open", consecutive_failures: 10 });
+
+    // Open: held back until the first probe (1 s).
+    const held = await stub.admit(noLimit);
+    expect(held).toMatchObject({ action: "postpone", reason: "circuit_open" });
+    expect(held.waitMs).toBeGreaterThan(800);
+    expect(held.waitMs).toBeLessThanOrEqual(1000);
+
+    // Due: exactly one probe goes; the breaker is half open while it is out.
+    await probeDueNow(stub);
+    expect((await stub.status()).circuit).toBe("half_open");
+    expect(await stub.admit(noLimit)).toEqual({ action: "send", waitMs: 0, probe: true });
+    expect(await stub.admit(noLimit)).toMatchObject({ action: "postpone", reason: "circuit_open" });
+
+    // The probe fails: open again, the next probe 2 s away.
+    expect(await stub.recordAttempt(failed, true)).toMatchObject({ circuit: "open", consecutive_failures: 11 });
+    const later = await stub.admit(noLimit);
+    expect(later).toMatchObject({ action: "postpone", reason: "circuit_open" });
+    expect(later.waitMs).toBeGreaterThan(1800);
+    expect(later.waitMs).toBeLessThanOrEqual(2000);
+
+    // The next probe succeeds: closed, the streak forgotten, deliveries flow again.
+    await probeDueNow(stub);
+    expect(await stub.admit(noLimit)).toEqual({ action: "send", waitMs: 0, probe: true });
+    expect(await stub.recordAttempt(succeeded, true)).toMatchObject({ circuit: "closed", consecutive_failures: 0, failing_since: null });
+    expect(await stub.admit(noLimit)).toEqual({ action: "send", waitMs: 0, probe: false });
+  });
+
+  it("a success before the threshold resets the count", async () => {
+    const stub = fresh();
+    for (let i = 0; i < 9; i++) await stub.recordAttempt(failed);
+    await stub.recordAttempt(succeeded);
+    for (let i = 0; i < 9; i++) await stub.recordAttempt(failed);
+    expect(await stub.status()).toMatchObject({ circuit: "closed", consecutive_failures: 9 });
+  });
+
+  it("a probe that is rate limited does not take the probe's place", async () => {
+    const stub = fresh();
+    const limited = { rateLimitPerSecond: 1, maxWaitMs: 0 };
+    for (let i = 0; i < 10; i++) await stub.recordAttempt(failed);
+    await probeDueNow(stub);
+    expect(await stub.admit(limited)).toEqual({ action: "send", waitMs: 0, probe: true });
+    await stub.recordAttempt(failed, true);
+    await probeDueNow(stub);
+    // The bucket has no token yet: postponed for the rate limit, and the probe is still to be had.
+    expect(await stub.admit(limited)).toMatchObject({ action: "postpone", reason: "rate_limited" });
+    expect(await stub.admit({ rateLimitPerSecond: null, maxWaitMs: 0 })).toEqual({ action: "send", waitMs: 0, probe: true });
+  });
+
+  it("the failure record feeds the hook's health: started failing, recovered, 410 disables", async () => {
+    const stub = fresh();
+    const first = await stub.recordAttempt(failed);
+    expect(first.health).toEqual({ kind: "started_failing", at: first.failing_since });
+    expect((await stub.recordAttempt(failed)).health).toEqual({ kind: "none" });
+    expect((await stub.recordAttempt(succeeded)).health).toEqual({ kind: "recovered" });
+    expect((await stub.recordAttempt(succeeded)).health).toEqual({ kind: "none" });
+    expect((await stub.recordAttempt({ ok: false, status: 410 })).health).toMatchObject({ kind: "disable", reason: expect.stringContaining("410") });
+  });
+
+  it("disables a hook whose attempts have all failed for AUTO_DISABLE_AFTER_SECONDS (5 days)", async () => {
+    const stub = fresh();
+    await stub.recordAttempt(failed);
+    // The streak began 5 days and a second ago.
+    await runInDurableObject(stub, (_i, state) => {
+      const b = state.storage.kv.get<BreakerState>("breaker")!;
+      state.storage.kv.put("breaker", { ...b, failingSinceMs: Date.now() - 432_001_000 });
+    });
+    const verdict = await stub.recordAttempt(failed);
+    expect(verdict.health).toMatchObject({ kind: "disable", reason: expect.stringContaining("5 days") });
+  });
+
+  it("resetFailures closes the breaker and forgets the streak", async () => {
+    const stub = fresh();
+    for (let i = 0; i < 12; i++) await stub.recordAttempt(failed);
+    expect((await stub.status()).circuit).toBe("open");
+    await stub.resetFailures();
+    expect(await stub.status()).toEqual({ circuit: "closed", consecutive_failures: 0, failing_since: null, last_test: null });
+  });
+});

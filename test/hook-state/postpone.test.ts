@@ -1,0 +1,61 @@
+import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { queue } from "../../src/delivery/consumer";
+import { delaySecondsFor, mirrorOnRow } from "../../src/delivery/admission";
+import { hookStateOf } from "../../src/durable/hook-state";
+import type { DeliveryMessage, Env } from "../../src/env";
+import { call, newAccount } from "../helpers/api";
+import { message, QUEUE, storeEvent } from "../helpers/consumer";
+import { createHook, getDelivery } from "../helpers/delivery";
+import { Receiver } from "../helpers/receiver";
+
+// A held-back delivery, driven through the consumer directly: not an attempt, and not a try of the
+// queue message either (a copy is queued instead of message.retry, so max_retries never runs out).
+
+/** The real bindings, with the delivery queue's sends recorded on their way to the real queue. */
+function envRecordingSends(): { env: Env; sent: Array<{ body: DeliveryMessage; delaySeconds?: number }> } {
+  const real = (env as unknown as Env).DELIVERIES;
+  const sent: Array<{ body: DeliveryMessage; delaySeconds?: number }> = [];
+  const DELIVERIES = {
+    send: (body: DeliveryMessage, o?: QueueSendOptions) => (sent.push({ body, delaySeconds: o?.delaySeconds }), real.send(body, o)),
+    sendBatch: (ms: Iterable<MessageSendRequest<DeliveryMessage>>, o?: QueueSendBatchOptions) => real.sendBatch(ms, o),
+  } as Queue<DeliveryMessage>;
+  return { env: { ...(env as unknown as Env), DELIVERIES }, sent };
+}
+
+describe("postponing a delivery", () => {
+  it("behind an open breaker: nothing is sent or recorded, and a copy carrying the tries so far is queued", async () => {
+    const { accountId, key } = await newAccount();
+    const rx = new Receiver();
+    const hook = await createHook(key, { url: rx.url() });
+    const [id] = await storeEvent(accountId, [hook.id]);
+    // The hook has failed 10 times in a row: its breaker is open, and its row says it is failing.
+    const stub = hookStateOf((env as unknown as Env).HOOK_STATE, hook.id);
+    for (let i = 0; i < 10; i++) await stub.recordAttempt({ ok: false, status: 500 });
+    await (env as unknown as Env).DB.prepare("update hooks set failing_since = ? where id = ?").bind(new Date().toISOString(), hook.id).run();
+
+    const { env: testEnv, sent } = envRecordingSends();
+    const batch = createMessageBatch<DeliveryMessage>(QUEUE, [{ ...message(accountId, id!, 3), body: { delivery_id: id!, account_id: accountId, tries_before: 2 } }]);
+    await queue(batch, testEnv);
+    const result = await getQueueResult(batch, createExecutionContext());
+    expect(result.explicitAcks).toEqual([`msg-${id}`]);
+    expect(result.retryMessages).toEqual([]);
+    // Tries 1..4 were made (2 by earlier copies, 2 by this one before this postponed try).
+    expect(sent).toEqual([{ body: { delivery_id: id, account_id: accountId, tries_before: 4 }, delaySeconds: 1 }]);
+    expect(await getDelivery(key, id!)).toMatchObject({ status: "pending", attempts: 0, attempt_log: [] });
+    expect((await rx.requests()).filter((r) => r.headers["webhook-id"] === id)).toEqual([]);
+    expect((await call("GET", `/v1/hooks/${hook.id}`, { token: key })).body.circuit).toBe("open");
+  });
+
+  it("waits are whole seconds, at least one; the row follows the object's record", () => {
+    expect([0, 1, 999, 1000, 1001, 2500].map(delaySecondsFor)).toEqual([1, 1, 1, 1, 2, 3]);
+    expect(delaySecondsFor(10 ** 9)).toBe(43_200);
+    const record = { circuit: "closed" as const, consecutive_failures: 1, failing_since: "2026-11-23T10:00:00.000Z", health: { kind: "none" as const } };
+    expect(mirrorOnRow({ failingSince: null }, record)).toEqual({ kind: "started_failing", at: "2026-11-23T10:00:00.000Z" });
+    expect(mirrorOnRow({ failingSince: "2026-11-23T10:00:00.000Z" }, record)).toEqual({ kind: "none" });
+    expect(mirrorOnRow({ failingSince: "2026-11-23T10:00:00.000Z" }, { ...record, failing_since: null, consecutive_failures: 0 })).toEqual({ kind: "recovered" });
+    const disable = { kind: "disable" as const, reason: "the receiver answered 410 Gone" };
+    expect(mirrorOnRow({ failingSince: null }, { ...record, health: disable })).toEqual(disable);
+  });
+});

@@ -211,3 +211,17 @@ describe("POST /v1/hooks/{id}/test", () => {
     expect(await rx.requests()).toHaveLength(1);
   });
 });
+
+describe("OpenAPI", () => {
+  it("documents the test route, its result and the hook's live fields", async () => {
+    const doc = (await call("GET", "/openapi.json")).body;
+    const route = doc.paths["/v1/hooks/{id}/test"].post;
+    expect(route.requestBody.required).toBe(false);
+    expect(Object.keys(route.responses)).toEqual(expect.arrayContaining(["200", "400", "401", "404"]));
+    expect(Object.keys(doc.components.schemas.HookTestResult.properties)).toEqual(
+      expect.arrayContaining(["success", "response_status", "response_body", "error_message", "tested_at"]),
+    );
+    expect(doc.components.schemas.Hook.properties.circuit.enum).toEqual(["closed", "open", "half_open"]);
+    expect(doc.components.schemas.Hook.properties.last_test).toBeDefined();
+  });
+});

@@ -45,6 +45,8 @@ export default defineConfig({
       { test: { name: "unit", include: ["test/unit/**/*.test.ts"], environment: "node" } },
       // The CLI as a user runs it: child processes against the router under `wrangler dev` (test/cli/harness.ts).
       { test: { name: "cli", include: ["test/cli/**/*.test.ts"], environment: "node", testTimeout: 90_000, hookTimeout: 120_000 } },
+      // The portal in Debian's Chromium (playwright-core) against the router under `wrangler dev`.
+      { test: { name: "portal", include: ["test/portal/**/*.test.ts"], environment: "node", testTimeout: 120_000, hookTimeout: 180_000 } },
       // Slack configured (so slack hooks can be created) but pointing at a closed port: nothing leaves.
       workersProject("api", ["test/api/**/*.test.ts"], { ALLOW_PRIVATE_TARGETS: "false", ...slackBindingsFor(9), ...NO_AUTO_TEST }),
       workersProject(

@@ -15,6 +15,7 @@ import { healthRouter } from "./routes/health";
 import { hookActionsRouter } from "./routes/hook-actions";
 import { hookTestRouter } from "./routes/hook-test";
 import { hooksRouter } from "./routes/hooks";
+import { portalPageRouter } from "./routes/portal-page";
 import { portalSessionsRouter } from "./routes/portal-sessions";
 import { slackRouter } from "./routes/slack";
 import { statsRouter } from "./routes/stats";
@@ -57,6 +58,7 @@ export function buildApp() {
   app.route("/", gatesRouter);
   app.route("/", statsRouter); // after hooksRouter: its /v1/hooks/* API-key middleware covers /v1/hooks/{id}/stats
   app.route("/", portalSessionsRouter);
+  app.route("/", portalPageRouter);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
     type: "http",

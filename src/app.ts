@@ -17,6 +17,7 @@ import { hookTestRouter } from "./routes/hook-test";
 import { hooksRouter } from "./routes/hooks";
 import { portalPageRouter } from "./routes/portal-page";
 import { portalSessionsRouter } from "./routes/portal-sessions";
+import { metricsRouter } from "./routes/metrics";
 import { slackRouter } from "./routes/slack";
 import { statsRouter } from "./routes/stats";
 
@@ -59,6 +60,7 @@ export function buildApp() {
   app.route("/", statsRouter); // after hooksRouter: its /v1/hooks/* API-key middleware covers /v1/hooks/{id}/stats
   app.route("/", portalSessionsRouter);
   app.route("/", portalPageRouter);
+  app.route("/", metricsRouter);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
     type: "http",

@@ -26,6 +26,10 @@ export interface Env {
   /** Workers Rate Limiting binding (`[[ratelimits]]` in wrangler.toml): the per-API-key limit. */
   API_RATE_LIMITER?: RateLimit;
   CORS_ORIGINS?: string;
+  /** "true": count billed usage for the bench (src/observability/); never set in production. */
+  METRICS?: string;
+  /** Fault injection for the fault-injection suite only (src/delivery/chaos.ts); unset in production. */
+  CHAOS_CONSUMER_THROW_RATE?: string;
   [key: string]: unknown;
 }
 
@@ -80,6 +84,12 @@ const ConfigSchema = z.object({
     .default("")
     .transform((v) => v.split(",").map((s) => s.trim()).filter(Boolean))
     .refine((xs) => xs.every((o) => o === "*" || isOrigin(o)), "must be comma-separated origins like https://app.example.com, or *"),
+  // Usage counters for the bench's cost table (src/observability/metrics.ts, GET /v1/admin/metrics).
+  METRICS: bool.default(false),
+  // Fault injection, for the fault-injection suite and the bench only: the share of delivery batches
+  // in which the consumer throws after sending and before recording anything (src/delivery/chaos.ts).
+  // 0, the default, turns it off.
+  CHAOS_CONSUMER_THROW_RATE: z.coerce.number().min(0).max(1).default(0),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

@@ -6,6 +6,7 @@ import { crashRetryDelay, isSettled, verdictAfterAttempt, verdictWhenGivingUp, t
 import { healthAfterAttempt, type HealthChange, type HookHealth } from "../domain/hook-health";
 import { getConfig, type Config, type DeliveryMessage, type Env } from "../env";
 import { admitDelivery, postpone, reportAttempt, tryNumber } from "./admission";
+import { injectConsumerFault } from "./chaos";
 import { handleDeadLetterBatch } from "./dead-letters";
 import type { SendResult } from "./http-sender";
 import { sendDelivery, type SendContext } from "./send";
@@ -79,6 +80,7 @@ export async function handleDeliveryBatch(batch: MessageBatch<DeliveryMessage>, 
       }
     }),
   );
+  injectConsumerFault(config); // off unless CHAOS_CONSUMER_THROW_RATE is set (fault-injection suite only)
   await settle(db, env, config, now, handled);
 }
 

@@ -1,14 +1,7 @@
 import type { z } from "@hono/zod-openapi";
 import { isUniqueViolation, type Db } from "../db/client";
-import {
-  catalogProbe,
-  claimedEventQuery,
-  countDeliveriesOfEvent,
-  eventDeleteStatements,
-  eventWriteStatements,
-  findClaimedEvent,
-  matchableHooks,
-} from "../db/events";
+import { countDeliveriesOfEvent, eventDeleteStatements, eventWriteStatements, findClaimedEvent } from "../db/events";
+import { fingerprintGuard, isStaleSnapshotError } from "../db/fanout-snapshot";
 import type { EventRow } from "../db/schema";
 import { enqueueDeliveries } from "../delivery/enqueue";
 import { newId } from "../domain/ids";
@@ -16,6 +9,7 @@ import { selectHooks } from "../domain/matching";
 import type { DeliveryMessage } from "../env";
 import { ApiError } from "../errors";
 import type { EventCreate } from "../schemas/events";
+import { fanoutSnapshot, guardable, type FanoutSnapshot } from "./fanout-cache";
 
 export const MAX_PAYLOAD_BYTES = 256 * 1024;
 export const IDEMPOTENCY_WINDOW_MS = 24 * 3600 * 1000;
@@ -23,9 +17,10 @@ export const IDEMPOTENCY_WINDOW_MS = 24 * 3600 * 1000;
 /**
  * Fan-out: ONE request does it all, with batched writes, rather than a second queue stage.
  *
- * Per event: one D1 read round trip (catalog + hooks, and the idempotency claim, as one `db.batch`),
- * one D1 write batch (event + deliveries; deliveries are inserted 1,000 rows per statement from a
- * JSON parameter, so 10,000 deliveries are 10 statements in one transaction), and ceil(N / 100)
+ * Per event: the account's hooks and catalog, from isolate memory when warm (./fanout-cache.ts) or
+ * one D1 read round trip, one D1 write batch (a freshness guard + event + deliveries; deliveries are
+ * inserted 1,000 rows per statement from a JSON parameter, so 10,000 deliveries are 10 statements in
+ * one transaction), and ceil(N / 100)
  * `sendBatch` calls, 6 in flight at a time. At this cap that is 3 + 100 = 103 subrequests, within
  * the 1,000 a paid Worker may make (the free plan's 50 holds ~4,700 hooks), and a few ms of CPU for
  * the ids and JSON. A second queue stage (publish enqueues one "fan out" message, a consumer writes
@@ -60,23 +55,7 @@ export async function publishEvent(p: Publisher, input: PublishInput, headerKey:
   }
   const now = new Date();
   const liveAfter = new Date(now.getTime() - IDEMPOTENCY_WINDOW_MS).toISOString();
-
   const { db, accountId } = p;
-  // One round trip for every read; the idempotency claim is probed only when there is a key.
-  const [catalog, hooks, claims] = key
-    ? await db.batch([catalogProbe(db, accountId, input.type), matchableHooks(db, accountId), claimedEventQuery(db, accountId, key, liveAfter)])
-    : [...(await db.batch([catalogProbe(db, accountId, input.type), matchableHooks(db, accountId)])), []];
-  const claimed = claims[0]?.event;
-  if (claimed) return repeat(db, accountId, claimed);
-
-  const cataloged = catalog[0];
-  if (cataloged && cataloged.name !== input.type) {
-    throw ApiError.unprocessable(`event type "${input.type}" is not in the account's event-type catalog`, "type");
-  }
-  const selected = selectHooks(hooks, { type: input.type, applications: input.applications ?? null, applicationLevel: cataloged?.applicationLevel }, "post");
-  if (selected.length > MAX_FANOUT) {
-    throw ApiError.unprocessable(`this event would reach ${selected.length} hooks; one event may reach at most ${MAX_FANOUT}`, "type");
-  }
 
   const row: EventRow = {
     id: newId("evt"),
@@ -88,16 +67,34 @@ export async function publishEvent(p: Publisher, input: PublishInput, headerKey:
     idempotencyKey: key ?? null,
     createdAt: now.toISOString(),
   };
-  const deliveries = selected.map((h): [string, string] => [newId("dlv"), h.id]);
-  const writes = eventWriteStatements(db, { row, deliveries, idempotency: key ? { key, expiredBefore: liveAfter } : undefined });
-  try {
-    await db.batch(writes as [(typeof writes)[0], ...typeof writes]);
-  } catch (err) {
-    if (!key || !isUniqueViolation(err)) throw err;
-    // A concurrent repeat with the same key won the claim: answer its event.
-    const first = await findClaimedEvent(db, accountId, key, liveAfter);
-    if (!first) throw ApiError.conflict("a request with this idempotency key is being processed; retry it");
-    return repeat(db, accountId, first);
+  let deliveries: Array<[string, string]>;
+  // Warm: no read at all, only the write transaction, which starts with a guard that fails when the
+  // cached hooks or catalog are stale; the publish is then planned again from a fresh read. The
+  // idempotency claim is not read first either: the claim's insert fails when a live one exists.
+  for (let tries = 1; ; tries++) {
+    const snapshot = await fanoutSnapshot(db, accountId, tries > 1);
+    try {
+      deliveries = planFanout(snapshot, input).map((h): [string, string] => [newId("dlv"), h.id]);
+    } catch (err) {
+      // A repeat answers the first event even if it would no longer be accepted (say, its type left the catalog).
+      const first = key && err instanceof ApiError ? await findClaimedEvent(db, accountId, key, liveAfter) : undefined;
+      if (first) return repeat(db, accountId, first);
+      throw err;
+    }
+    const writes = eventWriteStatements(db, { row, deliveries, idempotency: key ? { key, expiredBefore: liveAfter } : undefined });
+    const guarded = guardable(snapshot) ? [fingerprintGuard(db, accountId, snapshot.fingerprint), ...writes] : writes;
+    try {
+      await db.batch(guarded as [(typeof guarded)[0], ...typeof guarded]);
+      break;
+    } catch (err) {
+      // Hooks or catalog changed since the snapshot: plan again (a third change in a row is an error).
+      if (isStaleSnapshotError(err) && tries < 3) continue;
+      if (!key || !isUniqueViolation(err)) throw err;
+      // The key is claimed (an earlier or concurrent request with it won): answer its event.
+      const first = await findClaimedEvent(db, accountId, key, liveAfter);
+      if (!first) throw ApiError.conflict("a request with this idempotency key is being processed; retry it");
+      return repeat(db, accountId, first);
+    }
   }
 
   try {
@@ -114,6 +111,19 @@ export async function publishEvent(p: Publisher, input: PublishInput, headerKey:
     throw new ApiError(503, "internal_error", "the delivery queue is unavailable; nothing was stored, retry the request", [], { "Retry-After": "5" });
   }
   return { event: row, deliveries: deliveries.length, repeated: false };
+}
+
+/** The hooks this event reaches, by the catalog's rules (422 when the type is not cataloged or too many match). */
+function planFanout(snapshot: FanoutSnapshot, input: PublishInput) {
+  const cataloged = snapshot.catalog.find((t) => t.name === input.type);
+  if (snapshot.catalog.length > 0 && !cataloged) {
+    throw ApiError.unprocessable(`event type "${input.type}" is not in the account's event-type catalog`, "type");
+  }
+  const selected = selectHooks(snapshot.hooks, { type: input.type, applications: input.applications ?? null, applicationLevel: cataloged?.applicationLevel }, "post");
+  if (selected.length > MAX_FANOUT) {
+    throw ApiError.unprocessable(`this event would reach ${selected.length} hooks; one event may reach at most ${MAX_FANOUT}`, "type");
+  }
+  return selected;
 }
 
 /** The header and the body field are two ways to say the same thing; saying two things is an error. */

@@ -1,0 +1,151 @@
+import type { ChaosResult } from "../phases/chaos";
+import type { CostResult } from "../phases/cost";
+import type { DeliveryRunResult } from "../phases/delivery";
+import type { FanoutResult } from "../phases/fanout";
+import type { IngestResult } from "../phases/ingest";
+import type { RateLimitResult } from "../phases/rate-limit";
+import type { Machine } from "./machine";
+import { PRICES, type Usage } from "./prices";
+
+export interface Report {
+  machine: Machine;
+  quick: boolean;
+  settings: { RETRY_SCHEDULE: string; DELIVERY_TIMEOUT_MS: number; chaos: { rate: number; slowMs: number }; consumerThrowRate: number };
+  ingest: IngestResult;
+  burst: DeliveryRunResult;
+  sustained: DeliveryRunResult;
+  fanout: FanoutResult;
+  rateLimit: RateLimitResult;
+  chaos: ChaosResult;
+  cost: CostResult;
+  consumerChaos: ChaosResult;
+}
+
+interface Row {
+  figure: string;
+  measured: string;
+  target: string;
+  /** true: met, false: missed, null: no target. */
+  met: boolean | null;
+  /** For a miss: by how much. */
+  gap?: string;
+  /** For a miss: why, as far as the bench can tell (see bench/README.md). */
+  why?: string;
+}
+
+const pct = (x: number) => `${Math.round(x * 100)}%`;
+
+export function rows(r: Report): Row[] {
+  const { ingest, burst, sustained, fanout, rateLimit, chaos, cost, consumerChaos } = r;
+  const perMillion = cost.breakdown.total;
+  const ingestTrips = cost.perEvent.d1RoundTrips;
+  const writesPerAttempt = cost.perDelivery.d1Statements - cost.perDelivery.d1RoundTrips; // every round trip but the batch's read is the write batch
+  return [
+    { figure: "Trivial authenticated route (GET /v1/hooks/name-available)", measured: `${ingest.ceilingRps} req/s (p50 ${ingest.ceilingLatencyP50Ms} ms)`, target: "the ceiling", met: null },
+    { figure: "Ingest POST /v1/events, one matching hook", measured: `${ingest.ingestRps} events/s (p50 ${ingest.ingestLatencyP50Ms} ms, p99 ${ingest.ingestLatencyP99Ms} ms)`, target: "", met: null },
+    { figure: "Ingest / ceiling", measured: pct(ingest.ratio), target: "≥ 50%", met: ingest.ratio >= 0.5, gap: `${Math.round((0.5 - ingest.ratio) * 100)} points short`, why: WHY.ingest },
+    { figure: "D1 round trips per ingest (warm cache)", measured: String(ingestTrips), target: "≤ 2", met: ingestTrips <= 2, gap: `${ingestTrips - 2} over` },
+    { figure: "D1 write statements per delivery attempt", measured: writesPerAttempt.toFixed(2), target: "≤ 1", met: writesPerAttempt <= 1 },
+    { figure: `Burst: ${burst.events} events to one hook`, measured: `${burst.deliveriesPerSecond} deliveries/s; p50 ${burst.p50Ms} / p95 ${burst.p95Ms} / p99 ${burst.p99Ms} ms (published at ${burst.publishedPerSecond}/s)`, target: "", met: null },
+    { figure: `Sustained ${sustained.publishedPerSecond} events/s, publish-to-receipt`, measured: `p50 ${sustained.p50Ms} / p95 ${sustained.p95Ms} / p99 ${sustained.p99Ms} ms (max ${sustained.maxMs})`, target: "p99 < 1 s at 100/s", met: sustained.p99Ms < 1000 && sustained.received === sustained.events, gap: `p99 ${sustained.p99Ms - 1000} ms over`, why: WHY.latency },
+    { figure: `Fan-out: one event to ${fanout.hooks} hooks, 202`, measured: `${fanout.acceptedMs} ms`, target: "< 1 s", met: fanout.acceptedMs < 1000, gap: `${fanout.acceptedMs - 1000} ms over` },
+    { figure: "Fan-out: last receipt", measured: `${(fanout.lastReceiptMs / 1000).toFixed(1)} s (${fanout.received}/${fanout.hooks} received)`, target: "< 30 s, all", met: fanout.lastReceiptMs < 30_000 && fanout.received === fanout.hooks, gap: `${((fanout.lastReceiptMs - 30_000) / 1000).toFixed(1)} s over` },
+    {
+      figure: `Rate limit ${rateLimit.limitPerSecond}/s, ${rateLimit.events} events`,
+      measured: `${rateLimit.receivedPerSecond}/s received over ${rateLimit.drainSeconds} s; worst 1-s window ${rateLimit.worstOneSecond}; ${rateLimit.received}/${rateLimit.events} received`,
+      target: `≤ ${rateLimit.limitPerSecond} (+1) per second, none lost`,
+      met: rateLimit.worstOneSecond <= rateLimit.limitPerSecond + 1 && rateLimit.received === rateLimit.events,
+    },
+    chaosRow(chaos),
+    chaosRow(consumerChaos),
+    {
+      figure: "Cost per million deliveries (1 hook per event, marginal Workers Paid prices)",
+      measured: `$${perMillion.toFixed(2)} (D1 writes $${cost.breakdown.d1Writes.toFixed(2)}, queues $${cost.breakdown.queues.toFixed(2)}, Workers $${cost.breakdown.workers.toFixed(2)}, CPU ≤ $${cost.breakdown.cpu.toFixed(2)}, D1 reads $${cost.breakdown.d1Reads.toFixed(3)}, DO $${cost.breakdown.durableObjects.toFixed(2)})`,
+      target: "< $1",
+      met: perMillion < 1,
+      gap: `$${(perMillion - 1).toFixed(2)} over`,
+      why: WHY.cost,
+    },
+  ];
+}
+
+function chaosRow(c: ChaosResult): Row {
+  const faults = c.faults ? `; faults answered: ${Object.entries(c.faults).map(([k, v]) => `${k} ${v}`).join(", ")}` : "";
+  return {
+    figure: `Fault injection: ${c.scenario}, ${c.events} events`,
+    measured: `${c.succeeded} succeeded, ${c.lost} lost, ${c.duplicates} duplicates at the receiver (${c.seconds} s)${faults}`,
+    target: "all succeeded, 0 lost",
+    met: c.lost === 0 && c.succeeded === c.events,
+    gap: `${c.lost} lost`,
+  };
+}
+
+function usageTable(cost: CostResult): string {
+  const lines = ["| per | invocations | D1 round trips | D1 statements | D1 rows read | D1 rows written | queue ops | queue send calls | DO calls | subrequests |", "|---|---|---|---|---|---|---|---|---|---|"];
+  const line = (name: string, u: Usage) =>
+    `| ${name} | ${u.invocations} | ${u.d1RoundTrips} | ${u.d1Statements} | ${u.d1RowsRead} | ${u.d1RowsWritten} | ${u.queueOps} | ${u.queueSendCalls} | ${u.doCalls} | ${u.subrequests} |`;
+  lines.push(line("event (ingest)", cost.perEvent), line("delivery (consumer)", cost.perDelivery));
+  return lines.join("\n");
+}
+
+export function renderReport(r: Report): { table: string; markdown: string } {
+  const all = rows(r);
+  const status = (x: Row) => (x.met === null ? "" : x.met ? "met" : `MISSED (${x.gap})`);
+  const width = Math.max(...all.map((x) => x.figure.length));
+  const table = all.map((x) => `${x.figure.padEnd(width)}  ${x.measured}${x.target ? `  [target ${x.target}: ${status(x)}]` : ""}`).join("\n");
+  const m = r.machine;
+  const md = [
+    "# hookrouter benchmark results",
+    "",
+    "Written by `npm run bench` (bench/run.ts); bench/README.md explains each figure. Every figure comes from one run on this machine, under `wrangler dev --local`.",
+    "",
+    `- Date: ${m.date}`,
+    `- Machine: ${m.cpus} CPUs (${m.cpuModel}), ${m.memoryGiB} GiB memory; load average at start ${m.loadAverageAtStart.join(" / ")} (the machine is shared: other work running at the same time lowers every rate)`,
+    `- Versions: Node ${m.node}, wrangler ${m.wrangler}, workerd ${m.workerd}, autocannon ${m.autocannon}; hookrouter ${m.commit}`,
+    `- Settings: RETRY_SCHEDULE=${r.settings.RETRY_SCHEDULE}, DELIVERY_TIMEOUT_MS=${r.settings.DELIVERY_TIMEOUT_MS}, autocannon ${r.ingest.connections} connections × ${r.ingest.durationSeconds} s, chaos receiver rate ${r.settings.chaos.rate} (slow = ${r.settings.chaos.slowMs} ms), CHAOS_CONSUMER_THROW_RATE=${r.settings.consumerThrowRate}`,
+    "",
+    "| figure | measured | target | |",
+    "|---|---|---|---|",
+    ...all.map((x) => `| ${x.figure} | ${x.measured} | ${x.target} | ${status(x)} |`),
+    "",
+    "## Billed units per event and per delivery",
+    "",
+    `Counted by the metered bindings (METRICS=true, src/observability/) over ${r.cost.events} events of one delivery each; workerd's CPU time over the run was ${r.cost.cpuMsPerDelivery ?? "?"} ms per delivery (everything the local runtime did — D1's SQLite, the queue broker, the receiver's sockets — so an upper bound of billed CPU).`,
+    "",
+    usageTable(r.cost),
+    "",
+    "## Prices used",
+    "",
+    "Cloudflare Workers Paid, price beyond the monthly inclusions (so the marginal cost of one more delivery at any volume above them):",
+    "",
+    "| unit | price | source |",
+    "|---|---|---|",
+    ...Object.values(PRICES).map((p) => `| ${p.what} | $${p.dollars} per ${p.per} | ${p.source} |`),
+    "",
+    `Cost per million deliveries: ${Object.entries(r.cost.breakdown).map(([k, v]) => `${k} $${v}`).join(", ")}.`,
+    "",
+    "## Misses and why",
+    "",
+    ...missNotes(all),
+    "",
+  ].join("\n");
+  return { table, markdown: md };
+}
+
+/** What the numbers alone cannot say: the reasons behind each missed target (see bench/README.md). */
+function missNotes(all: Row[]): string[] {
+  const missed = all.filter((x) => x.met === false);
+  if (missed.length === 0) return ["Every target was met in this run."];
+  const notes: string[] = [];
+  for (const x of missed) notes.push(`- **${x.figure}**: ${x.gap}. ${x.why ?? "See bench/README.md."}`);
+  return notes;
+}
+
+const WHY = {
+  ingest:
+    "The ingest request does what the trivial route does (authenticate, one D1 read) plus a D1 write transaction and a queue send; under `wrangler dev` all of it, the queue consumer delivering the events just accepted included, shares the machine's 2 cores, so the ratio also depends on what else runs.",
+  cost:
+    "The floor is set by what must be stored and queued per delivery, not by round trips: each delivery is one queue message (write + read + delete = 3 operations = $1.20 per million alone), and D1 bills $1 per million rows written with every index entry counted as a row — the event row, the delivery row and the attempt row with their indexes, and the delivery's status update. Fewer indexes on `deliveries`/`events` (a schema decision for the lead) or carrying several deliveries per queue message would lower it; $1 is below the queue's own floor for one message per delivery.",
+  latency:
+    "Locally, Miniflare's queue broker hands out one batch at a time (no max_concurrency), and the batch timeout (0.2 s) adds to every delivery.",
+};

@@ -1,0 +1,184 @@
+import { spawn, spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+// The router under `wrangler dev --local`, as the bench measures it: a fresh temporary state folder
+// (D1, Queues, Durable Objects emulated by workerd on this machine), the D1 migrations applied first,
+// and configuration through `--var`.
+//
+// One thing `--var` cannot change is a binding: the per-API-key limit is a `[[ratelimits]]` binding
+// (1,000 requests per 10 s in wrangler.toml, see src/http/rate-limit.ts), which would answer 429 to
+// most of the load generator's requests. So the bench runs a copy of wrangler.toml that differs in
+// that one number (and in absolute paths, since the copy lives in a temporary folder).
+
+export const ROOT = join(import.meta.dirname, "..", "..");
+const WRANGLER = join(ROOT, "node_modules", ".bin", "wrangler");
+/** Per-key budget per 10 s in the bench's copy of wrangler.toml: above anything the bench sends. */
+export const BENCH_RATE_LIMIT = 10_000_000;
+
+const quietEnv = { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false", NO_COLOR: "1", FORCE_COLOR: "0" };
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** wrangler.toml with the per-key rate limit raised and every path absolute. */
+export function benchWranglerConfig(): string {
+  const original = readFileSync(join(ROOT, "wrangler.toml"), "utf8");
+  const limited = /simple = \{ limit = \d+, period = 10 \}/;
+  if (!limited.test(original)) throw new Error("wrangler.toml: the API_RATE_LIMITER block changed; update bench/lib/router.ts");
+  return original
+    .replace(limited, `simple = { limit = ${BENCH_RATE_LIMIT}, period = 10 }`)
+    .replace(/^main = "(.*)"$/m, (_, p: string) => `main = ${JSON.stringify(join(ROOT, p))}`)
+    .replace(/^migrations_dir = "(.*)"$/m, (_, p: string) => `migrations_dir = ${JSON.stringify(join(ROOT, p))}`);
+}
+
+/**
+ * The config that serves the bundle in `dist` as is (`--no-bundle`): the bundle's side modules (the
+ * files wrangler.toml's [[rules]] import as text, renamed with their hashes) declared by exact name.
+ */
+function servingConfig(dist: string): string {
+  const sideModules = readdirSync(dist).filter((f) => !["index.js", "index.js.map", "README.md"].includes(f));
+  const typeOf = (f: string) => (f.endsWith(".wasm") ? "CompiledWasm" : f.endsWith(".bin") ? "Data" : "Text");
+  const rules = ["Text", "CompiledWasm", "Data"]
+    .map((type) => [type, sideModules.filter((f) => typeOf(f) === type)] as const)
+    .filter(([, files]) => files.length > 0)
+    .map(([type, files]) => `[[rules]]\ntype = "${type}"\nglobs = ${JSON.stringify(files)}\nfallthrough = true\n`);
+  return benchWranglerConfig()
+    .replace(/^\[\[rules\]\]\n(?:[^\n]+\n)*/gm, "")
+    .replace(/^main = .*$/m, `main = ${JSON.stringify(join(dist, "index.js"))}\nfind_additional_modules = true\nbase_dir = ${JSON.stringify(dist)}`)
+    .concat("\n", ...rules);
+}
+
+export interface Router {
+  url: string;
+  /** wrangler's and workerd's output so far (for diagnosis). */
+  log(): string;
+  /** CPU time (user + system, ms) the workerd processes serving the router used so far; null off Linux. */
+  cpuMs(): number | null;
+  stop(): Promise<void>;
+}
+
+/**
+ * Bundles the router once (`wrangler deploy --dry-run`), into a folder of its own: every router the
+ * bench starts serves this snapshot, unwatched. (In a working tree others edit, `wrangler dev` would
+ * otherwise rebuild and restart the Worker mid-run: "Your worker restarted mid-request".)
+ */
+export function bundleRouter(): { dist: string; remove(): void } {
+  const dir = mkdtempSync(join(tmpdir(), "hookrouter-bench-bundle-"));
+  const config = join(dir, "wrangler.toml");
+  writeFileSync(config, benchWranglerConfig());
+  const built = spawnSync(WRANGLER, ["deploy", "--dry-run", "--outdir", join(dir, "dist"), "-c", config], { cwd: ROOT, env: quietEnv, input: "", encoding: "utf8", timeout: 120_000 });
+  if (built.status !== 0) throw new Error(`bundling failed:\n${built.stdout}\n${built.stderr}`);
+  return { dist: join(dir, "dist"), remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+export interface RouterOptions {
+  /** The folder `bundleRouter` made. */
+  dist: string;
+  vars: Record<string, string>;
+  /**
+   * false: no queue consumer (the [[queues.consumers]] blocks are left out), so events are accepted
+   * and their messages wait in the local queue: the ingest path measured alone, without the
+   * deliveries that on Cloudflare run in other invocations but here would share the same 2 cores.
+   */
+  consumers: boolean;
+}
+
+export async function startRouter(opts: RouterOptions): Promise<Router> {
+  const dir = mkdtempSync(join(tmpdir(), "hookrouter-bench-"));
+  const state = join(dir, "state");
+  mkdirSync(state);
+  const config = join(dir, "wrangler.toml");
+  let toml = servingConfig(opts.dist);
+  if (!opts.consumers) toml = toml.replace(/^\[\[queues\.consumers\]\]\n(?:[^\n]+\n)*/gm, "");
+  writeFileSync(config, toml);
+
+  const migrated = spawnSync(WRANGLER, ["d1", "migrations", "apply", "DB", "--local", "--persist-to", state, "-c", config], {
+    cwd: ROOT,
+    env: quietEnv,
+    input: "",
+    encoding: "utf8",
+    timeout: 120_000,
+  });
+  if (migrated.status !== 0) throw new Error(`migrations failed:\n${migrated.stdout}\n${migrated.stderr}`);
+
+  const [port, inspectorPort] = [await freePort(), await freePort()];
+  const args = ["dev", "--local", "--no-bundle", "-c", config, "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspectorPort), "--persist-to", state];
+  args.push("--log-level", process.env.BENCH_LOG_LEVEL ?? "warn", "--show-interactive-dev-session=false");
+  for (const [k, v] of Object.entries(opts.vars)) args.push("--var", `${k}:${v}`);
+  // Its own process group, so stopping it also stops the workerd process it starts.
+  const child = spawn(WRANGLER, args, { cwd: ROOT, env: quietEnv, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  const keep = (d: Buffer) => {
+    out += d.toString();
+    if (out.length > 200_000) out = out.slice(-100_000);
+  };
+  child.stdout!.on("data", keep);
+  child.stderr!.on("data", keep);
+  const url = `http://127.0.0.1:${port}`;
+
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((r) => child.once("exit", r));
+      try {
+        process.kill(-child.pid!, "SIGTERM");
+      } catch {
+        /* already gone */
+      }
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+      try {
+        process.kill(-child.pid!, "SIGKILL");
+      } catch {
+        /* already gone */
+      }
+    }
+    rmSync(dir, { recursive: true, force: true });
+  };
+
+  const deadline = Date.now() + 90_000;
+  while (Date.now() < deadline && child.exitCode === null) {
+    try {
+      if ((await fetch(`${url}/health`)).ok) return { url, log: () => out, cpuMs: () => workerdCpuMs(child.pid!), stop };
+    } catch {
+      /* not up yet */
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  await stop();
+  throw new Error(`wrangler dev did not become healthy on ${url}:\n${out}`);
+}
+
+/** Sums utime + stime of the workerd processes in the process group `pgid` (from /proc). */
+function workerdCpuMs(pgid: number): number | null {
+  try {
+    const ticksPerMs = 100 / 1000; // USER_HZ is 100 on Linux
+    let ticks = 0;
+    for (const pid of readdirSync("/proc")) {
+      if (!/^\d+$/.test(pid)) continue;
+      let stat: string;
+      try {
+        stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      } catch {
+        continue;
+      }
+      const comm = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      // fields[0] is the state (field 3): pgrp is field 5, utime 14, stime 15.
+      if (comm !== "workerd" || Number(fields[2]) !== pgid) continue;
+      ticks += Number(fields[11]) + Number(fields[12]);
+    }
+    return ticks / ticksPerMs;
+  } catch {
+    return null;
+  }
+}

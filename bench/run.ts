@@ -1,0 +1,107 @@
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { Api } from "./lib/api";
+import { describeMachine } from "./lib/machine";
+import { BenchReceiver } from "./lib/receiver";
+import { renderReport, type Report } from "./lib/report";
+import { bundleRouter, ROOT, startRouter, type Router } from "./lib/router";
+import { chaosConsumer, chaosReceiver } from "./phases/chaos";
+import { measureCost } from "./phases/cost";
+import { measureBurst, measureSustained } from "./phases/delivery";
+import { measureFanout } from "./phases/fanout";
+import { measureIngest } from "./phases/ingest";
+import { measureRateLimit } from "./phases/rate-limit";
+
+// `npm run bench`: the router under `wrangler dev --local` and a receiver on loopback. The router is
+// bundled once; four routers are started from that bundle one after the other, each with fresh state:
+//   I. ingest against the trivial route — without a queue consumer (bench/lib/router.ts says why);
+//   A. delivery, fan-out, rate limit and the chaos receiver — the production code path, METRICS off;
+//   B. cost — METRICS on (the metered bindings cost time, so they stay out of I and A);
+//   C. a consumer that throws for 10% of its batches (CHAOS_CONSUMER_THROW_RATE).
+// Prints one table and writes it, with the machine and versions, to bench/results.md.
+// BENCH_QUICK=1 runs every phase with small counts (a smoke test of the bench itself).
+
+const QUICK = process.env.BENCH_QUICK === "1";
+const scale = (full: number, quick: number) => (QUICK ? quick : full);
+
+const ADMIN_TOKEN = "bench-admin-token-0123456789";
+/** A fixed key: the bench's data is thrown away with its temporary state folder. */
+const ENCRYPTION_KEY = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+/** Shrunk: one-second retries, 13 attempts, so a delivery survives 30% chaos (0.3^13 ≈ 2e-7 to die). */
+const RETRY_SCHEDULE = "1,1,1,1,1,1,1,1,1,1,1,1";
+const DELIVERY_TIMEOUT_MS = 1000;
+const CHAOS = { rate: 0.3, slowMs: 300 };
+const CONSUMER_THROW_RATE = 0.1;
+
+const baseVars = {
+  ADMIN_TOKEN,
+  ENCRYPTION_KEY,
+  ALLOW_PRIVATE_TARGETS: "true",
+  RETRY_SCHEDULE,
+  DELIVERY_TIMEOUT_MS: String(DELIVERY_TIMEOUT_MS),
+  // No automatic endpoint test of each new hook: 1,000 fan-out hooks would get 1,000 extra requests.
+  AUTO_TEST_DELAY_SECONDS: "86400",
+  CIRCUIT_PROBE_INITIAL_SECONDS: "1",
+  CIRCUIT_PROBE_MAX_SECONDS: "2",
+};
+
+let dist = "";
+
+async function withRouter<T>(vars: Record<string, string>, body: (api: Api, router: Router) => Promise<T>, consumers = true): Promise<T> {
+  const router = await startRouter({ dist, vars: { ...baseVars, ...vars }, consumers });
+  try {
+    return await body(new Api(router.url, ADMIN_TOKEN), router);
+  } catch (error) {
+    mkdirSync(join(ROOT, "bench", ".tmp"), { recursive: true });
+    writeFileSync(join(ROOT, "bench", ".tmp", "router.log"), router.log());
+    console.error(`router output (last lines; all of it in bench/.tmp/router.log):\n${router.log().slice(-4000)}`);
+    throw error;
+  } finally {
+    await router.stop();
+  }
+}
+
+function step(what: string): void {
+  console.error(`[bench ${new Date().toISOString().slice(11, 19)}] ${what}`);
+}
+
+async function main(): Promise<void> {
+  const machine = describeMachine();
+  step("bundling the router");
+  const bundle = bundleRouter();
+  dist = bundle.dist;
+  const rx = new BenchReceiver();
+  await rx.start();
+  try {
+    step("ingest vs the trivial authenticated route (autocannon)");
+    const ingest = await withRouter({}, (api) => measureIngest(api, { connections: 10, durationSeconds: scale(10, 3) }), false);
+    const perf = await withRouter({}, async (api) => {
+      step(`delivery: burst of ${scale(5000, 300)} events`);
+      const burst = await measureBurst(api, rx, scale(5000, 300), 300_000);
+      step("delivery: 100 events/s sustained");
+      const sustained = await measureSustained(api, rx, 100, scale(20, 5), 120_000);
+      step(`fan-out to ${scale(1000, 100)} hooks`);
+      const fanout = await measureFanout(api, rx, scale(1000, 100), 120_000);
+      step("rate limit: 20/s");
+      const rateLimit = await measureRateLimit(api, rx, 20, scale(30, 5), 180_000);
+      step(`chaos receiver: ${scale(2000, 200)} events`);
+      const chaos = await chaosReceiver(api, rx, scale(2000, 200), CHAOS, 600_000);
+      return { burst, sustained, fanout, rateLimit, chaos };
+    });
+    step("cost (METRICS on)");
+    const cost = await withRouter({ METRICS: "true" }, (api, router) => measureCost(api, rx, { events: scale(500, 50), perSecond: 50, workerdCpuMs: router.cpuMs }));
+    step("chaos consumer (CHAOS_CONSUMER_THROW_RATE)");
+    const consumerChaos = await withRouter({ CHAOS_CONSUMER_THROW_RATE: String(CONSUMER_THROW_RATE) }, (api) => chaosConsumer(api, rx, scale(1000, 100), CONSUMER_THROW_RATE, 300_000));
+
+    const report: Report = { machine, quick: QUICK, settings: { RETRY_SCHEDULE, DELIVERY_TIMEOUT_MS, chaos: CHAOS, consumerThrowRate: CONSUMER_THROW_RATE }, ingest, ...perf, cost, consumerChaos };
+    const { table, markdown } = renderReport(report);
+    console.log(table);
+    if (!QUICK) writeFileSync(join(ROOT, "bench", "results.md"), markdown);
+    else console.error("(BENCH_QUICK: bench/results.md not written)");
+  } finally {
+    await rx.stop();
+    bundle.remove();
+  }
+}
+
+await main();

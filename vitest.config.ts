@@ -26,6 +26,8 @@ const SECURITY_RATE_LIMIT = 25;
 const NO_AUTO_TEST = { AUTO_TEST_DELAY_SECONDS: "86400" };
 /** A circuit breaker that probes after 1 s (then at most 2 s apart), not 30 s: tests stay quick. */
 const QUICK_PROBES = { CIRCUIT_PROBE_INITIAL_SECONDS: "1", CIRCUIT_PROBE_MAX_SECONDS: "2" };
+/** Tests that need a consumer throwing for some of its batches (CHAOS_CONSUMER_THROW_RATE): their own project. */
+const CONSUMER_CHAOS_TESTS = ["test/delivery/chaos-consumer*.test.ts"];
 
 function workersProject(name: string, include: string[], vars: Record<string, string>, extra: object = {}, miniflare: object = {}) {
   return {
@@ -53,7 +55,15 @@ export default defineConfig({
         "delivery",
         ["test/delivery/**/*.test.ts"],
         { ALLOW_PRIVATE_TARGETS: "true", RETRY_SCHEDULE: "1,1,1", DELIVERY_TIMEOUT_MS: "2000", GATE_TIMEOUT_MS: "1500", ...NO_AUTO_TEST, ...QUICK_PROBES },
-        { globalSetup: ["./test/setup/receiver.ts"], testTimeout: 60_000, hookTimeout: 30_000 },
+        { globalSetup: ["./test/setup/receiver.ts"], testTimeout: 60_000, hookTimeout: 30_000, exclude: CONSUMER_CHAOS_TESTS },
+      ),
+      // The delivery project's settings with a consumer that throws for 10% of its batches, after
+      // sending and before recording anything (fault injection, src/delivery/chaos.ts).
+      workersProject(
+        "chaos-consumer",
+        CONSUMER_CHAOS_TESTS,
+        { ALLOW_PRIVATE_TARGETS: "true", RETRY_SCHEDULE: "1,1,1", DELIVERY_TIMEOUT_MS: "2000", ...NO_AUTO_TEST, CHAOS_CONSUMER_THROW_RATE: "0.1" },
+        { globalSetup: ["./test/setup/receiver.ts"], testTimeout: 120_000, hookTimeout: 30_000 },
       ),
       // The per-hook Durable Object: automatic tests at once, a quick circuit breaker (probes 1 s, then
       // at most 2 s apart) and 11 attempts per delivery, so deliveries outlive the failures that open it.

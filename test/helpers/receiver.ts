@@ -1,4 +1,5 @@
 import { inject } from "vitest";
+import type { ChaosOptions, ChaosFault } from "../setup/chaos";
 import type { ScriptedResponse } from "../setup/receiver-server";
 
 export interface ReceivedRequest {
@@ -25,6 +26,17 @@ export class Receiver {
   async script(responses: ScriptedResponse[], fallback?: ScriptedResponse): Promise<void> {
     const res = await fetch(`${this.base}/_control/script/${this.ns}`, { method: "PUT", body: JSON.stringify({ responses, fallback }) });
     if (!res.ok) throw new Error(`script failed: ${res.status}`);
+  }
+
+  /** Answer deliveries with faults at a rate (test/setup/chaos.ts); everything else as scripted. */
+  async chaos(options: ChaosOptions): Promise<void> {
+    const res = await fetch(`${this.base}/_control/script/${this.ns}`, { method: "PUT", body: JSON.stringify({ chaos: options }) });
+    if (!res.ok) throw new Error(`chaos script failed: ${res.status}`);
+  }
+
+  /** How the chaos answered so far, by kind. */
+  async chaosTally(): Promise<Record<ChaosFault | "ok", number>> {
+    return (await (await fetch(`${this.base}/_control/chaos/${this.ns}`)).json()) as Record<ChaosFault | "ok", number>;
   }
 
   async requests(): Promise<ReceivedRequest[]> {

@@ -1,5 +1,6 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import { Chaos, type ChaosOptions } from "./chaos";
 
 // A real HTTP receiver for integration tests, run in Node (vitest globalSetup) and reached from the
 // Workers runtime over 127.0.0.1. Each test uses its own namespace: requests to /r/<ns>/... are
@@ -22,6 +23,8 @@ export interface ScriptedResponse {
 interface Namespace {
   queue: ScriptedResponse[];
   fallback: ScriptedResponse;
+  /** Answers deliveries (webhook-id dlv_…) that the script does not, when set (test/setup/chaos.ts). */
+  chaos?: Chaos;
   requests: Array<{ at: number; method: string; path: string; headers: Record<string, string>; body: string }>;
 }
 
@@ -49,12 +52,14 @@ export function startReceiver(port = 0): Promise<{ server: http.Server; port: nu
       if (parts[0] === "_control") {
         const ns = space(parts[2] ?? "default");
         if (parts[1] === "script" && req.method === "PUT") {
-          const script = JSON.parse(body || "{}") as { responses?: ScriptedResponse[]; fallback?: ScriptedResponse };
+          const script = JSON.parse(body || "{}") as { responses?: ScriptedResponse[]; fallback?: ScriptedResponse; chaos?: ChaosOptions };
           ns.queue = script.responses ?? [];
           if (script.fallback) ns.fallback = script.fallback;
+          ns.chaos = script.chaos ? new Chaos(script.chaos) : undefined;
           return json(200, { ok: true });
         }
         if (parts[1] === "requests") return json(200, ns.requests);
+        if (parts[1] === "chaos") return json(200, ns.chaos?.tally ?? null);
         if (parts[1] === "reset") {
           spaces.delete(parts[2] ?? "default");
           return json(200, { ok: true });
@@ -66,7 +71,8 @@ export function startReceiver(port = 0): Promise<{ server: http.Server; port: nu
       const headers: Record<string, string> = {};
       for (const [k, v] of Object.entries(req.headers)) if (typeof v === "string") headers[k] = v;
       ns.requests.push({ at: Date.now(), method: req.method ?? "", path: url.pathname + url.search, headers, body });
-      const r = ns.queue.shift() ?? ns.fallback;
+      const webhookId = headers["webhook-id"];
+      const r = ns.queue.shift() ?? (ns.chaos && webhookId?.startsWith("dlv_") ? ns.chaos.respond(webhookId) : ns.fallback);
       const answer = () => {
         if (r.reset) return req.socket.destroy();
         if (r.hang) return; // the client times out

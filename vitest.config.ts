@@ -29,6 +29,21 @@ const QUICK_PROBES = { CIRCUIT_PROBE_INITIAL_SECONDS: "1", CIRCUIT_PROBE_MAX_SEC
 /** Tests that need a consumer throwing for some of its batches (CHAOS_CONSUMER_THROW_RATE): their own project. */
 const CONSUMER_CHAOS_TESTS = ["test/delivery/chaos-consumer*.test.ts"];
 
+const FUZZ_TESTS = ["test/api/fuzz*.test.ts"];
+
+/**
+ * The fuzz project's whole outbound world: every receiver answers 200 and approves (gates), and
+ * Slack's code exchange hands out a fresh bot token each time (the fuzz checks none is stored in
+ * plain text, so no other answer may carry one).
+ */
+function answerLocally(request: Request): Response {
+  if (new URL(request.url).pathname.endsWith("/oauth.v2.access")) {
+    const token = `xoxb-fuzz-${crypto.randomUUID()}`;
+    return Response.json({ ok: true, access_token: token, scope: "chat:write", bot_user_id: "U0FUZZ", team: { id: "T0FUZZ", name: "fuzz" } });
+  }
+  return Response.json({ approved: true, ok: true });
+}
+
 function workersProject(name: string, include: string[], vars: Record<string, string>, extra: object = {}, miniflare: object = {}) {
   return {
     plugins: [
@@ -50,7 +65,20 @@ export default defineConfig({
       // The portal in Debian's Chromium (playwright-core) against the router under `wrangler dev`.
       { test: { name: "portal", include: ["test/portal/**/*.test.ts"], environment: "node", testTimeout: 120_000, hookTimeout: 180_000 } },
       // Slack configured (so slack hooks can be created) but pointing at a closed port: nothing leaves.
-      workersProject("api", ["test/api/**/*.test.ts"], { ALLOW_PRIVATE_TARGETS: "false", ...slackBindingsFor(9), ...NO_AUTO_TEST }),
+      workersProject("api", ["test/api/**/*.test.ts"], { ALLOW_PRIVATE_TARGETS: "false", ...slackBindingsFor(9), ...NO_AUTO_TEST }, { exclude: FUZZ_TESTS }),
+      // The API fuzzer: the api project's bindings, but every outbound request (hook tests, gates,
+      // deliveries to the public-looking URLs it generates) is answered in-process, so thousands of
+      // generated requests never reach a network; and a per-key budget above what the fuzzer sends.
+      workersProject(
+        "fuzz",
+        FUZZ_TESTS,
+        { ALLOW_PRIVATE_TARGETS: "false", ...slackBindingsFor(9) },
+        { testTimeout: 240_000, hookTimeout: 60_000 },
+        {
+          outboundService: answerLocally,
+          ratelimits: { API_RATE_LIMITER: { namespace_id: "1001", simple: { limit: 100_000, period: 10 } } },
+        },
+      ),
       workersProject(
         "delivery",
         ["test/delivery/**/*.test.ts"],

@@ -1,3 +1,4 @@
+import { isReservedHeader } from "../domain/hook-headers";
 import { signatureHeader } from "./signer";
 
 // The one place that builds what a receiver sees (the delivery contract in README.md): used by
@@ -35,8 +36,8 @@ export function buildBody(event: EventForDelivery, format: "envelope" | "raw", e
 
 /**
  * A signed request. `webhookId` is the same on every retry of a delivery (receivers deduplicate
- * with it); the timestamp is this attempt's. A hook's own headers go first, so they can never
- * replace the ones set here (and reserved names are refused when the hook is saved).
+ * with it); the timestamp is this attempt's. A hook's own headers go first, less reserved names in
+ * any letter case, so they can never replace or join the ones set here.
  */
 export async function buildSignedRequest(opts: {
   url: string;
@@ -51,7 +52,7 @@ export async function buildSignedRequest(opts: {
     url: opts.url,
     body: opts.body,
     headers: {
-      ...opts.hookHeaders,
+      ...sendableHookHeaders(opts.hookHeaders),
       "content-type": "application/json",
       "user-agent": USER_AGENT,
       "webhook-id": opts.webhookId,
@@ -59,4 +60,15 @@ export async function buildSignedRequest(opts: {
       "webhook-signature": await signatureHeader(opts.secrets, opts.webhookId, timestamp, opts.body),
     },
   };
+}
+
+/**
+ * A hook's own headers, less any it may not send. Saving a hook already refuses these; this is the
+ * second wall for a row that holds one anyway: a reserved name in another letter case would
+ * otherwise be merged into the contract's header ("text/plain, application/json"), and a CR or LF
+ * would make the request throw.
+ */
+function sendableHookHeaders(headers: Record<string, string> | undefined): Record<string, string> {
+  if (!headers) return {};
+  return Object.fromEntries(Object.entries(headers).filter(([name, value]) => !isReservedHeader(name) && !/[\r\n\0]/.test(value)));
 }

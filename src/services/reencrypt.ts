@@ -70,43 +70,49 @@ async function resealSlack(box: SecretBox, row: SlackSealed): Promise<Outcome<Sl
   }
 }
 
-/** One batch of at most `limit` rows, hooks first, then Slack connections. */
-export async function reencryptBatch(db: Db, box: SecretBox, limit: number, cursorText?: string): Promise<ReencryptReport> {
-  const report: ReencryptReport = { current_key_id: box.currentKeyId, scanned: 0, resealed: 0, changed_meanwhile: 0, unreadable: [], next_cursor: null };
-  let cursor = decodeCursor(cursorText);
+/** How one table's sealed columns are paged, re-sealed and written back. */
+interface SealedTableAccess<T> {
+  page(db: Db, after: string, limit: number): Promise<T[]>;
+  keyOf(row: T): string;
+  reseal(box: SecretBox, row: T): Promise<Outcome<T>>;
+  write(db: Db, rows: Array<{ from: T; to: T }>): Promise<number>;
+}
 
-  if (cursor.table === "hooks") {
-    const rows = await pageHookSealed(db, cursor.after, limit);
-    const writes: Array<{ from: HookSealed; to: HookSealed }> = [];
-    for (const row of rows) {
-      const outcome = await resealHook(box, row);
-      if (outcome.kind === "resealed") writes.push({ from: row, to: outcome.to });
-      else if (outcome.kind === "unreadable") report.unreadable.push({ table: "hooks", id: row.id, error: outcome.error });
-    }
-    const written = await resealHooks(db, writes);
-    report.scanned += rows.length;
-    report.resealed += written;
-    report.changed_meanwhile += writes.length - written;
-    if (rows.length === limit) {
-      report.next_cursor = encodeCursor({ table: "hooks", after: rows[rows.length - 1]!.id });
-      return report;
-    }
-    cursor = { table: "slack_connections", after: "" };
-  }
+const TABLES: { hooks: SealedTableAccess<HookSealed>; slack_connections: SealedTableAccess<SlackSealed> } = {
+  hooks: { page: pageHookSealed, keyOf: (r) => r.id, reseal: resealHook, write: resealHooks },
+  slack_connections: { page: pageSlackSealed, keyOf: (r) => r.accountId, reseal: resealSlack, write: resealSlackTokens },
+};
+const ORDER: SealedTable[] = ["hooks", "slack_connections"];
 
-  const budget = limit - report.scanned;
-  const rows = await pageSlackSealed(db, cursor.after, budget);
-  const writes: Array<{ from: SlackSealed; to: SlackSealed }> = [];
+/** Up to `limit` rows of one table after `after`, re-sealed and written back; returns the last key if the page was full. */
+async function reencryptPage<T>(db: Db, box: SecretBox, table: SealedTable, access: SealedTableAccess<T>, after: string, limit: number, report: ReencryptReport): Promise<string | null> {
+  const rows = await access.page(db, after, limit);
+  const writes: Array<{ from: T; to: T }> = [];
   for (const row of rows) {
-    const outcome = await resealSlack(box, row);
+    const outcome = await access.reseal(box, row);
     if (outcome.kind === "resealed") writes.push({ from: row, to: outcome.to });
-    else if (outcome.kind === "unreadable") report.unreadable.push({ table: "slack_connections", id: row.accountId, error: outcome.error });
+    else if (outcome.kind === "unreadable") report.unreadable.push({ table, id: access.keyOf(row), error: outcome.error });
   }
-  const written = await resealSlackTokens(db, writes);
+  const written = await access.write(db, writes);
   report.scanned += rows.length;
   report.resealed += written;
   report.changed_meanwhile += writes.length - written;
-  if (rows.length === budget) report.next_cursor = encodeCursor({ table: "slack_connections", after: rows[rows.length - 1]!.accountId });
+  return rows.length === limit ? access.keyOf(rows[rows.length - 1]!) : null;
+}
+
+/** One batch of at most `limit` rows, hooks first, then Slack connections. */
+export async function reencryptBatch(db: Db, box: SecretBox, limit: number, cursorText?: string): Promise<ReencryptReport> {
+  const report: ReencryptReport = { current_key_id: box.currentKeyId, scanned: 0, resealed: 0, changed_meanwhile: 0, unreadable: [], next_cursor: null };
+  const cursor = decodeCursor(cursorText);
+  let after = cursor.after;
+  for (const table of ORDER.slice(ORDER.indexOf(cursor.table))) {
+    const last = await reencryptPage(db, box, table, TABLES[table] as SealedTableAccess<unknown>, after, limit - report.scanned, report);
+    if (last !== null) {
+      report.next_cursor = encodeCursor({ table, after: last });
+      return report;
+    }
+    after = "";
+  }
   return report;
 }
 

@@ -15,7 +15,6 @@ const tags = ["Accounts (admin)"];
 const security = [{ admin: [] }];
 
 export const accountsRouter = newRouter();
-accountsRouter.use("/v1/accounts", requireAdmin);
 accountsRouter.use("/v1/accounts/*", requireAdmin);
 
 accountsRouter.openapi(

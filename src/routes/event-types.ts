@@ -12,7 +12,6 @@ const tags = ["Event types"];
 const security = [{ bearer: [] }];
 
 export const eventTypesRouter = newRouter();
-eventTypesRouter.use("/v1/event-types", requireApiKey);
 eventTypesRouter.use("/v1/event-types/*", requireApiKey);
 
 eventTypesRouter.openapi(

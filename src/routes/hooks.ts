@@ -30,7 +30,6 @@ const tags = ["Hooks"];
 const security = [{ bearer: [] }];
 
 export const hooksRouter = newRouter();
-hooksRouter.use("/v1/hooks", requireApiKey);
 hooksRouter.use("/v1/hooks/*", requireApiKey);
 
 const actorOf = (c: { env: Env; var: { db: Actor["db"]; config: Actor["config"]; accountId: string; keyId: string; portal?: { applications: string[] | null } } }): Actor => ({

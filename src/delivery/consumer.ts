@@ -7,6 +7,7 @@ import { healthAfterAttempt, type HealthChange, type HookHealth } from "../domai
 import { getConfig, type Config, type DeliveryMessage, type Env } from "../env";
 import { admitDelivery, postpone, reportAttempt, tryNumber } from "./admission";
 import { injectConsumerFault } from "./chaos";
+import { ConnectionSlots, OUTGOING_CONNECTIONS } from "./connection-slots";
 import { handleDeadLetterBatch } from "./dead-letters";
 import type { SendResult } from "./http-sender";
 import { sendDelivery, type SendContext } from "./send";
@@ -69,7 +70,7 @@ export async function handleDeliveryBatch(batch: MessageBatch<DeliveryMessage>, 
     return;
   }
 
-  const ctx: SendContext = { db, config, now };
+  const ctx: SendContext = { db, config, now, connections: new ConnectionSlots(OUTGOING_CONNECTIONS) };
   const handled = await Promise.all(
     [...byDelivery.values()].map(async (message): Promise<Handled> => {
       const job = jobs.get(message.body.delivery_id);

@@ -2,6 +2,7 @@ import type { Db } from "../db/client";
 import type { HookRow } from "../db/schema";
 import { checkOutboundUrl } from "../domain/url-guard";
 import type { Config } from "../env";
+import type { ConnectionSlots } from "./connection-slots";
 import { sendHttp, type SendResult } from "./http-sender";
 import { buildBody, buildSignedRequest, type EventForDelivery } from "./request";
 import { signingSecrets } from "./signing-secrets";
@@ -11,6 +12,8 @@ export interface SendContext {
   db: Db;
   config: Config;
   now: Date;
+  /** The invocation's outgoing connections, when several sends share them (the queue consumer). */
+  connections?: ConnectionSlots;
 }
 
 /** An attempt that never left hookrouter: recorded and retried like any other failed attempt. */
@@ -23,6 +26,10 @@ export function notSent(error: string, started: number = Date.now()): SendResult
  * `webhookId` is the delivery id, the same on every retry (receivers deduplicate with it).
  */
 export async function sendDelivery(ctx: SendContext, hook: HookRow, event: EventForDelivery, webhookId: string): Promise<SendResult> {
+  return ctx.connections ? ctx.connections.run(() => sendByKind(ctx, hook, event, webhookId)) : sendByKind(ctx, hook, event, webhookId);
+}
+
+async function sendByKind(ctx: SendContext, hook: HookRow, event: EventForDelivery, webhookId: string): Promise<SendResult> {
   switch (hook.kind) {
     case "webhook":
       return sendWebhook(ctx, hook, event, webhookId);

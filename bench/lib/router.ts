@@ -61,6 +61,8 @@ function servingConfig(dist: string): string {
 
 export interface Router {
   url: string;
+  /** The DevTools inspector of the Worker (CPU profiles: bench/profile.ts). */
+  inspectorPort: number;
   /** wrangler's and workerd's output so far (for diagnosis). */
   log(): string;
   /** CPU time (user + system, ms) the workerd processes serving the router used so far; null off Linux. */
@@ -92,6 +94,8 @@ export interface RouterOptions {
    * deliveries that on Cloudflare run in other invocations but here would share the same 2 cores.
    */
   consumers: boolean;
+  /** A last change to the config (for experiments, e.g. another max_batch_size). */
+  adjust?: (toml: string) => string;
 }
 
 export async function startRouter(opts: RouterOptions): Promise<Router> {
@@ -101,7 +105,7 @@ export async function startRouter(opts: RouterOptions): Promise<Router> {
   const config = join(dir, "wrangler.toml");
   let toml = servingConfig(opts.dist);
   if (!opts.consumers) toml = toml.replace(/^\[\[queues\.consumers\]\]\n(?:[^\n]+\n)*/gm, "");
-  writeFileSync(config, toml);
+  writeFileSync(config, opts.adjust ? opts.adjust(toml) : toml);
 
   const migrated = spawnSync(WRANGLER, ["d1", "migrations", "apply", "DB", "--local", "--persist-to", state, "-c", config], {
     cwd: ROOT,
@@ -148,7 +152,7 @@ export async function startRouter(opts: RouterOptions): Promise<Router> {
   const deadline = Date.now() + 90_000;
   while (Date.now() < deadline && child.exitCode === null) {
     try {
-      if ((await fetch(`${url}/health`)).ok) return { url, log: () => out, cpuMs: () => workerdCpuMs(child.pid!), stop };
+      if ((await fetch(`${url}/health`)).ok) return { url, inspectorPort, log: () => out, cpuMs: () => workerdCpuMs(child.pid!), stop };
     } catch {
       /* not up yet */
     }

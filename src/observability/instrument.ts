@@ -71,6 +71,8 @@ function meter(scope: Scope, meta: D1Meta | undefined, statements: number): void
   count(scope, "d1.rows_written", meta?.rows_written ?? 0);
 }
 
+const isRead = (query: string) => /^\s*select\b/i.test(query);
+
 /**
  * D1, one round trip per call. `raw()` (which drizzle uses for selects) returns no `meta`, so its
  * rows read are learnt by running a read-only statement once more through `run()`: a measuring
@@ -88,6 +90,7 @@ class MeteredD1 {
     count(this.scope, "d1.round_trips");
     const results = await this.inner.batch<T>(statements.map((s) => (s instanceof MeteredStatement ? s.inner : s)));
     count(this.scope, "d1.statements", results.length);
+    count(this.scope, "d1.write_statements", statements.filter((s) => !(s instanceof MeteredStatement && isRead(s.query))).length);
     for (const r of results) meter(this.scope, r.meta, 0);
     return results;
   }
@@ -106,11 +109,17 @@ class MeteredD1 {
 class MeteredStatement {
   constructor(
     readonly inner: D1PreparedStatement,
-    private readonly query: string,
+    query: string,
     private readonly scope: Scope,
-  ) {}
+  ) {
+    this.query = query;
+  }
+  readonly query: string;
   bind(...values: unknown[]): MeteredStatement {
     return new MeteredStatement(this.inner.bind(...values), this.query, this.scope);
+  }
+  private countWrite(): void {
+    if (!isRead(this.query)) count(this.scope, "d1.write_statements");
   }
   async first<T>(column?: string): Promise<T | null> {
     const r = await this.all<Record<string, T>>();
@@ -122,19 +131,24 @@ class MeteredStatement {
     count(this.scope, "d1.round_trips");
     const r = await this.inner.run<T>();
     meter(this.scope, r.meta, 1);
+    this.countWrite();
     return r;
   }
   async all<T = Record<string, unknown>>(): Promise<D1Result<T>> {
     count(this.scope, "d1.round_trips");
     const r = await this.inner.all<T>();
     meter(this.scope, r.meta, 1);
+    this.countWrite();
     return r;
   }
   async raw<T = unknown[]>(options?: { columnNames?: boolean }): Promise<T[]> {
     count(this.scope, "d1.round_trips");
     const rows = options?.columnNames ? await this.inner.raw<T>({ columnNames: true }) : await this.inner.raw<T>();
-    if (/^\s*select\b/i.test(this.query)) meter(this.scope, (await this.inner.run()).meta, 1);
-    else count(this.scope, "d1.statements");
+    if (isRead(this.query)) meter(this.scope, (await this.inner.run()).meta, 1);
+    else {
+      count(this.scope, "d1.statements");
+      this.countWrite();
+    }
     return rows as T[];
   }
 }

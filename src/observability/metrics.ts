@@ -18,6 +18,7 @@ export type CounterName =
   | "invocations"
   | "d1.round_trips"
   | "d1.statements"
+  | "d1.write_statements"
   | "d1.rows_read"
   | "d1.rows_written"
   | "queue.send_calls"
@@ -33,6 +34,7 @@ export const COUNTER_NAMES: readonly CounterName[] = [
   "invocations",
   "d1.round_trips",
   "d1.statements",
+  "d1.write_statements",
   "d1.rows_read",
   "d1.rows_written",
   "queue.send_calls",

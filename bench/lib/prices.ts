@@ -26,6 +26,8 @@ export interface Usage {
   invocations: number;
   d1RoundTrips: number;
   d1Statements: number;
+  /** Statements that write (the rest are reads). */
+  d1WriteStatements: number;
   d1RowsRead: number;
   d1RowsWritten: number;
   /** Messages written + read + deleted (each under 64 KB: one operation each). */

@@ -10,7 +10,7 @@ import { PRICES, type Usage } from "./prices";
 export interface Report {
   machine: Machine;
   quick: boolean;
-  settings: { RETRY_SCHEDULE: string; DELIVERY_TIMEOUT_MS: number; chaos: { rate: number; slowMs: number }; consumerThrowRate: number };
+  settings: { RETRY_SCHEDULE: string; DELIVERY_TIMEOUT_MS: number; CHAOS_DELIVERY_TIMEOUT_MS: number; chaos: { rate: number; slowMs: number }; consumerThrowRate: number };
   ingest: IngestResult;
   burst: DeliveryRunResult;
   sustained: DeliveryRunResult;
@@ -39,7 +39,7 @@ export function rows(r: Report): Row[] {
   const { ingest, burst, sustained, fanout, rateLimit, chaos, cost, consumerChaos } = r;
   const perMillion = cost.breakdown.total;
   const ingestTrips = cost.perEvent.d1RoundTrips;
-  const writesPerAttempt = cost.perDelivery.d1Statements - cost.perDelivery.d1RoundTrips; // every round trip but the batch's read is the write batch
+  const writesPerAttempt = cost.perDelivery.d1WriteStatements;
   return [
     { figure: "Trivial authenticated route (GET /v1/hooks/name-available)", measured: `${ingest.ceilingRps} req/s (p50 ${ingest.ceilingLatencyP50Ms} ms)`, target: "the ceiling", met: null },
     { figure: "Ingest POST /v1/events, one matching hook", measured: `${ingest.ingestRps} events/s (p50 ${ingest.ingestLatencyP50Ms} ms, p99 ${ingest.ingestLatencyP99Ms} ms)`, target: "", met: null },
@@ -81,9 +81,12 @@ function chaosRow(c: ChaosResult): Row {
 }
 
 function usageTable(cost: CostResult): string {
-  const lines = ["| per | invocations | D1 round trips | D1 statements | D1 rows read | D1 rows written | queue ops | queue send calls | DO calls | subrequests |", "|---|---|---|---|---|---|---|---|---|---|"];
+  const lines = [
+    "| per | invocations | D1 round trips | D1 statements (writes) | D1 rows read | D1 rows written | queue ops | queue send calls | DO calls | subrequests |",
+    "|---|---|---|---|---|---|---|---|---|---|",
+  ];
   const line = (name: string, u: Usage) =>
-    `| ${name} | ${u.invocations} | ${u.d1RoundTrips} | ${u.d1Statements} | ${u.d1RowsRead} | ${u.d1RowsWritten} | ${u.queueOps} | ${u.queueSendCalls} | ${u.doCalls} | ${u.subrequests} |`;
+    `| ${name} | ${u.invocations} | ${u.d1RoundTrips} | ${u.d1Statements} (${u.d1WriteStatements}) | ${u.d1RowsRead} | ${u.d1RowsWritten} | ${u.queueOps} | ${u.queueSendCalls} | ${u.doCalls} | ${u.subrequests} |`;
   lines.push(line("event (ingest)", cost.perEvent), line("delivery (consumer)", cost.perDelivery));
   return lines.join("\n");
 }
@@ -102,7 +105,7 @@ export function renderReport(r: Report): { table: string; markdown: string } {
     `- Date: ${m.date}`,
     `- Machine: ${m.cpus} CPUs (${m.cpuModel}), ${m.memoryGiB} GiB memory; load average at start ${m.loadAverageAtStart.join(" / ")} (the machine is shared: other work running at the same time lowers every rate)`,
     `- Versions: Node ${m.node}, wrangler ${m.wrangler}, workerd ${m.workerd}, autocannon ${m.autocannon}; hookrouter ${m.commit}`,
-    `- Settings: RETRY_SCHEDULE=${r.settings.RETRY_SCHEDULE}, DELIVERY_TIMEOUT_MS=${r.settings.DELIVERY_TIMEOUT_MS}, autocannon ${r.ingest.connections} connections × ${r.ingest.durationSeconds} s, chaos receiver rate ${r.settings.chaos.rate} (slow = ${r.settings.chaos.slowMs} ms), CHAOS_CONSUMER_THROW_RATE=${r.settings.consumerThrowRate}`,
+    `- Settings: RETRY_SCHEDULE=${r.settings.RETRY_SCHEDULE}, DELIVERY_TIMEOUT_MS=${r.settings.DELIVERY_TIMEOUT_MS}, autocannon ${r.ingest.connections} connections × ${r.ingest.durationSeconds} s, chaos receiver rate ${r.settings.chaos.rate} (slow = ${r.settings.chaos.slowMs} ms, DELIVERY_TIMEOUT_MS=${r.settings.CHAOS_DELIVERY_TIMEOUT_MS} on its router), CHAOS_CONSUMER_THROW_RATE=${r.settings.consumerThrowRate}`,
     "",
     "| figure | measured | target | |",
     "|---|---|---|---|",

@@ -62,6 +62,7 @@ function usageOf(c: Record<string, number>, scope: "api" | "consumer", n: number
     invocations: round(((c[`${scope}.invocations`] ?? 0) - extraInvocations) / n, 3),
     d1RoundTrips: round(get("d1.round_trips"), 3),
     d1Statements: round(get("d1.statements"), 3),
+    d1WriteStatements: round(get("d1.write_statements"), 3),
     d1RowsRead: round(get("d1.rows_read"), 2),
     d1RowsWritten: round(get("d1.rows_written"), 2),
     queueOps: round(get("queue.messages_written") + get("queue.messages_read") + get("queue.messages_acked"), 3),

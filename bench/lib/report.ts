@@ -55,6 +55,8 @@ export function rows(r: Report): Row[] {
       measured: `${rateLimit.receivedPerSecond}/s received over ${rateLimit.drainSeconds} s; worst 1-s window ${rateLimit.worstOneSecond}; ${rateLimit.received}/${rateLimit.events} received`,
       target: `≤ ${rateLimit.limitPerSecond} (+1) per second, none lost`,
       met: rateLimit.worstOneSecond <= rateLimit.limitPerSecond + 1 && rateLimit.received === rateLimit.events,
+      gap: `worst window ${rateLimit.worstOneSecond - rateLimit.limitPerSecond - 1} over the limit + 1, ${rateLimit.events - rateLimit.received} lost`,
+      why: WHY.rateLimit,
     },
     chaosRow(chaos),
     chaosRow(consumerChaos),
@@ -95,7 +97,7 @@ export function renderReport(r: Report): { table: string; markdown: string } {
   const all = rows(r);
   const status = (x: Row) => (x.met === null ? "" : x.met ? "met" : `MISSED (${x.gap})`);
   const width = Math.max(...all.map((x) => x.figure.length));
-  const table = all.map((x) => `${x.figure.padEnd(width)}  ${x.measured}${x.target ? `  [target ${x.target}: ${status(x)}]` : ""}`).join("\n");
+  const table = all.map((x) => `${x.figure.padEnd(width)}  ${x.measured}${x.met !== null ? `  [target ${x.target}: ${status(x)}]` : ""}`).join("\n");
   const m = r.machine;
   const md = [
     "# hookrouter benchmark results",
@@ -149,6 +151,8 @@ const WHY = {
     "The ingest request does what the trivial route does (authenticate, one D1 read) plus a D1 write transaction and a queue send; under `wrangler dev` all of it, the queue consumer delivering the events just accepted included, shares the machine's 2 cores, so the ratio also depends on what else runs.",
   cost:
     "The floor is set by what must be stored and queued per delivery, not by round trips: each delivery is one queue message (write + read + delete = 3 operations = $1.20 per million alone), and D1 bills $1 per million rows written with every index entry counted as a row — the event row, the delivery row and the attempt row with their indexes, and the delivery's status update. Fewer indexes on `deliveries`/`events` (a schema decision for the lead) or carrying several deliveries per queue message would lower it; $1 is below the queue's own floor for one message per delivery.",
+  rateLimit:
+    "The token bucket (the hook's Durable Object) spaces the grants 1/limit apart, and a grant due within a second is waited for in the consumer (src/delivery/admission.ts) — measured from when the grant's RPC answer arrives, not from the grant's own time. A queue batch asks for up to 25 grants at once; their answers come back after different queueing delays inside the object, so sends granted 50 ms apart can leave 20–30 ms apart and a one-second window at the receiver can hold a grant or two more. Returning the grant's absolute time from the object and sleeping until it would remove that jitter (issue 4's code).",
   latency:
     "Locally, Miniflare's queue broker hands out one batch at a time (no max_concurrency), and the batch timeout (0.2 s) adds to every delivery.",
 };

@@ -1,8 +1,10 @@
 import { spawn, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { becameHealthy, freePort, quietEnv, ROOT, stopProcessGroup } from "../../test/helpers/wrangler-dev";
+
+export { ROOT };
 
 // The router under `wrangler dev --local`, as the bench measures it: a fresh temporary state folder
 // (D1, Queues, Durable Objects emulated by workerd on this machine), the D1 migrations applied first,
@@ -13,23 +15,10 @@ import { join } from "node:path";
 // most of the load generator's requests. So the bench runs a copy of wrangler.toml that differs in
 // that one number (and in absolute paths, since the copy lives in a temporary folder).
 
-export const ROOT = join(import.meta.dirname, "..", "..");
 const WRANGLER = join(ROOT, "node_modules", ".bin", "wrangler");
 /** Per-key budget per 10 s in the bench's copy of wrangler.toml: above anything the bench sends. */
 export const BENCH_RATE_LIMIT = 10_000_000;
 
-const quietEnv = { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false", NO_COLOR: "1", FORCE_COLOR: "0" };
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 /** wrangler.toml with the per-key rate limit raised and every path absolute. */
 export function benchWranglerConfig(): string {
@@ -132,32 +121,11 @@ export async function startRouter(opts: RouterOptions): Promise<Router> {
   const url = `http://127.0.0.1:${port}`;
 
   const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      const exited = new Promise((r) => child.once("exit", r));
-      try {
-        process.kill(-child.pid!, "SIGTERM");
-      } catch {
-        /* already gone */
-      }
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
-      try {
-        process.kill(-child.pid!, "SIGKILL");
-      } catch {
-        /* already gone */
-      }
-    }
+    await stopProcessGroup(child);
     rmSync(dir, { recursive: true, force: true });
   };
 
-  const deadline = Date.now() + 90_000;
-  while (Date.now() < deadline && child.exitCode === null) {
-    try {
-      if ((await fetch(`${url}/health`)).ok) return { url, inspectorPort, log: () => out, cpuMs: () => workerdCpuMs(child.pid!), stop };
-    } catch {
-      /* not up yet */
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
+  if (await becameHealthy(url, child, 90_000)) return { url, inspectorPort, log: () => out, cpuMs: () => workerdCpuMs(child.pid!), stop };
   await stop();
   throw new Error(`wrangler dev did not become healthy on ${url}:\n${out}`);
 }

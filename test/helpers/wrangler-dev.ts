@@ -1,4 +1,4 @@
-import { spawn } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -70,34 +70,42 @@ export async function startRouter(vars: Record<string, string>): Promise<Router>
   const url = `http://127.0.0.1:${port}`;
 
   const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      const exited = new Promise((r) => child.once("exit", r));
-      try {
-        process.kill(-child.pid!, "SIGTERM");
-      } catch {
-        /* already gone */
-      }
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
-      try {
-        process.kill(-child.pid!, "SIGKILL");
-      } catch {
-        /* already gone */
-      }
-    }
+    await stopProcessGroup(child);
     rmSync(state, { recursive: true, force: true });
   };
 
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) break;
+  if (await becameHealthy(url, child, 60_000)) return { url, stop };
+  await stop();
+  throw new Error(`wrangler dev did not become healthy on ${url}:\n${log}`);
+}
+
+/** Stops a child started with `detached: true` and everything in its process group (wrangler's workerd). */
+export async function stopProcessGroup(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((r) => child.once("exit", r));
+  try {
+    process.kill(-child.pid!, "SIGTERM");
+  } catch {
+    /* already gone */
+  }
+  await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+  try {
+    process.kill(-child.pid!, "SIGKILL");
+  } catch {
+    /* already gone */
+  }
+}
+
+/** Polls `url`/health until it answers 2xx (true), the child exits or the time runs out (false). */
+export async function becameHealthy(url: string, child: ChildProcess, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline && child.exitCode === null) {
     try {
-      const res = await fetch(`${url}/health`);
-      if (res.ok) return { url, stop };
+      if ((await fetch(`${url}/health`)).ok) return true;
     } catch {
       /* not up yet */
     }
     await new Promise((r) => setTimeout(r, 250));
   }
-  await stop();
-  throw new Error(`wrangler dev did not become healthy on ${url}:\n${log}`);
+  return false;
 }

@@ -50,8 +50,6 @@ function servingConfig(dist: string): string {
 
 export interface Router {
   url: string;
-  /** The DevTools inspector of the Worker (CPU profiles: bench/profile.ts). */
-  inspectorPort: number;
   /** wrangler's and workerd's output so far (for diagnosis). */
   log(): string;
   /** CPU time (user + system, ms) the workerd processes serving the router used so far; null off Linux. */
@@ -105,12 +103,15 @@ export async function startRouter(opts: RouterOptions): Promise<Router> {
   });
   if (migrated.status !== 0) throw new Error(`migrations failed:\n${migrated.stdout}\n${migrated.stderr}`);
 
-  const [port, inspectorPort] = [await freePort(), await freePort()];
-  const args = ["dev", "--local", "--no-bundle", "-c", config, "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspectorPort), "--persist-to", state];
-  args.push("--log-level", process.env.BENCH_LOG_LEVEL ?? "warn", "--show-interactive-dev-session=false");
-  for (const [k, v] of Object.entries(opts.vars)) args.push("--var", `${k}:${v}`);
-  // Its own process group, so stopping it also stops the workerd process it starts.
-  const child = spawn(WRANGLER, args, { cwd: ROOT, env: quietEnv, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+  const port = await freePort();
+  const serve = { config, persist: state, port, vars: opts.vars, logLevel: process.env.BENCH_LOG_LEVEL ?? "warn" };
+  // Its own process group, so stopping it also stops the workerd processes it starts.
+  const child = spawn(process.execPath, ["--import", "tsx", join(import.meta.dirname, "serve-router.ts")], {
+    cwd: ROOT,
+    env: { ...quietEnv, BENCH_SERVE: JSON.stringify(serve) },
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let out = "";
   const keep = (d: Buffer) => {
     out += d.toString();
@@ -125,7 +126,7 @@ export async function startRouter(opts: RouterOptions): Promise<Router> {
     rmSync(dir, { recursive: true, force: true });
   };
 
-  if (await becameHealthy(url, child, 90_000)) return { url, inspectorPort, log: () => out, cpuMs: () => workerdCpuMs(child.pid!), stop };
+  if (await becameHealthy(url, child, 90_000)) return { url, log: () => out, cpuMs: () => workerdCpuMs(child.pid!), stop };
   await stop();
   throw new Error(`wrangler dev did not become healthy on ${url}:\n${out}`);
 }

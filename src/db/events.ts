@@ -42,7 +42,7 @@ export function matchableHooks(db: Db, accountId: string) {
 /**
  * Deliveries are inserted from one JSON parameter per statement (`json_each`; the select lists every
  * column in table order: id, account_id, event_id, hook_id, status, attempts, last_attempt_at,
- * next_attempt_at, created_at, updated_at), so a statement binds
+ * next_attempt_at, created_at, updated_at, message_token), so a statement binds
  * 5 parameters however many rows it writes (D1 allows 100 per statement). A chunk of 1,000 rows keeps
  * each parameter near 60 KB, far below D1's 2 MB value limit.
  */
@@ -84,7 +84,7 @@ export function eventWriteStatements(db: Db, e: NewEvent): BatchItem<"sqlite">[]
     const chunk = JSON.stringify(e.deliveries.slice(i, i + DELIVERY_INSERT_CHUNK));
     out.push(
       db.insert(deliveries).select(sql`select json_extract(value, '$[0]'), ${row.accountId}, ${row.id}, json_extract(value, '$[1]'),
-          'pending', 0, null, ${row.createdAt}, ${row.createdAt}, ${row.createdAt}
+          'pending', 0, null, ${row.createdAt}, ${row.createdAt}, ${row.createdAt}, null
         from json_each(${chunk})`),
     );
   }

@@ -119,6 +119,11 @@ export const deliveries = sqliteTable(
     nextAttemptAt: text("next_attempt_at"),
     createdAt: text("created_at").notNull(),
     updatedAt: text("updated_at").notNull(),
+    // Which queue message may act on this delivery (src/delivery/sweeper.ts): null means the one sent
+    // when it was created, so ingest writes nothing more. A sweep or a manual reopen sets a new ULID
+    // (its time says when that message was sent); the consumer drops a message carrying another.
+    // Last column: the INSERT ... SELECT in src/db/events.ts lists the columns in table order.
+    messageToken: text("message_token"),
   },
   (t) => [
     index("deliveries_account_id").on(t.accountId, t.id),

@@ -5,6 +5,13 @@ import { base64ToBytes, bytesToBase64, bytesToHex, utf8 } from "./encoding";
 // SHA-256 of the key) says which key opens it, so ENCRYPTION_KEY can be rotated: old values stay
 // readable through ENCRYPTION_KEYS_PREVIOUS while new ones use the current key.
 
+/**
+ * A sealed value this hookrouter cannot open: not a sealed value, sealed under a key that is not
+ * configured (missing from ENCRYPTION_KEY/ENCRYPTION_KEYS_PREVIOUS), or not opened by that key.
+ * A configuration or data problem, not a bug: callers that can report it (an endpoint test) do.
+ */
+export class UnreadableSecretError extends Error {}
+
 interface LoadedKey {
   id: string;
   key: CryptoKey;
@@ -48,14 +55,15 @@ export class SecretBox {
 
   async open(sealed: string): Promise<string> {
     const [version, keyId, ivB64, ctB64] = sealed.split(".");
-    if (version !== "v1" || !keyId || !ivB64 || !ctB64) throw new Error("not a sealed value");
+    if (version !== "v1" || !keyId || !ivB64 || !ctB64) throw new UnreadableSecretError("not a sealed value");
     const k = this.byId.get(keyId);
-    if (!k) throw new Error(`no encryption key with id ${keyId} is configured`);
-    const plain = await crypto.subtle.decrypt(
-      { name: "AES-GCM", iv: base64ToBytes(ivB64), additionalData: utf8(keyId) },
-      k.key,
-      base64ToBytes(ctB64),
-    );
+    if (!k) throw new UnreadableSecretError(`no encryption key with id ${keyId} is configured`);
+    let plain: ArrayBuffer;
+    try {
+      plain = await crypto.subtle.decrypt({ name: "AES-GCM", iv: base64ToBytes(ivB64), additionalData: utf8(keyId) }, k.key, base64ToBytes(ctB64));
+    } catch {
+      throw new UnreadableSecretError(`the value sealed under encryption key ${keyId} does not open with it (altered, or another key with the same id)`);
+    }
     return new TextDecoder().decode(plain);
   }
 

@@ -82,8 +82,20 @@ export class HookState extends DurableObject<Env> {
     const ref = this.kv.get<HookRef>(HOOK);
     if (!ref) return;
     const config = getConfig(this.env);
-    const result = await runScheduledTest({ db: getDb(this.env.DB), config }, ref.accountId, ref.hookId);
-    if (result) this.kv.put(LAST_TEST, result);
+    const outcome = await runScheduledTest({ db: getDb(this.env.DB), config }, ref.accountId, ref.hookId);
+    if (outcome.kind === "tested") this.kv.put(LAST_TEST, outcome.result);
+    // The hook was deleted and its delete could not clear this object (best-effort): clear it now.
+    if (outcome.kind === "gone") await this.purge();
+  }
+
+  /**
+   * Forgets everything about the hook (bucket, breaker, last test, hook reference) and cancels a
+   * queued test: called when the hook is deleted, so nothing outlives it. The alarm goes first, so a
+   * failure half-way leaves no test due for a hook that no longer exists.
+   */
+  async purge(): Promise<void> {
+    await this.ctx.storage.deleteAlarm();
+    await this.ctx.storage.deleteAll();
   }
 
   private get kv(): SyncKvStorage {

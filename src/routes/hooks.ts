@@ -1,6 +1,6 @@
 import { createRoute } from "@hono/zod-openapi";
 import { secretBoxFor } from "../crypto/secret-box";
-import { deleteHook, findHook, findHookByName, listAllHooks, listHooksPage } from "../db/hooks";
+import { findHook, findHookByName, listAllHooks, listHooksPage } from "../db/hooks";
 import { findEventType } from "../db/event-types";
 import { selectHooks } from "../domain/matching";
 import { hookStateOf } from "../durable/hook-state";
@@ -24,7 +24,7 @@ import {
   NameAvailableQuery,
 } from "../schemas/hooks";
 import type { Env } from "../env";
-import { createHook, patchHook, setHookEnabled, type Actor } from "../services/hooks";
+import { createHook, deleteHookAndState, patchHook, setHookEnabled, type Actor } from "../services/hooks";
 
 const tags = ["Hooks"];
 const security = [{ bearer: [] }];
@@ -164,9 +164,8 @@ hooksRouter.openapi(
   },
 );
 
-hooksRouter.openapi(byId("delete", "Delete a hook; answers the deleted hook"), async (c) => {
-  const hook = await deleteHook(c.var.db, c.var.accountId, c.req.valid("param").id);
-  if (!hook) throw ApiError.notFound("hook");
+hooksRouter.openapi(byId("delete", "Delete a hook, and its rate-limit, breaker and test state; answers the deleted hook"), async (c) => {
+  const hook = await deleteHookAndState(actorOf(c), c.req.valid("param").id);
   return c.json(presentHook(hook), 200);
 });
 

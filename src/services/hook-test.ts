@@ -2,7 +2,9 @@ import { nowIso, type Db } from "../db/client";
 import { findHook, setTestedState } from "../db/hooks";
 import type { HookRow } from "../db/schema";
 import type { EventForDelivery } from "../delivery/request";
-import { sendDelivery } from "../delivery/send";
+import { UnreadableSecretError } from "../crypto/secret-box";
+import type { SendResult } from "../delivery/http-sender";
+import { notSent, sendDelivery } from "../delivery/send";
 import { newId, ulid } from "../domain/ids";
 import { samplePayload, testEventType } from "../domain/test-event";
 import type { Config, Env } from "../env";
@@ -40,7 +42,7 @@ export async function runHookTest(deps: TestDeps, hook: HookRow, requestedType?:
   };
   // The consumer's own sender (it branches on the hook's kind: HTTP or Slack), with an id of its own:
   // not a stored delivery, and recognisable as a test's.
-  const sent = await sendDelivery({ ...deps, now: new Date() }, hook, event, `test_${ulid()}`);
+  const sent = await sendTest(deps, hook, event);
   return {
     success: sent.ok,
     response_status: sent.status,
@@ -49,6 +51,23 @@ export async function runHookTest(deps: TestDeps, hook: HookRow, requestedType?:
     tested_at: testedAt,
     event_type: type,
   };
+}
+
+/**
+ * A secret (the hook's, or the Slack token) this hookrouter cannot open is the test's failure, not
+ * a crash: the hook cannot be delivered to until an operator restores the key or a new secret is set,
+ * and saying so beats a 500 or an alarm retried by the runtime. (The queue consumer treats the same
+ * error as a crash on purpose: a delivery keeps its retries while an operator restores the key.)
+ */
+async function sendTest(deps: TestDeps, hook: HookRow, event: EventForDelivery): Promise<SendResult> {
+  try {
+    return await sendDelivery({ ...deps, now: new Date() }, hook, event, `test_${ulid()}`);
+  } catch (err) {
+    if (!(err instanceof UnreadableSecretError)) throw err;
+    return notSent(
+      `not sent: a secret this hook needs cannot be decrypted (${err.message}): put that key back in ENCRYPTION_KEYS_PREVIOUS, or give the hook a new secret (a Slack hook: reconnect the workspace)`,
+    );
+  }
 }
 
 /**
@@ -73,14 +92,19 @@ export async function testHookNow(
   return result;
 }
 
-/**
- * The automatic test of a `new` hook (run by its Durable Object's alarm). Nothing to do when the hook
- * is gone or no longer `new` (tested by hand, or retired, meanwhile). Answers the result to keep.
- */
-export async function runScheduledTest(deps: TestDeps, accountId: string, hookId: string): Promise<HookTestResult | null> {
+export type ScheduledTestOutcome =
+  | { kind: "tested"; result: HookTestResult }
+  /** No longer `new` (tested by hand, or retired, meanwhile): nothing to do. */
+  | { kind: "not_new" }
+  /** Deleted: its Durable Object's state is an orphan. */
+  | { kind: "gone" };
+
+/** The automatic test of a `new` hook (run by its Durable Object's alarm). */
+export async function runScheduledTest(deps: TestDeps, accountId: string, hookId: string): Promise<ScheduledTestOutcome> {
   const hook = await findHook(deps.db, accountId, hookId);
-  if (!hook || hook.state !== "new") return null;
+  if (!hook) return { kind: "gone" };
+  if (hook.state !== "new") return { kind: "not_new" };
   const result = await runHookTest(deps, hook);
   await applyTestOutcome(deps.db, hook, result);
-  return result;
+  return { kind: "tested", result };
 }

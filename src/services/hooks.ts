@@ -2,7 +2,7 @@ import type { z } from "@hono/zod-openapi";
 import { secretBoxFor } from "../crypto/secret-box";
 import { isUniqueViolation, nowIso, type Db } from "../db/client";
 import { listEventTypes } from "../db/event-types";
-import { findHook, insertHook, updateHook } from "../db/hooks";
+import { deleteHook, findHook, insertHook, updateHook } from "../db/hooks";
 import type { HookRow, NewHookRow } from "../db/schema";
 import { generateSecret } from "../domain/hook-secret";
 import { newId } from "../domain/ids";
@@ -13,6 +13,7 @@ import { hookStateOf } from "../durable/hook-state";
 import { missingSlackSettings } from "../delivery/slack-client";
 import type { Config, Env } from "../env";
 import { ApiError } from "../errors";
+import { errorText, log } from "../observability/log";
 import type { HookCreate, HookPatch } from "../schemas/hooks";
 
 type CreateInput = z.infer<typeof HookCreate>;
@@ -212,4 +213,22 @@ export async function setHookEnabled(actor: Actor, id: string, enabled: boolean)
   // Enabled again by hand: its failure streak is forgotten, the breaker starts closed.
   if (enabled) await hookStateOf(actor.hookStates, id).resetFailures();
   return updated;
+}
+
+/**
+ * Deletes a hook: its row first, in one statement, so the hook is gone for every reader at once and
+ * a failure after it cannot leave a hook half-deleted; then its Durable Object's storage and queued
+ * test (the bucket, breaker and last test must not outlive it). That second step is best-effort: a
+ * leftover object is never addressed again (a hook created later gets another id), and if it still
+ * has a test queued, its alarm finds the hook gone and clears it.
+ */
+export async function deleteHookAndState(actor: Pick<Actor, "db" | "accountId" | "hookStates">, id: string): Promise<HookRow> {
+  const hook = await deleteHook(actor.db, actor.accountId, id);
+  if (!hook) throw ApiError.notFound("hook");
+  try {
+    await hookStateOf(actor.hookStates, hook.id).purge();
+  } catch (err) {
+    log("warn", "clearing a deleted hook's Durable Object failed (nothing reads it any more)", { hook_id: hook.id, error: errorText(err) });
+  }
+  return hook;
 }

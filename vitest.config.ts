@@ -32,6 +32,16 @@ const CONSUMER_CHAOS_TESTS = ["test/delivery/chaos-consumer*.test.ts"];
 const FUZZ_TESTS = ["test/api/fuzz*.test.ts"];
 
 /**
+ * The per-client-address budget on admin requests and failed authentications (AUTH_RATE_LIMITER).
+ * Test requests carry no CF-Connecting-IP, so all of a project's share one budget: lifted everywhere
+ * (suites create accounts and check 401s by the hundred) but in the security project, which checks
+ * the limit itself from addresses of its own.
+ */
+const UNTHROTTLED_CLIENTS = { AUTH_RATE_LIMITER: { namespace_id: "1002", simple: { limit: 1_000_000, period: 10 as const } } };
+/** The security project's per-address budget per 10 s (production's is in wrangler.toml). */
+const SECURITY_AUTH_RATE_LIMIT = 150;
+
+/**
  * The fuzz project's whole outbound world: every receiver answers 200 and approves (gates), and
  * Slack's code exchange hands out a fresh bot token each time (the fuzz checks none is stored in
  * plain text, so no other answer may carry one).
@@ -44,12 +54,12 @@ function answerLocally(request: Request): Response {
   return Response.json({ approved: true, ok: true });
 }
 
-function workersProject(name: string, include: string[], vars: Record<string, string>, extra: object = {}, miniflare: object = {}) {
+function workersProject(name: string, include: string[], vars: Record<string, string>, extra: object = {}, miniflare: { ratelimits?: object; [option: string]: unknown } = {}) {
   return {
     plugins: [
       cloudflareTest({
         wrangler: { configPath: "./wrangler.toml" },
-        miniflare: { bindings: { ...testBindings, ...vars }, ...miniflare },
+        miniflare: { bindings: { ...testBindings, ...vars }, ...miniflare, ratelimits: { ...UNTHROTTLED_CLIENTS, ...miniflare.ratelimits } },
       }),
     ],
     test: { name, include, setupFiles: ["./test/setup/apply-migrations.ts"], ...extra },
@@ -108,7 +118,8 @@ export default defineConfig({
       ),
       // Security checks that need other bindings than production's: a rotated ENCRYPTION_KEY (the
       // api project's key is now the previous one), CORS on, and a small per-key rate limit so
-      // going over it is quick. Real receivers as in the delivery project.
+      // going over it is quick (and a per-address one its tests can reach from addresses of their
+      // own). Real receivers as in the delivery project.
       workersProject(
         "security",
         ["test/security/**/*.test.ts"],
@@ -121,9 +132,15 @@ export default defineConfig({
           DELIVERY_TIMEOUT_MS: "2000",
           GATE_TIMEOUT_MS: "1500",
           TEST_RATE_LIMIT: String(SECURITY_RATE_LIMIT),
+          TEST_AUTH_RATE_LIMIT: String(SECURITY_AUTH_RATE_LIMIT),
         },
         { globalSetup: ["./test/setup/receiver.ts"], testTimeout: 60_000, hookTimeout: 30_000 },
-        { ratelimits: { API_RATE_LIMITER: { namespace_id: "1001", simple: { limit: SECURITY_RATE_LIMIT, period: 10 } } } },
+        {
+          ratelimits: {
+            API_RATE_LIMITER: { namespace_id: "1001", simple: { limit: SECURITY_RATE_LIMIT, period: 10 } },
+            AUTH_RATE_LIMITER: { namespace_id: "1002", simple: { limit: SECURITY_AUTH_RATE_LIMIT, period: 10 } },
+          },
+        },
       ),
       // Slack against a fake Slack (test/setup/fake-slack-server.ts) started in globalSetup: its port
       // is only known then, so the pool options are a function of `inject`.
@@ -138,6 +155,7 @@ export default defineConfig({
                 RETRY_SCHEDULE: "1,1,1",
                 DELIVERY_TIMEOUT_MS: "2000",
               },
+              ratelimits: UNTHROTTLED_CLIENTS,
             },
           })),
         ],

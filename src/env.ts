@@ -25,6 +25,8 @@ export interface Env {
   SLACK_AUTHORIZE_URL?: string;
   /** Workers Rate Limiting binding (`[[ratelimits]]` in wrangler.toml): the per-API-key limit. */
   API_RATE_LIMITER?: RateLimit;
+  /** The per-client-address limit on admin requests and failed authentications (src/http/rate-limit.ts). */
+  AUTH_RATE_LIMITER?: RateLimit;
   CORS_ORIGINS?: string;
   /** "true": count billed usage for the bench (src/observability/); never set in production. */
   METRICS?: string;

@@ -1,18 +1,36 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { RATE_LIMIT_PERIOD_SECONDS } from "../../src/http/rate-limit";
+import { clientRateLimitKey, RATE_LIMIT_PERIOD_SECONDS, UNKNOWN_CLIENT } from "../../src/http/rate-limit";
 
-// The binding's window is declared in wrangler.toml and answered as Retry-After by the code: the two
+// The bindings' window is declared in wrangler.toml and answered as Retry-After by the code: the two
 // must agree, or clients would be told to come back too early.
-describe("API rate limit configuration", () => {
-  it("declares the API_RATE_LIMITER binding with the period the 429 answers advertise", () => {
-    const toml = readFileSync(path.join(import.meta.dirname, "../../wrangler.toml"), "utf8");
-    const block = /\[\[ratelimits\]\]\s*\nname\s*=\s*"API_RATE_LIMITER"[^[]*/.exec(toml)?.[0];
-    expect(block, "wrangler.toml has no [[ratelimits]] block named API_RATE_LIMITER").toBeDefined();
-    const simple = /simple\s*=\s*\{\s*limit\s*=\s*(\d+)\s*,\s*period\s*=\s*(\d+)\s*\}/.exec(block!);
-    expect(simple, "the block needs simple = { limit = N, period = 10 }").not.toBeNull();
-    expect(Number(simple![2])).toBe(RATE_LIMIT_PERIOD_SECONDS);
-    expect(Number(simple![1])).toBeGreaterThan(0);
+describe("rate limit configuration", () => {
+  const toml = readFileSync(path.join(import.meta.dirname, "../../wrangler.toml"), "utf8");
+
+  for (const name of ["API_RATE_LIMITER", "AUTH_RATE_LIMITER"]) {
+    it(`declares the ${name} binding with the period the 429 answers advertise`, () => {
+      const block = new RegExp(`\\[\\[ratelimits\\]\\]\\s*\\nname\\s*=\\s*"${name}"[^[]*`).exec(toml)?.[0];
+      expect(block, `wrangler.toml has no [[ratelimits]] block named ${name}`).toBeDefined();
+      const simple = /simple\s*=\s*\{\s*limit\s*=\s*(\d+)\s*,\s*period\s*=\s*(\d+)\s*\}/.exec(block!);
+      expect(simple, "the block needs simple = { limit = N, period = 10 }").not.toBeNull();
+      expect(Number(simple![2])).toBe(RATE_LIMIT_PERIOD_SECONDS);
+      expect(Number(simple![1])).toBeGreaterThan(0);
+    });
+  }
+
+  it("the two bindings count in namespaces of their own", () => {
+    const ids = [...toml.matchAll(/\[\[ratelimits\]\][^[]*?namespace_id\s*=\s*"(\d+)"/g)].map((m) => m[1]);
+    expect(ids).toHaveLength(2);
+    expect(new Set(ids).size).toBe(2);
+  });
+});
+
+describe("client address of the per-address limit", () => {
+  it("is CF-Connecting-IP, and one shared fallback budget when the header is missing or blank", () => {
+    expect(clientRateLimitKey("203.0.113.7")).toBe("ip:203.0.113.7");
+    expect(clientRateLimitKey(" 2001:db8::1 ")).toBe("ip:2001:db8::1");
+    expect(clientRateLimitKey(undefined)).toBe(UNKNOWN_CLIENT);
+    expect(clientRateLimitKey("  ")).toBe(UNKNOWN_CLIENT);
   });
 });

@@ -28,6 +28,7 @@ export interface Env {
   /** The per-client-address limit on admin requests and failed authentications (src/http/rate-limit.ts). */
   AUTH_RATE_LIMITER?: RateLimit;
   CORS_ORIGINS?: string;
+  SWEEP_GRACE_SECONDS?: string;
   /** "true": count billed usage for the bench (src/observability/); never set in production. */
   METRICS?: string;
   /** Fault injection for the fault-injection suite only (src/delivery/chaos.ts); unset in production. */
@@ -43,6 +44,12 @@ export interface DeliveryMessage {
   manual?: boolean;
   /** Tries made by the earlier copies of a postponed message (src/delivery/admission.ts `postpone`). */
   tries_before?: number;
+  /**
+   * The delivery's `message_token` when this message was sent; absent for the message sent at its
+   * creation. Copied onto every retry and postponed copy; the consumer drops a message whose token is
+   * no longer the row's (a sweep or a manual reopen replaced it: src/delivery/sweeper.ts).
+   */
+  token?: string;
 }
 
 const bool = z.enum(["true", "false"]).transform((v) => v === "true");
@@ -86,6 +93,10 @@ const ConfigSchema = z.object({
     .default("")
     .transform((v) => v.split(",").map((s) => s.trim()).filter(Boolean))
     .refine((xs) => xs.every((o) => o === "*" || isOrigin(o)), "must be comma-separated origins like https://app.example.com, or *"),
+  // A delivery still `pending` this long after its queue message was sent (at creation, or by a
+  // sweep or a manual reopen) is taken for lost and sent again by the hourly sweep
+  // (src/delivery/sweeper.ts). Less than the sweep's 24-hour window, or nothing would qualify.
+  SWEEP_GRACE_SECONDS: positiveInt.max(23 * 3600).default(3600),
   // Usage counters for the bench's cost table (src/observability/metrics.ts, GET /v1/admin/metrics).
   METRICS: bool.default(false),
   // Fault injection, for the fault-injection suite and the bench only: the share of delivery batches

@@ -1,5 +1,6 @@
 import { buildApp } from "./app";
 import { queue } from "./delivery/consumer";
+import { sweepStalledDeliveries } from "./delivery/sweeper";
 import type { DeliveryMessage, Env } from "./env";
 import { inScope, meteredBatch, meteredEnv, metricsEnabled } from "./observability/instrument";
 import { count } from "./observability/metrics";
@@ -19,5 +20,9 @@ export default {
   queue(batch, env) {
     if (!metricsEnabled(env)) return queue(batch, env);
     return inScope("consumer", () => queue(meteredBatch(batch), meteredEnv(env, "consumer")));
+  },
+  // The cron trigger (wrangler.toml [triggers]): deliveries whose queue message was lost are sent again.
+  async scheduled(_controller, env) {
+    await sweepStalledDeliveries(env);
   },
 } satisfies ExportedHandler<Env, DeliveryMessage>;

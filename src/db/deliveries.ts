@@ -24,6 +24,11 @@ export interface DeliveryJob {
   hook: HookRow | null;
 }
 
+/** A delivery's event: events are keyed by (account, id). */
+function eventOfDelivery() {
+  return and(eq(events.accountId, deliveries.accountId), eq(events.id, deliveries.eventId));
+}
+
 /** Everything a queue batch needs, in one statement (deliveries joined to their events and hooks). */
 export async function loadDeliveryJobs(db: Db, ids: string[]): Promise<Map<string, DeliveryJob>> {
   const out = new Map<string, DeliveryJob>();
@@ -31,7 +36,7 @@ export async function loadDeliveryJobs(db: Db, ids: string[]): Promise<Map<strin
   const rows = await db
     .select({ delivery: deliveries, event: events, hook: hooks })
     .from(deliveries)
-    .innerJoin(events, eq(events.id, deliveries.eventId))
+    .innerJoin(events, eventOfDelivery())
     .leftJoin(hooks, eq(hooks.id, deliveries.hookId))
     .where(inArray(deliveries.id, ids))
     .all();
@@ -39,9 +44,9 @@ export async function loadDeliveryJobs(db: Db, ids: string[]): Promise<Map<strin
   return out;
 }
 
+/** An attempt to record; its number `n` is given by the insert (the delivery's attempts so far + 1). */
 export interface AttemptWrite {
   deliveryId: string;
-  n: number;
   at: string;
   responseStatus: number | null;
   responseBody: string | null;
@@ -65,9 +70,15 @@ export interface DeliveryUpdate {
 export function deliveryWriteStatements(db: Db, written: AttemptWrite[], updates: DeliveryUpdate[], now: string): BatchItem<"sqlite">[] {
   const out: BatchItem<"sqlite">[] = [];
   if (written.length > 0) {
-    // Columns in table order: id (assigned by SQLite), delivery_id, n, at, response_status, response_body, error, duration_ms.
+    // Columns in table order: delivery_id, n, at, response_status, response_body, error, duration_ms.
+    // `n` follows the delivery's last recorded attempt, read in this very statement: D1 runs write
+    // batches one at a time, so two consumers that attempted one delivery at once (a manual retry
+    // next to the automatic one) record n and n + 1, never n twice, which the key (delivery_id, n)
+    // would refuse. A batch holds at most one attempt per delivery (the consumer keeps one message each).
+    const deliveryId = sql`json_extract(value, '$.deliveryId')`;
     out.push(
-      db.insert(attempts).select(sql`select null, json_extract(value, '$.deliveryId'), json_extract(value, '$.n'), json_extract(value, '$.at'),
+      db.insert(attempts).select(sql`select ${deliveryId},
+          coalesce((select max(previous.n) from ${attempts} as previous where previous.delivery_id = ${deliveryId}), 0) + 1, json_extract(value, '$.at'),
           json_extract(value, '$.responseStatus'), json_extract(value, '$.responseBody'), json_extract(value, '$.error'),
           json_extract(value, '$.durationMs')
         from json_each(${JSON.stringify(written)})`),
@@ -96,20 +107,31 @@ export function deliveryWriteStatements(db: Db, written: AttemptWrite[], updates
 /**
  * The dead-letter queue's only duty: a delivery whose message landed there is `dead`, even when the
  * queue moved it (the consumer kept crashing) before the consumer could say so. Settled deliveries
- * (succeeded, skipped, already dead) are left alone.
+ * (succeeded, skipped, already dead) are left alone, and so are deliveries whose message was
+ * replaced (`token` is no longer theirs: the newer message is still on its way). One statement for
+ * any number of messages (their ids and tokens in one JSON parameter).
  */
-export async function markDeadLettered(db: Db, ids: string[], now: string): Promise<number> {
-  if (ids.length === 0) return 0;
+export async function markDeadLettered(db: Db, messages: Array<{ id: string; token: string | null }>, now: string): Promise<number> {
+  if (messages.length === 0) return 0;
+  const m = sql`m`;
+  const field = (name: string) => sql`json_extract(${m}.value, ${`$.${name}`})`;
   const res = await db
     .update(deliveries)
     .set({ status: "dead", nextAttemptAt: null, updatedAt: now })
-    .where(and(inArray(deliveries.id, ids), inArray(deliveries.status, ["pending", "failed"])))
+    .from(sql`json_each(${JSON.stringify(messages)}) as ${m}`)
+    .where(
+      and(
+        eq(deliveries.id, field("id")),
+        sql`${deliveries.messageToken} is ${field("token")}`,
+        inArray(deliveries.status, ["pending", "failed"]),
+      ),
+    )
     .returning({ id: deliveries.id });
   return res.length;
 }
 
 export async function listAttempts(db: Db, deliveryId: string): Promise<AttemptRow[]> {
-  return db.select().from(attempts).where(eq(attempts.deliveryId, deliveryId)).orderBy(asc(attempts.n), asc(attempts.id)).all();
+  return db.select().from(attempts).where(eq(attempts.deliveryId, deliveryId)).orderBy(asc(attempts.n)).all();
 }
 
 /** At most this many deliveries listed inline with an event; the rest through GET /v1/deliveries?event_id=. */
@@ -143,7 +165,7 @@ export async function listDeliveriesPage(
   return db
     .select({ delivery: deliveries, eventType: events.type })
     .from(deliveries)
-    .innerJoin(events, eq(events.id, deliveries.eventId))
+    .innerJoin(events, eventOfDelivery())
     .where(and(...where))
     .orderBy(desc(deliveries.id))
     .limit(limit)
@@ -157,9 +179,9 @@ export async function findRecoverable(
   hookId: string,
   since: string,
   limit: number,
-): Promise<Array<Pick<DeliveryRow, "id" | "status" | "createdAt">>> {
+): Promise<Array<Pick<DeliveryRow, "id" | "status" | "createdAt" | "messageToken">>> {
   return db
-    .select({ id: deliveries.id, status: deliveries.status, createdAt: deliveries.createdAt })
+    .select({ id: deliveries.id, status: deliveries.status, createdAt: deliveries.createdAt, messageToken: deliveries.messageToken })
     .from(deliveries)
     .where(
       and(
@@ -176,11 +198,12 @@ export async function findRecoverable(
 
 /**
  * A manual retry takes `dead` and `skipped` deliveries back to `pending` (a `failed` one keeps its
- * status: its automatic retry is still queued). One statement for any number of ids.
+ * status: its automatic retry is still queued), with the message token its new message carries. One
+ * statement for any number of ids.
  */
-export async function reopenForManualRetry(db: Db, accountId: string, ids: string[], now: string): Promise<void> {
+export async function reopenForManualRetry(db: Db, accountId: string, ids: string[], now: string, token: string): Promise<void> {
   if (ids.length === 0) return;
-  await db.run(sql`update ${deliveries} set status = 'pending', next_attempt_at = ${now}, updated_at = ${now}
+  await db.run(sql`update ${deliveries} set status = 'pending', next_attempt_at = ${now}, updated_at = ${now}, message_token = ${token}
     where ${deliveries.accountId} = ${accountId} and ${deliveries.status} in ('dead', 'skipped')
       and ${deliveries.id} in (select value from json_each(${JSON.stringify(ids)}))`);
 }
@@ -198,7 +221,7 @@ export async function findDeliveryWithType(db: Db, accountId: string, id: string
   return db
     .select({ delivery: deliveries, eventType: events.type })
     .from(deliveries)
-    .innerJoin(events, eq(events.id, deliveries.eventId))
+    .innerJoin(events, eventOfDelivery())
     .where(and(eq(deliveries.id, id), eq(deliveries.accountId, accountId)))
     .get();
 }

@@ -19,7 +19,9 @@ import { sendDelivery, type SendContext } from "./send";
 // At-least-once: every message is acknowledged or retried explicitly, and only once its outcome is
 // in D1. An exception while handling one message retries that message alone; an exception that
 // escapes (or a crash of the isolate) leaves the unacknowledged messages to the queue, which hands
-// them out again; processing is idempotent (a settled delivery is not sent again).
+// them out again; processing is idempotent (a settled delivery is not sent again). A message lost
+// before it reached the queue is sent again by the sweep (./sweeper.ts); the delivery's message
+// token then tells the old message, should it turn up after all, from the new one.
 
 const DEAD_LETTER_QUEUE_SUFFIX = "-dlq";
 /** A second message for a delivery already in this batch waits for the first one's outcome. */
@@ -89,6 +91,10 @@ export async function handleDeliveryBatch(batch: MessageBatch<DeliveryMessage>, 
 async function handleOne(ctx: SendContext, hookStates: Env["HOOK_STATE"], message: Message<DeliveryMessage>, job: DeliveryJob | undefined): Promise<Outcome> {
   // Gone: the publish that created it was rolled back (the queue refused part of its messages).
   if (!job) return { kind: "ignored", why: "no such delivery" };
+  // Replaced by a newer message (a sweep took this one for lost, or a manual retry reopened the
+  // delivery): that one carries the row's token and is the only one acted on. Checked before the
+  // hook's Durable Object is asked, so a stale message takes no rate-limit token either.
+  if ((message.body.token ?? null) !== job.delivery.messageToken) return { kind: "ignored", why: "superseded by a newer message" };
   if (isSettled(job.delivery.status, message.body.manual === true)) return { kind: "ignored", why: `already ${job.delivery.status}` };
   const hook = job.hook;
   if (!hook || !hook.enabled || hook.state === "deactivated" || hook.phase !== "post") return { kind: "skipped" };
@@ -111,8 +117,8 @@ async function settle(db: Db, env: Env, config: Config, now: Date, handled: Hand
   const afterWrite: Array<{ message: Message<DeliveryMessage>; done: () => void }> = [];
   const postponed: Promise<void>[] = [];
 
-  const record = (h: Handled, job: DeliveryJob, verdict: Verdict, attempt: Omit<AttemptWrite, "deliveryId" | "n">) => {
-    attempts.push({ deliveryId: job.delivery.id, n: job.delivery.attempts + 1, ...attempt });
+  const record = (h: Handled, job: DeliveryJob, verdict: Verdict, attempt: Omit<AttemptWrite, "deliveryId">) => {
+    attempts.push({ deliveryId: job.delivery.id, ...attempt });
     updates.push({ id: job.delivery.id, status: verdict.status, attemptsAdded: 1, lastAttemptAt: attempt.at, nextAttemptAt: verdict.nextAttemptAt });
     if (verdict.deadLetter) deadLetters.push(h.message.body);
     const done = () => (verdict.retryDelaySeconds === null ? h.message.ack() : h.message.retry({ delaySeconds: verdict.retryDelaySeconds }));
@@ -231,7 +237,9 @@ function retryAfterCrash(message: Message<DeliveryMessage>, config: Config): voi
 }
 
 function isDeliveryMessage(body: unknown): body is DeliveryMessage {
-  return typeof body === "object" && body !== null && typeof (body as DeliveryMessage).delivery_id === "string";
+  if (typeof body !== "object" || body === null) return false;
+  const m = body as DeliveryMessage;
+  return typeof m.delivery_id === "string" && (m.token === undefined || typeof m.token === "string");
 }
 
 function errorText(error: unknown): string {

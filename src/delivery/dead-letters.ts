@@ -10,8 +10,10 @@ import type { DeliveryMessage, Env } from "../env";
  * is retried by the queue.
  */
 export async function handleDeadLetterBatch(batch: MessageBatch<DeliveryMessage>, env: Env): Promise<void> {
-  const ids = batch.messages.map((m) => m.body?.delivery_id).filter((id): id is string => typeof id === "string");
-  const marked = await markDeadLettered(getDb(env.DB), ids, nowIso());
+  const messages = batch.messages
+    .filter((m) => typeof m.body?.delivery_id === "string")
+    .map((m) => ({ id: m.body.delivery_id, token: typeof m.body.token === "string" ? m.body.token : null }));
+  const marked = await markDeadLettered(getDb(env.DB), messages, nowIso());
   if (marked > 0) console.warn(JSON.stringify({ level: "warn", message: "deliveries marked dead from the dead-letter queue", count: marked }));
   batch.ackAll();
 }

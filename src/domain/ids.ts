@@ -19,13 +19,21 @@ export function ulid(now: number = Date.now()): string {
   }
   lastTime = now;
   lastRandom = random;
+  return ulidTime(now) + random.map((d) => ALPHABET[d]).join("");
+}
+
+/**
+ * The 10-character time part of the ULIDs made at `ms`: a bound for time ranges over ULIDs (an id made
+ * at or after `ms` sorts at or after it; one made before sorts before it).
+ */
+export function ulidTime(ms: number): string {
   let time = "";
-  let t = now;
+  let t = Math.max(0, Math.floor(ms));
   for (let i = 0; i < 10; i++) {
     time = ALPHABET[t % 32] + time;
     t = Math.floor(t / 32);
   }
-  return time + random.map((d) => ALPHABET[d]).join("");
+  return time;
 }
 
 function increment(digits: number[]): number[] {

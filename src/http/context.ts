@@ -1,4 +1,5 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
+import type { Context } from "hono";
 import type { Db } from "../db/client";
 import type { Config, Env } from "../env";
 import { ApiError } from "../errors";
@@ -27,4 +28,17 @@ export function newRouter(): OpenAPIHono<AppEnv> {
       }
     },
   });
+}
+
+/**
+ * The invocation's `waitUntil`, for a service whose work must outlive a client disconnect (see
+ * src/services/keep-alive.ts). Undefined when the app is called without an execution context.
+ */
+export function waitUntilOf(c: Context<AppEnv>): ((work: Promise<unknown>) => void) | undefined {
+  try {
+    const ctx = c.executionCtx; // Hono's getter throws when there is none
+    return (work) => ctx.waitUntil(work);
+  } catch {
+    return undefined;
+  }
 }

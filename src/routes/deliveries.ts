@@ -2,7 +2,7 @@ import { createRoute } from "@hono/zod-openapi";
 import { findDeliveryWithType, listAttempts, listDeliveriesPage } from "../db/deliveries";
 import { ApiError } from "../errors";
 import { requireApiKey } from "../http/auth";
-import { newRouter } from "../http/context";
+import { newRouter, waitUntilOf } from "../http/context";
 import { presentAttempt, presentDelivery } from "../presenters/deliveries";
 import { errorResponses, jsonResponse } from "../schemas/common";
 import { Delivery, DeliveryDetail, DeliveryIdParam, DeliveryList, DeliveryListQuery } from "../schemas/deliveries";
@@ -79,7 +79,7 @@ deliveriesRouter.openapi(
   }),
   async (c) => {
     const { delivery, eventType } = await retryDelivery(
-      { db: c.var.db, accountId: c.var.accountId, queue: c.env.DELIVERIES },
+      { db: c.var.db, accountId: c.var.accountId, queue: c.env.DELIVERIES, waitUntil: waitUntilOf(c) },
       c.req.valid("param").id,
     );
     return c.json(presentDelivery(delivery, eventType), 202);

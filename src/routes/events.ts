@@ -3,7 +3,7 @@ import { listDeliveriesOfEvent } from "../db/deliveries";
 import { countDeliveriesOfEvent, findEvent, listEventsPage } from "../db/events";
 import { ApiError } from "../errors";
 import { requireApiKey } from "../http/auth";
-import { newRouter } from "../http/context";
+import { newRouter, waitUntilOf } from "../http/context";
 import { presentEvent, presentEventSummary } from "../presenters/events";
 import { errorResponses, jsonBody, jsonResponse } from "../schemas/common";
 import { Event, EventAccepted, EventCreate, EventCreateHeaders, EventIdParam, EventList, EventListQuery } from "../schemas/events";
@@ -34,7 +34,7 @@ eventsRouter.openapi(
   }),
   async (c) => {
     const published = await publishEvent(
-      { db: c.var.db, accountId: c.var.accountId, queue: c.env.DELIVERIES },
+      { db: c.var.db, accountId: c.var.accountId, queue: c.env.DELIVERIES, waitUntil: waitUntilOf(c) },
       c.req.valid("json"),
       c.req.valid("header")["idempotency-key"],
     );

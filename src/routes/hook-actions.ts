@@ -1,5 +1,5 @@
 import { createRoute } from "@hono/zod-openapi";
-import { newRouter } from "../http/context";
+import { newRouter, waitUntilOf } from "../http/context";
 import { errorResponses, jsonBody, jsonResponse } from "../schemas/common";
 import { DEFAULT_GRACE_SECONDS, HookRecover, HookRecovered, SecretRotate } from "../schemas/hook-actions";
 import { HookIdParam, HookSecret } from "../schemas/hooks";
@@ -49,7 +49,7 @@ hookActionsRouter.openapi(
   }),
   async (c) => {
     const recovered = await recoverHook(
-      { db: c.var.db, accountId: c.var.accountId, queue: c.env.DELIVERIES },
+      { db: c.var.db, accountId: c.var.accountId, queue: c.env.DELIVERIES, waitUntil: waitUntilOf(c) },
       c.req.valid("param").id,
       c.req.valid("json").since,
     );

@@ -3,8 +3,10 @@ import { findDeliveryWithType, findRecoverable, reopenForManualRetry, restoreAft
 import { findHook } from "../db/hooks";
 import type { DeliveryRow, HookRow } from "../db/schema";
 import { enqueueDeliveries } from "../delivery/enqueue";
+import { ulid } from "../domain/ids";
 import type { DeliveryMessage } from "../env";
 import { ApiError } from "../errors";
+import { surviveDisconnect, type WaitUntil } from "./keep-alive";
 
 // Manual redelivery (a retry, a hook's recover): each re-enqueued delivery gets ONE attempt, marked
 // `manual` in its message, which is never rescheduled automatically. A `failed` delivery keeps its
@@ -17,6 +19,8 @@ export interface DeliveryActor {
   db: Db;
   accountId: string;
   queue: Queue<DeliveryMessage>;
+  /** Keeps a requeue running if the client disconnects (see ./keep-alive.ts). */
+  waitUntil?: WaitUntil;
 }
 
 function requireDeliverable(hook: HookRow | undefined): void {
@@ -24,15 +28,30 @@ function requireDeliverable(hook: HookRow | undefined): void {
   if (!hook.enabled || hook.state === "deactivated") throw ApiError.conflict("the hook is disabled or deactivated: enable it before redelivering");
 }
 
-/** Marks the dead ones pending, enqueues all; if the queue refuses, nothing stays changed. */
-async function requeue(a: DeliveryActor, rows: Array<Pick<DeliveryRow, "id" | "status">>): Promise<void> {
+/**
+ * Marks the dead and skipped ones pending, enqueues all; if the queue refuses, nothing stays changed.
+ * Under `waitUntil` (a reopened delivery must get its message); one whose message is lost all the
+ * same is sent again by the sweep (src/delivery/sweeper.ts).
+ */
+function requeue(a: DeliveryActor, rows: Array<Pick<DeliveryRow, "id" | "status" | "messageToken">>): Promise<void> {
+  return surviveDisconnect(a.waitUntil, reopenAndEnqueue(a, rows));
+}
+
+async function reopenAndEnqueue(a: DeliveryActor, rows: Array<Pick<DeliveryRow, "id" | "status" | "messageToken">>): Promise<void> {
   const now = nowIso();
   const reopened = { dead: rows.filter((r) => r.status === "dead").map((r) => r.id), skipped: rows.filter((r) => r.status === "skipped").map((r) => r.id) };
-  await reopenForManualRetry(a.db, a.accountId, [...reopened.dead, ...reopened.skipped], now);
+  // A reopened delivery gets a new message token, carried by its new message (a ULID: the sweep reads
+  // when it was sent from it). A `failed` one keeps its token, so its automatic retry still counts.
+  const token = ulid();
+  const reopenedIds = new Set([...reopened.dead, ...reopened.skipped]);
+  await reopenForManualRetry(a.db, a.accountId, [...reopenedIds], now, token);
   try {
     await enqueueDeliveries(
       a.queue,
-      rows.map((r) => ({ delivery_id: r.id, account_id: a.accountId, manual: true })),
+      rows.map((r) => {
+        const carried = reopenedIds.has(r.id) ? token : r.messageToken;
+        return { delivery_id: r.id, account_id: a.accountId, manual: true, ...(carried === null ? {} : { token: carried }) };
+      }),
     );
   } catch (err) {
     await restoreAfterFailedRequeue(a.db, a.accountId, reopened.dead, "dead", now);

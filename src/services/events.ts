@@ -10,6 +10,7 @@ import type { DeliveryMessage } from "../env";
 import { ApiError } from "../errors";
 import type { EventCreate } from "../schemas/events";
 import { fanoutSnapshot, guardable, type FanoutSnapshot } from "./fanout-cache";
+import { surviveDisconnect, type WaitUntil } from "./keep-alive";
 
 export const MAX_PAYLOAD_BYTES = 256 * 1024;
 export const IDEMPOTENCY_WINDOW_MS = 24 * 3600 * 1000;
@@ -37,6 +38,8 @@ export interface Publisher {
   db: Db;
   accountId: string;
   queue: Queue<DeliveryMessage>;
+  /** Keeps the publish running if the client disconnects (see ./keep-alive.ts). */
+  waitUntil?: WaitUntil;
 }
 
 export interface Published {
@@ -46,7 +49,16 @@ export interface Published {
   repeated: boolean;
 }
 
-export async function publishEvent(p: Publisher, input: PublishInput, headerKey: string | undefined): Promise<Published> {
+/**
+ * Runs under `waitUntil`: between the D1 commit and the last `sendBatch` (or the undo) a cancelled
+ * request would leave deliveries without a message. What still slips through (an evicted isolate) is
+ * sent again by the sweep (src/delivery/sweeper.ts).
+ */
+export function publishEvent(p: Publisher, input: PublishInput, headerKey: string | undefined): Promise<Published> {
+  return surviveDisconnect(p.waitUntil, publish(p, input, headerKey));
+}
+
+async function publish(p: Publisher, input: PublishInput, headerKey: string | undefined): Promise<Published> {
   const key = idempotencyKeyOf(headerKey, input.idempotency_key);
   const payload = JSON.stringify(input.payload);
   const size = new TextEncoder().encode(payload).byteLength;

@@ -1,40 +1,62 @@
 import { env } from "cloudflare:workers";
 import { getDb } from "../../src/db/client";
 import { eventWriteStatements } from "../../src/db/events";
-import { newId } from "../../src/domain/ids";
+import { ulid, ulidTime } from "../../src/domain/ids";
 import type { DeliveryMessage, Env } from "../../src/env";
 
 // For tests that drive the queue consumer directly (createMessageBatch + getQueueResult).
 
 export const QUEUE = "hookrouter-deliveries";
 export const DLQ = "hookrouter-deliveries-dlq";
-/** Stores an event and its deliveries as POST /v1/events does, without enqueueing them (the test drives the consumer). */
-export async function storeEvent(accountId: string, hookIds: string[]): Promise<string[]> {
+/**
+ * Stores an event and its deliveries as POST /v1/events does, without enqueueing them (the test drives
+ * the consumer); made at `atMs` (ids and created_at), by default now.
+ */
+export async function storeEvent(accountId: string, hookIds: string[], atMs = Date.now()): Promise<string[]> {
   const db = getDb(env.DB);
-  const now = new Date().toISOString();
-  const row = { id: newId("evt"), accountId, type: "t", payload: '{"k":1}', applications: null, workId: null, idempotencyKey: null, createdAt: now };
-  const deliveries = hookIds.map((h): [string, string] => [newId("dlv"), h]);
+  const idAt = (prefix: string) => `${prefix}_${ulidTime(atMs)}${ulid().slice(10)}`;
+  const row = { id: idAt("evt"), accountId, type: "t", payload: '{"k":1}', applications: null, workId: null, idempotencyKey: null, createdAt: new Date(atMs).toISOString() };
+  const deliveries = hookIds.map((h): [string, string] => [idAt("dlv"), h]);
   const writes = eventWriteStatements(db, { row, deliveries });
   await db.batch(writes as [(typeof writes)[0], ...typeof writes]);
   return deliveries.map(([id]) => id);
 }
 
-export function message(accountId: string, deliveryId: string, attempts = 1) {
-  return { id: `msg-${deliveryId}`, timestamp: new Date(), attempts, body: { delivery_id: deliveryId, account_id: accountId } };
+export function message(accountId: string, deliveryId: string, attempts = 1, extra: Partial<DeliveryMessage> = {}) {
+  return { id: `msg-${deliveryId}`, timestamp: new Date(), attempts, body: { delivery_id: deliveryId, account_id: accountId, ...extra } };
+}
+
+/** A queue whose sends are recorded, then passed on to the real queue (or, with `passOn` false, kept back). */
+function recordingQueue(real: Queue<DeliveryMessage>, record: (sent: RecordedSend) => void, passOn: boolean): Queue<DeliveryMessage> {
+  return {
+    send: async (body: DeliveryMessage, o?: QueueSendOptions) => {
+      record({ body, delaySeconds: o?.delaySeconds });
+      if (passOn) await real.send(body, o);
+    },
+    sendBatch: async (ms: Iterable<MessageSendRequest<DeliveryMessage>>, o?: QueueSendBatchOptions) => {
+      const list = [...ms];
+      for (const m of list) record({ body: m.body, delaySeconds: m.delaySeconds ?? o?.delaySeconds });
+      if (passOn) await real.sendBatch(list, o);
+    },
+  } as unknown as Queue<DeliveryMessage>;
+}
+
+export interface RecordedSend {
+  body: DeliveryMessage;
+  delaySeconds?: number;
 }
 
 /** The real bindings, with the dead-letter queue's sends recorded on their way to the real queue. */
 export function envRecordingDeadLetters(): { env: Env; deadLettered: DeliveryMessage[] } {
-  const real = (env as unknown as Env).DEAD_LETTERS;
   const deadLettered: DeliveryMessage[] = [];
-  const DEAD_LETTERS = {
-    send: (body: DeliveryMessage, o?: QueueSendOptions) => (deadLettered.push(body), real.send(body, o)),
-    sendBatch: (ms: Iterable<MessageSendRequest<DeliveryMessage>>, o?: QueueSendBatchOptions) => {
-      const list = [...ms];
-      deadLettered.push(...list.map((m) => m.body));
-      return real.sendBatch(list, o);
-    },
-  } as Queue<DeliveryMessage>;
+  const DEAD_LETTERS = recordingQueue((env as unknown as Env).DEAD_LETTERS, (s) => deadLettered.push(s.body), true);
   return { env: { ...(env as unknown as Env), DEAD_LETTERS }, deadLettered };
+}
+
+/** The real bindings, with the delivery queue's sends recorded, and passed on to it unless `passOn` is false. */
+export function envRecordingDeliveries(passOn = true): { env: Env; sent: RecordedSend[] } {
+  const sent: RecordedSend[] = [];
+  const DELIVERIES = recordingQueue((env as unknown as Env).DELIVERIES, (s) => sent.push(s), passOn);
+  return { env: { ...(env as unknown as Env), DELIVERIES }, sent };
 }
 

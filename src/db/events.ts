@@ -110,7 +110,7 @@ export function claimedEventQuery(db: Db, accountId: string, key: string, liveAf
   return db
     .select({ event: events })
     .from(idempotencyKeys)
-    .innerJoin(events, eq(events.id, idempotencyKeys.eventId))
+    .innerJoin(events, and(eq(events.accountId, idempotencyKeys.accountId), eq(events.id, idempotencyKeys.eventId)))
     .where(and(eq(idempotencyKeys.accountId, accountId), eq(idempotencyKeys.key, key), gt(idempotencyKeys.createdAt, liveAfter)))
     .limit(1);
 }

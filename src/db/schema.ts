@@ -74,10 +74,14 @@ export const hooks = sqliteTable(
   (t) => [uniqueIndex("hooks_account_name").on(t.accountId, t.name), index("hooks_account_id").on(t.accountId, t.id)],
 );
 
+// Rows written are what D1 bills most for (every index entry written counts as a row), so each table
+// of the delivery path has only the indexes its queries need; migrations/0004_fewer_rows_written.sql
+// says what each one costs. Events and deliveries are looked up by (account, id): the account's
+// listing is the primary key's order.
 export const events = sqliteTable(
   "events",
   {
-    id: text("id").primaryKey(),
+    id: text("id").notNull(),
     accountId: text("account_id").notNull().references(() => accounts.id),
     type: text("type").notNull(),
     payload: text("payload").notNull(),
@@ -87,9 +91,12 @@ export const events = sqliteTable(
     createdAt: text("created_at").notNull(),
   },
   (t) => [
-    index("events_account_id").on(t.accountId, t.id),
+    // A rowid table (payloads of up to 256 KiB are no rows for a WITHOUT ROWID b-tree): the key is
+    // (account, id), so its index is also the account's listing; an event is always read with its account.
+    primaryKey({ columns: [t.accountId, t.id] }),
     index("events_account_type").on(t.accountId, t.type, t.id),
-    index("events_account_work").on(t.accountId, t.workId),
+    // Partial: most events have no work id, and write no entry here.
+    index("events_account_work").on(t.accountId, t.workId, t.id).where(sql`${t.workId} is not null`),
   ],
 );
 
@@ -125,21 +132,27 @@ export const deliveries = sqliteTable(
     // Last column: the INSERT ... SELECT in src/db/events.ts lists the columns in table order.
     messageToken: text("message_token"),
   },
+  // WITHOUT ROWID in the migration (drizzle cannot say it): the rows are small, and the id key is the
+  // table itself instead of an index beside it. The consumer and the sweep look deliveries up by id.
   (t) => [
     index("deliveries_account_id").on(t.accountId, t.id),
-    index("deliveries_event").on(t.eventId),
-    index("deliveries_hook").on(t.hookId, t.id),
-    index("deliveries_hook_status").on(t.hookId, t.status, t.createdAt),
-    // The account's delivery stats (src/db/stats.ts): a range of hours, read from the index alone and
-    // already in GROUP BY order (hour, hook, status), so no sort of the rows either.
+    // The account is in the event and hook indexes so that a query naming both picks them (with no
+    // statistics SQLite cannot tell an event's few deliveries from the account's many).
+    index("deliveries_event").on(t.eventId, t.accountId),
+    index("deliveries_hook").on(t.hookId, t.accountId, t.id),
+    // The delivery stats of the account and of one hook, and a hook's recover (src/db/stats.ts,
+    // findRecoverable), all read from this index alone. It is the only index holding `status`, so a
+    // status change rewrites one index entry.
     index("deliveries_account_hour_hook").on(t.accountId, sql`substr(${t.createdAt}, 1, 13)`, t.hookId, t.status, t.createdAt),
   ],
 );
 
+// WITHOUT ROWID in the migration: one row written per attempt, no index beside it. `n` is numbered
+// by the insert itself (src/db/deliveries.ts), so two consumers attempting one delivery at once
+// still record 1, 2, 3….
 export const attempts = sqliteTable(
   "attempts",
   {
-    id: integer("id").primaryKey({ autoIncrement: true }),
     deliveryId: text("delivery_id").notNull(),
     n: integer("n").notNull(),
     at: text("at").notNull(),
@@ -148,7 +161,7 @@ export const attempts = sqliteTable(
     error: text("error"),
     durationMs: integer("duration_ms").notNull(),
   },
-  (t) => [index("attempts_delivery").on(t.deliveryId, t.n)],
+  (t) => [primaryKey({ columns: [t.deliveryId, t.n] })],
 );
 
 // A run of the pre-hooks for one action; its decisions are stored with it (read back whole).

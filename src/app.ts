@@ -4,7 +4,7 @@ import { getDb } from "./db/client";
 import { getConfig } from "./env";
 import { ApiError, handleError } from "./errors";
 import { newRouter } from "./http/context";
-import { corsWhenConfigured, requestIds, securityHeaders } from "./http/security";
+import { corsWhenConfigured, logContext, requestIds, securityHeaders } from "./http/security";
 import { accountsRouter } from "./routes/accounts";
 import { deliveriesRouter } from "./routes/deliveries";
 import { adminRouter } from "./routes/admin";
@@ -29,7 +29,7 @@ export function buildApp() {
   app.onError(handleError);
   app.notFound((c) => handleError(new ApiError(404, "not_found", `no route for ${c.req.method} ${c.req.path}`), c));
 
-  app.use("*", requestIds, securityHeaders);
+  app.use("*", requestIds, logContext, securityHeaders);
   app.use("*", async (c, next) => {
     c.set("config", getConfig(c.env));
     c.set("db", getDb(c.env.DB));

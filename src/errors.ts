@@ -2,6 +2,7 @@ import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { ConfigError } from "./env";
+import { errorDetail, log } from "./observability/log";
 
 export type ErrorCode =
   | "validation_failed"
@@ -63,14 +64,11 @@ function requestIdOf(c: Context): string | undefined {
 }
 
 /**
- * One log line, as JSON, carrying the request id. Only the method and path are logged: never
+ * The error handler's log line, carrying the request id. Only the method and path are logged: never
  * headers (API keys, the admin token), query strings (OAuth codes) or bodies (hook secrets).
  */
 export function logError(c: Context, message: string, err?: unknown): void {
-  const line: Record<string, unknown> = { level: "error", request_id: requestIdOf(c), method: c.req.method, path: c.req.path, message };
-  if (err instanceof Error) line.error = err.stack ?? err.message;
-  else if (err !== undefined) line.error = String(err);
-  console.error(JSON.stringify(line));
+  log("error", message, { request_id: requestIdOf(c), method: c.req.method, path: c.req.path, error: err === undefined ? undefined : errorDetail(err) });
 }
 
 function errorBody(c: Context, code: ErrorCode, message: string, details: ErrorDetail[]) {

@@ -4,6 +4,7 @@ import { MAX_QUEUE_DELAY_SECONDS } from "../domain/retry";
 import { hookStateOf, type Admission, type AttemptRecorded } from "../durable/hook-state";
 import type { DeliveryMessage, Env } from "../env";
 import type { SendResult } from "./http-sender";
+import { errorDetail, log } from "../observability/log";
 
 // The consumer's two calls to a hook's Durable Object (src/durable/hook-state.ts): may this delivery
 // go now (rate limit, circuit breaker), and how did its attempt go (failure streak, breaker,
@@ -52,7 +53,7 @@ export async function reportAttempt(hookStates: Env["HOOK_STATE"], hook: HookRow
     const recorded = await hookStateOf(hookStates, hook.id).recordAttempt({ ok: result.ok, status: result.status }, probe, hook.failingSince);
     return mirrorOnRow(hook, recorded);
   } catch (error) {
-    console.error(JSON.stringify({ level: "error", message: "reporting an attempt to the hook's Durable Object failed", hook_id: hook.id, error: String(error) }));
+    log("error", "reporting an attempt to the hook's Durable Object failed", { hook_id: hook.id, error: errorDetail(error) });
     return null;
   }
 }
@@ -91,7 +92,7 @@ export async function postpone(queue: Queue<DeliveryMessage>, message: Message<D
     await queue.send({ ...message.body, tries_before: tryNumber(message) - 1 }, { delaySeconds, contentType: "json" });
     message.ack();
   } catch (error) {
-    console.error(JSON.stringify({ level: "error", message: "re-queueing a postponed delivery failed", delivery_id: message.body.delivery_id, error: String(error) }));
+    log("error", "re-queueing a postponed delivery failed", { delivery_id: message.body.delivery_id, error: errorDetail(error) });
     message.retry({ delaySeconds });
   }
 }

@@ -11,6 +11,7 @@ import { ConnectionSlots, OUTGOING_CONNECTIONS } from "./connection-slots";
 import { handleDeadLetterBatch } from "./dead-letters";
 import type { SendResult } from "./http-sender";
 import { sendDelivery, type SendContext } from "./send";
+import { errorDetail, log } from "../observability/log";
 
 // The queue consumer: one message per delivery. Per queue batch it costs one D1 read (deliveries
 // joined to their events and hooks) and one D1 write batch (all attempts in one statement, all
@@ -56,7 +57,7 @@ export async function handleDeliveryBatch(batch: MessageBatch<DeliveryMessage>, 
   const byDelivery = new Map<string, Message<DeliveryMessage>>();
   for (const m of batch.messages) {
     if (!isDeliveryMessage(m.body)) {
-      console.error(JSON.stringify({ level: "error", message: "malformed delivery message dropped", body: m.body }));
+      log("error", "malformed delivery message dropped", { body: m.body });
       m.ack();
     } else if (byDelivery.has(m.body.delivery_id)) m.retry({ delaySeconds: DUPLICATE_DELAY_SECONDS });
     else byDelivery.set(m.body.delivery_id, m);
@@ -247,5 +248,5 @@ function errorText(error: unknown): string {
 }
 
 function logCrash(message: string, error: unknown): void {
-  console.error(JSON.stringify({ level: "error", message, error: error instanceof Error ? (error.stack ?? error.message) : String(error) }));
+  log("error", message, { error: errorDetail(error) });
 }

@@ -1,6 +1,7 @@
 import { getDb, nowIso } from "../db/client";
 import { markDeadLettered } from "../db/deliveries";
 import type { DeliveryMessage, Env } from "../env";
+import { log } from "../observability/log";
 
 /**
  * The dead-letter queue's consumer. A message arrives here either from the delivery consumer, which
@@ -14,6 +15,6 @@ export async function handleDeadLetterBatch(batch: MessageBatch<DeliveryMessage>
     .filter((m) => typeof m.body?.delivery_id === "string")
     .map((m) => ({ id: m.body.delivery_id, token: typeof m.body.token === "string" ? m.body.token : null }));
   const marked = await markDeadLettered(getDb(env.DB), messages, nowIso());
-  if (marked > 0) console.warn(JSON.stringify({ level: "warn", message: "deliveries marked dead from the dead-letter queue", count: marked }));
+  if (marked > 0) log("warn", "deliveries marked dead from the dead-letter queue", { count: marked });
   batch.ackAll();
 }

@@ -2,6 +2,7 @@ import type { MiddlewareHandler } from "hono";
 import { cors } from "hono/cors";
 import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
+import { withRequestId } from "../observability/log";
 import type { AppEnv } from "./context";
 
 // Response hardening shared by every route: a request id on every answer (echoed in error bodies and
@@ -10,6 +11,9 @@ import type { AppEnv } from "./context";
 
 /** Sets `c.var.requestId` and the `X-Request-Id` answer header; a well-formed incoming id is kept. */
 export const requestIds: MiddlewareHandler<AppEnv> = requestId({ limitLength: 128 });
+
+/** Runs the rest of the request so that every log line written meanwhile carries its request id. */
+export const logContext: MiddlewareHandler<AppEnv> = (c, next) => withRequestId(c.var.requestId, next);
 
 /**
  * hono/secure-headers with its defaults (nosniff, frame-ancestors via X-Frame-Options, no-referrer,

@@ -24,6 +24,6 @@ export function log(level: Level, message: string, fields: Record<string, unknow
 }
 
 /** An error as a log field: its stack when it has one. */
-export function errorText(err: unknown): string {
+export function errorDetail(err: unknown): string {
   return err instanceof Error ? (err.stack ?? err.message) : String(err);
 }

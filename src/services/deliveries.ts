@@ -7,6 +7,7 @@ import { ulid } from "../domain/ids";
 import type { DeliveryMessage } from "../env";
 import { ApiError } from "../errors";
 import { surviveDisconnect, type WaitUntil } from "./keep-alive";
+import { errorDetail, log } from "../observability/log";
 
 // Manual redelivery (a retry, a hook's recover): each re-enqueued delivery gets ONE attempt, marked
 // `manual` in its message, which is never rescheduled automatically. A `failed` delivery keeps its
@@ -56,7 +57,7 @@ async function reopenAndEnqueue(a: DeliveryActor, rows: Array<Pick<DeliveryRow, 
   } catch (err) {
     await restoreAfterFailedRequeue(a.db, a.accountId, reopened.dead, "dead", now);
     await restoreAfterFailedRequeue(a.db, a.accountId, reopened.skipped, "skipped", now);
-    console.error(JSON.stringify({ level: "error", message: "re-enqueueing deliveries failed", error: String(err) }));
+    log("error", "re-enqueueing deliveries failed", { error: errorDetail(err) });
     throw new ApiError(503, "internal_error", "the delivery queue is unavailable; nothing was changed, retry the request", [], { "Retry-After": "5" });
   }
 }

@@ -11,6 +11,7 @@ import { ApiError } from "../errors";
 import type { EventCreate } from "../schemas/events";
 import { fanoutSnapshot, guardable, type FanoutSnapshot } from "./fanout-cache";
 import { surviveDisconnect, type WaitUntil } from "./keep-alive";
+import { errorDetail, log } from "../observability/log";
 
 export const MAX_PAYLOAD_BYTES = 256 * 1024;
 export const IDEMPOTENCY_WINDOW_MS = 24 * 3600 * 1000;
@@ -117,7 +118,7 @@ async function publish(p: Publisher, input: PublishInput, headerKey: string | un
   } catch (err) {
     // Undo the event so the producer's retry starts clean (no delivery may wait for a message that
     // was never sent). Messages already sent find no delivery and are dropped by the consumer.
-    console.error(JSON.stringify({ level: "error", message: "enqueueing deliveries failed; event rolled back", event_id: row.id, error: String(err) }));
+    log("error", "enqueueing deliveries failed; event rolled back", { event_id: row.id, error: errorDetail(err) });
     const undo = eventDeleteStatements(db, accountId, row.id, key ?? null);
     await db.batch(undo as [(typeof undo)[0], ...typeof undo]);
     throw new ApiError(503, "internal_error", "the delivery queue is unavailable; nothing was stored, retry the request", [], { "Retry-After": "5" });

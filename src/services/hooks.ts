@@ -13,7 +13,7 @@ import { hookStateOf } from "../durable/hook-state";
 import { missingSlackSettings } from "../delivery/slack-client";
 import type { Config, Env } from "../env";
 import { ApiError } from "../errors";
-import { errorText, log } from "../observability/log";
+import { errorDetail, log } from "../observability/log";
 import type { HookCreate, HookPatch } from "../schemas/hooks";
 
 type CreateInput = z.infer<typeof HookCreate>;
@@ -228,7 +228,7 @@ export async function deleteHookAndState(actor: Pick<Actor, "db" | "accountId" |
   try {
     await hookStateOf(actor.hookStates, hook.id).purge();
   } catch (err) {
-    log("warn", "clearing a deleted hook's Durable Object failed (nothing reads it any more)", { hook_id: hook.id, error: errorText(err) });
+    log("warn", "clearing a deleted hook's Durable Object failed (nothing reads it any more)", { hook_id: hook.id, error: errorDetail(err) });
   }
   return hook;
 }

@@ -6,23 +6,12 @@ import { delaySecondsFor, mirrorOnRow } from "../../src/delivery/admission";
 import { hookStateOf } from "../../src/durable/hook-state";
 import type { DeliveryMessage, Env } from "../../src/env";
 import { call, newAccount } from "../helpers/api";
-import { message, QUEUE, storeEvent } from "../helpers/consumer";
+import { envRecordingDeliveries, message, QUEUE, storeEvent } from "../helpers/consumer";
 import { createHook, getDelivery } from "../helpers/delivery";
 import { Receiver } from "../helpers/receiver";
 
 // A held-back delivery, driven through the consumer directly: not an attempt, and not a try of the
 // queue message either (a copy is queued instead of message.retry, so max_retries never runs out).
-
-/** The real bindings, with the delivery queue's sends recorded on their way to the real queue. */
-function envRecordingSends(): { env: Env; sent: Array<{ body: DeliveryMessage; delaySeconds?: number }> } {
-  const real = (env as unknown as Env).DELIVERIES;
-  const sent: Array<{ body: DeliveryMessage; delaySeconds?: number }> = [];
-  const DELIVERIES = {
-    send: (body: DeliveryMessage, o?: QueueSendOptions) => (sent.push({ body, delaySeconds: o?.delaySeconds }), real.send(body, o)),
-    sendBatch: (ms: Iterable<MessageSendRequest<DeliveryMessage>>, o?: QueueSendBatchOptions) => real.sendBatch(ms, o),
-  } as Queue<DeliveryMessage>;
-  return { env: { ...(env as unknown as Env), DELIVERIES }, sent };
-}
 
 describe("postponing a delivery", () => {
   it("behind an open breaker: nothing is sent or recorded, and a copy carrying the tries so far is queued", async () => {
@@ -35,8 +24,8 @@ describe("postponing a delivery", () => {
     for (let i = 0; i < 10; i++) await stub.recordAttempt({ ok: false, status: 500 });
     await (env as unknown as Env).DB.prepare("update hooks set failing_since = ? where id = ?").bind(new Date().toISOString(), hook.id).run();
 
-    const { env: testEnv, sent } = envRecordingSends();
-    const batch = createMessageBatch<DeliveryMessage>(QUEUE, [{ ...message(accountId, id!, 3), body: { delivery_id: id!, account_id: accountId, tries_before: 2 } }]);
+    const { env: testEnv, sent } = envRecordingDeliveries();
+    const batch = createMessageBatch<DeliveryMessage>(QUEUE, [message(accountId, id!, 3, { tries_before: 2 })]);
     await queue(batch, testEnv);
     const result = await getQueueResult(batch, createExecutionContext());
     expect(result.explicitAcks).toEqual([`msg-${id}`]);

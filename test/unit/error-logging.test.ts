@@ -94,3 +94,16 @@ describe("no credentials in logs", () => {
     expect(consoleArguments('console.warn("slack token refresh failed", err)').map((a) => CREDENTIAL_IDENTIFIER.test(a))).toEqual([false]);
   });
 });
+
+// Every log line of the Worker goes through src/observability/log.ts, which stamps the request id of
+// the request being handled (the CLI's terminal output and the portal's browser code are not logs).
+describe("one way to log", () => {
+  it("finds no console call in src/ outside src/observability/log.ts, the CLI and the portal's browser files", () => {
+    const root = path.join(import.meta.dirname, "../../src");
+    const exempt = (rel: string) => rel === path.join("observability", "log.ts") || rel.startsWith(`cli${path.sep}`) || rel.startsWith(`portal${path.sep}`);
+    const offenders = sourceFiles(root)
+      .map((file) => path.relative(root, file))
+      .filter((rel) => !exempt(rel) && consoleArguments(readFileSync(path.join(root, rel), "utf8")).length > 0);
+    expect(offenders, "log with log() from src/observability/log.ts").toEqual([]);
+  });
+});

@@ -16,6 +16,22 @@ export interface SendResult {
   timedOut: boolean;
 }
 
+/** An attempt that never left hookrouter: recorded and retried like any other failed attempt. */
+export function notSent(error: string, started: number = Date.now()): SendResult {
+  return { ok: false, status: null, body: null, error, durationMs: Date.now() - started, retryAfterSeconds: null, timedOut: false };
+}
+
+/** The failed attempt of a request that got no answer: it timed out, or the connection failed. */
+export function unanswered(err: unknown, timedOut: boolean, timeoutMs: number, started: number): SendResult {
+  const error = timedOut ? `timed out after ${timeoutMs} ms` : `connection failed: ${err instanceof Error ? err.message : String(err)}`;
+  return { ...notSent(error, started), timedOut };
+}
+
+/** Seconds to wait before the next attempt, when a 429 or 503 answer says (Retry-After). */
+export function retryAfterOf(res: Response): number | null {
+  return res.status === 429 || res.status === 503 ? parseRetryAfter(res.headers.get("retry-after")) : null;
+}
+
 /**
  * Sends one request: never follows redirects (a 3xx is a failure, its Location recorded), times out,
  * and reads at most 4 KiB of the answer without buffering the rest.
@@ -43,20 +59,11 @@ export async function sendHttp(req: OutboundRequest, timeoutMs: number): Promise
       body,
       error,
       durationMs: Date.now() - started,
-      retryAfterSeconds: res.status === 429 || res.status === 503 ? parseRetryAfter(res.headers.get("retry-after")) : null,
+      retryAfterSeconds: retryAfterOf(res),
       timedOut: false,
     };
   } catch (err) {
-    const timedOut = controller.signal.aborted;
-    return {
-      ok: false,
-      status: null,
-      body: null,
-      error: timedOut ? `timed out after ${timeoutMs} ms` : `connection failed: ${err instanceof Error ? err.message : String(err)}`,
-      durationMs: Date.now() - started,
-      retryAfterSeconds: null,
-      timedOut,
-    };
+    return unanswered(err, controller.signal.aborted, timeoutMs, started);
   } finally {
     clearTimeout(timer);
   }

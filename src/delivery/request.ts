@@ -1,3 +1,4 @@
+import type { EventForDelivery } from "../domain/event-for-delivery";
 import { isReservedHeader } from "../domain/hook-headers";
 import { signatureHeader } from "./signer";
 
@@ -5,16 +6,6 @@ import { signatureHeader } from "./signer";
 // queued deliveries, endpoint tests and pre-hook gate calls alike.
 
 export const USER_AGENT = "hookrouter/0.1.0";
-
-export interface EventForDelivery {
-  id: string;
-  type: string;
-  createdAt: string;
-  /** The payload as stored: JSON text. */
-  payload: string;
-  applications: string[] | null;
-  workId: string | null;
-}
 
 export interface OutboundRequest {
   url: string;

@@ -1,10 +1,11 @@
 import type { Db } from "../db/client";
 import type { HookRow } from "../db/schema";
+import type { EventForDelivery } from "../domain/event-for-delivery";
 import { checkOutboundUrl } from "../domain/url-guard";
 import type { Config } from "../env";
 import type { ConnectionSlots } from "./connection-slots";
-import { sendHttp, type SendResult } from "./http-sender";
-import { buildBody, buildSignedRequest, type EventForDelivery } from "./request";
+import { notSent, sendHttp, type SendResult } from "./http-sender";
+import { buildBody, buildSignedRequest } from "./request";
 import { signingSecrets } from "./signing-secrets";
 import { sendSlack } from "./slack-sender";
 
@@ -14,11 +15,6 @@ export interface SendContext {
   now: Date;
   /** The invocation's outgoing connections, when several sends share them (the queue consumer). */
   connections?: ConnectionSlots;
-}
-
-/** An attempt that never left hookrouter: recorded and retried like any other failed attempt. */
-export function notSent(error: string, started: number = Date.now()): SendResult {
-  return { ok: false, status: null, body: null, error, durationMs: Date.now() - started, retryAfterSeconds: null, timedOut: false };
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { Config } from "../env";
 import type { SlackMessage } from "../domain/slack-message";
-import { parseRetryAfter, readPrefix, RESPONSE_BODY_LIMIT } from "./http-sender";
+import { readPrefix, RESPONSE_BODY_LIMIT, retryAfterOf, unanswered } from "./http-sender";
 
 // The Slack Web API calls hookrouter makes, and nothing else: the OAuth code exchange, auth.test,
 // auth.revoke and chat.postMessage. The API base is configuration (SLACK_API_BASE), so tests and
@@ -96,22 +96,12 @@ async function callSlack(
       error,
       data,
       body: text.slice(0, RESPONSE_BODY_LIMIT),
-      retryAfterSeconds: res.status === 429 || res.status === 503 ? parseRetryAfter(res.headers.get("retry-after")) : null,
+      retryAfterSeconds: retryAfterOf(res),
       timedOut: false,
       durationMs: Date.now() - started,
     };
   } catch (err) {
-    const timedOut = controller.signal.aborted;
-    return {
-      ok: false,
-      status: null,
-      error: timedOut ? `timed out after ${timeoutMs} ms` : `connection failed: ${err instanceof Error ? err.message : String(err)}`,
-      data: null,
-      body: null,
-      retryAfterSeconds: null,
-      timedOut,
-      durationMs: Date.now() - started,
-    };
+    return { ...unanswered(err, controller.signal.aborted, timeoutMs, started), data: null };
   } finally {
     clearTimeout(timer);
   }

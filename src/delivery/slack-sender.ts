@@ -3,20 +3,15 @@ import { nowIso, type Db } from "../db/client";
 import { updateHook } from "../db/hooks";
 import type { HookRow } from "../db/schema";
 import { findSlackConnection, markSlackConnectionBroken } from "../db/slack";
+import type { EventForDelivery } from "../domain/event-for-delivery";
 import { buildSlackMessage } from "../domain/slack-message";
 import type { Config } from "../env";
-import type { SendResult } from "./http-sender";
-import type { EventForDelivery } from "./request";
+import { notSent, type SendResult } from "./http-sender";
 import { chatPostMessage, isDeadTokenError, missingSlackSettings, slackApp } from "./slack-client";
 
 export interface SlackSendContext {
   db: Db;
   config: Config;
-}
-
-/** A failed attempt that never reached Slack: recorded like any other, and retried on schedule. */
-function notSent(error: string, started: number): SendResult {
-  return { ok: false, status: null, body: null, error, durationMs: Date.now() - started, retryAfterSeconds: null, timedOut: false };
 }
 
 /** Only a test outcome or this sender's dead-token verdict sets `invalid`; a retired hook stays retired. */

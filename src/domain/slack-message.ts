@@ -3,15 +3,7 @@
 // `text` Slack shows in notifications and in clients that cannot render blocks.
 // Pure: no I/O, so every limit below is unit-tested.
 
-export interface SlackEvent {
-  id: string;
-  type: string;
-  createdAt: string;
-  /** The payload as stored: JSON text. */
-  payload: string;
-  applications: string[] | null;
-  workId: string | null;
-}
+import type { EventForDelivery } from "./event-for-delivery";
 
 export interface SlackTextObject {
   type: "plain_text" | "mrkdwn";
@@ -92,7 +84,7 @@ function payloadBlocks(payload: string): SlackBlock[] {
   return [{ type: "section", text: { type: "mrkdwn", text: `${fence}${truncate(escapeMrkdwn(text), SECTION_TEXT_MAX - 6)}${fence}` } }];
 }
 
-function contextLine(event: SlackEvent): string {
+function contextLine(event: EventForDelivery): string {
   const parts = [`Event \`${escapeMrkdwn(event.id)}\``];
   if (event.workId) parts.push(`work_id \`${escapeMrkdwn(event.workId)}\``);
   if (event.applications && event.applications.length > 0) parts.push(`applications: ${escapeMrkdwn(event.applications.join(", "))}`);
@@ -104,12 +96,12 @@ function contextLine(event: SlackEvent): string {
  * The plain-text fallback: what a notification or a screen reader says. Slack still parses it as
  * mrkdwn, so it is escaped like the rest.
  */
-export function fallbackText(event: SlackEvent): string {
+export function fallbackText(event: EventForDelivery): string {
   const work = event.workId ? ` (work_id ${event.workId})` : "";
   return truncate(escapeMrkdwn(`${event.type}: event ${event.id}${work}`), FALLBACK_TEXT_MAX);
 }
 
-export function buildSlackMessage(event: SlackEvent): SlackMessage {
+export function buildSlackMessage(event: EventForDelivery): SlackMessage {
   return {
     text: fallbackText(event),
     blocks: [

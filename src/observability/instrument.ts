@@ -127,16 +127,16 @@ class MeteredStatement {
     if (!row) return null;
     return (column === undefined ? row : row[column]) as T;
   }
-  async run<T = Record<string, unknown>>(): Promise<D1Result<T>> {
-    count(this.scope, "d1.round_trips");
-    const r = await this.inner.run<T>();
-    meter(this.scope, r.meta, 1);
-    this.countWrite();
-    return r;
+  run<T = Record<string, unknown>>(): Promise<D1Result<T>> {
+    return this.metered(() => this.inner.run<T>());
   }
-  async all<T = Record<string, unknown>>(): Promise<D1Result<T>> {
+  all<T = Record<string, unknown>>(): Promise<D1Result<T>> {
+    return this.metered(() => this.inner.all<T>());
+  }
+  /** One statement, one round trip: run or all alike. */
+  private async metered<T>(execute: () => Promise<D1Result<T>>): Promise<D1Result<T>> {
     count(this.scope, "d1.round_trips");
-    const r = await this.inner.all<T>();
+    const r = await execute();
     meter(this.scope, r.meta, 1);
     this.countWrite();
     return r;

@@ -4,6 +4,7 @@ import { ApiError } from "../errors";
 import { requireApiKey } from "../http/auth";
 import { newRouter, waitUntilOf } from "../http/context";
 import { presentAttempt, presentDelivery } from "../presenters/deliveries";
+import { pageOf } from "../presenters/page";
 import { errorResponses, jsonResponse } from "../schemas/common";
 import { Delivery, DeliveryDetail, DeliveryIdParam, DeliveryList, DeliveryListQuery } from "../schemas/deliveries";
 import { retryDelivery } from "../services/deliveries";
@@ -37,15 +38,13 @@ deliveriesRouter.openapi(
       createdBefore: q.created_before,
       withinApplications: c.var.portal?.applications,
     };
-    const rows = await listDeliveriesPage(c.var.db, c.var.accountId, filters, q.limit + 1, q.cursor);
-    const page = rows.slice(0, q.limit);
-    return c.json(
-      {
-        data: page.map((r) => presentDelivery(r.delivery, r.eventType)),
-        next_cursor: rows.length > q.limit ? page[page.length - 1]!.delivery.id : null,
-      },
-      200,
+    const page = await pageOf(
+      q,
+      (limit, cursor) => listDeliveriesPage(c.var.db, c.var.accountId, filters, limit, cursor),
+      (r) => presentDelivery(r.delivery, r.eventType),
+      (r) => r.delivery.id,
     );
+    return c.json(page, 200);
   },
 );
 

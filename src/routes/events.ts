@@ -5,6 +5,7 @@ import { ApiError } from "../errors";
 import { requireApiKey } from "../http/auth";
 import { newRouter, waitUntilOf } from "../http/context";
 import { presentEvent, presentEventSummary } from "../presenters/events";
+import { pageOf } from "../presenters/page";
 import { errorResponses, jsonBody, jsonResponse } from "../schemas/common";
 import { Event, EventAccepted, EventCreate, EventCreateHeaders, EventIdParam, EventList, EventListQuery } from "../schemas/events";
 import { publishEvent } from "../services/events";
@@ -54,9 +55,9 @@ eventsRouter.openapi(
   }),
   async (c) => {
     const q = c.req.valid("query");
-    const rows = await listEventsPage(c.var.db, c.var.accountId, { type: q.type, createdAfter: q.created_after, createdBefore: q.created_before }, q.limit + 1, q.cursor);
-    const page = rows.slice(0, q.limit);
-    return c.json({ data: page.map(presentEventSummary), next_cursor: rows.length > q.limit ? page[page.length - 1]!.id : null }, 200);
+    const filters = { type: q.type, createdAfter: q.created_after, createdBefore: q.created_before };
+    const page = await pageOf(q, (limit, cursor) => listEventsPage(c.var.db, c.var.accountId, filters, limit, cursor), presentEventSummary, (e) => e.id);
+    return c.json(page, 200);
   },
 );
 

@@ -8,6 +8,7 @@ import { ApiError } from "../errors";
 import { newRouter } from "../http/context";
 import { requireApiKey } from "../http/auth";
 import { presentHook, presentHookDetail } from "../presenters/hooks";
+import { pageOf } from "../presenters/page";
 import { errorResponses, jsonBody, jsonResponse } from "../schemas/common";
 import {
   ActiveHooks,
@@ -69,25 +70,19 @@ hooksRouter.openapi(
   }),
   async (c) => {
     const q = c.req.valid("query");
-    const rows = await listHooksPage(
-      c.var.db,
-      c.var.accountId,
-      {
-        state: q.state,
-        enabled: q.enabled,
-        event: q.event,
-        application: q.application,
-        kind: q.kind,
-        phase: q.phase,
-        createdAfter: q.created_after,
-        createdBefore: q.created_before,
-        withinApplications: c.var.portal?.applications,
-      },
-      q.limit + 1,
-      q.cursor,
-    );
-    const page = rows.slice(0, q.limit);
-    return c.json({ data: page.map(presentHook), next_cursor: rows.length > q.limit ? page[page.length - 1]!.id : null }, 200);
+    const filters = {
+      state: q.state,
+      enabled: q.enabled,
+      event: q.event,
+      application: q.application,
+      kind: q.kind,
+      phase: q.phase,
+      createdAfter: q.created_after,
+      createdBefore: q.created_before,
+      withinApplications: c.var.portal?.applications,
+    };
+    const page = await pageOf(q, (limit, cursor) => listHooksPage(c.var.db, c.var.accountId, filters, limit, cursor), presentHook, (h) => h.id);
+    return c.json(page, 200);
   },
 );
 

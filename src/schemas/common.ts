@@ -22,6 +22,9 @@ export const IsoInstant = z.iso
   .transform((v) => new Date(v).toISOString())
   .openapi({ format: "date-time", example: "2026-11-23T10:00:00Z" });
 
+/** An application a hook is scoped to, an event concerns or a portal session shows: one name, no spaces or commas. */
+export const ApplicationName = z.string().min(1).max(128).regex(/^[^\s,]+$/, "application names have no spaces or commas");
+
 export const PaginationQuery = z.object({
   limit: z.coerce.number().int().min(1).max(100).default(50).openapi({ description: "1..100, default 50" }),
   cursor: z.string().max(64).regex(/^[a-z]+_[0-9A-Z]{26}$/, "not a cursor this API returned").optional(),

@@ -1,9 +1,7 @@
 import { z } from "@hono/zod-openapi";
-import { IsoInstant, PaginationQuery, Timestamp, listOf } from "./common";
+import { ApplicationName, IsoInstant, PaginationQuery, Timestamp, listOf } from "./common";
 import { Delivery } from "./deliveries";
 import { EventName } from "./event-types";
-
-const ApplicationName = z.string().min(1).max(128).regex(/^[^\s,]+$/, "application names have no spaces or commas");
 
 /** Printable ASCII without spaces: safe in a header and in logs. */
 export const IdempotencyKey = z

@@ -1,10 +1,8 @@
 import { z } from "@hono/zod-openapi";
 import { WORK_ID_PATTERN } from "../domain/gates";
-import { Timestamp } from "./common";
+import { ApplicationName, Timestamp } from "./common";
 import { EventName } from "./event-types";
 import { EventSummary } from "./events";
-
-const ApplicationName = z.string().min(1).max(128).regex(/^[^\s,]+$/, "application names have no spaces or commas");
 
 export const WorkId = z
   .string()

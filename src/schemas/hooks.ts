@@ -2,14 +2,13 @@ import { z } from "@hono/zod-openapi";
 import { EVENT_PATTERN } from "../domain/matching";
 import { isValidSecret } from "../domain/hook-secret";
 import { HEADER_NAME, isReservedHeader } from "../domain/hook-headers";
-import { BoolQuery, IsoInstant, PaginationQuery, StringMap, Timestamp, listOf } from "./common";
+import { ApplicationName, BoolQuery, IsoInstant, PaginationQuery, StringMap, Timestamp, listOf } from "./common";
 import { Circuit, HookTestResult } from "./hook-test";
 
 const EventPattern = z
   .string()
   .regex(EVENT_PATTERN, "event names and patterns match [A-Za-z0-9_.:*-]{1,128}")
   .openapi({ example: "job_run.*" });
-export const ApplicationName = z.string().min(1).max(128).regex(/^[^\s,]+$/, "application names have no spaces or commas");
 
 const HookHeaders = z
   .record(

@@ -1,6 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { Timestamp } from "./common";
-import { ApplicationName } from "./hooks";
+import { ApplicationName, Timestamp } from "./common";
 
 export const PORTAL_SESSION_DEFAULT_SECONDS = 3600;
 

@@ -1,10 +1,10 @@
 import { nowIso, type Db } from "../db/client";
 import { findHook, setTestedState } from "../db/hooks";
 import type { HookRow } from "../db/schema";
-import type { EventForDelivery } from "../delivery/request";
+import type { EventForDelivery } from "../domain/event-for-delivery";
 import { UnreadableSecretError } from "../crypto/secret-box";
-import type { SendResult } from "../delivery/http-sender";
-import { notSent, sendDelivery } from "../delivery/send";
+import { notSent, type SendResult } from "../delivery/http-sender";
+import { sendDelivery } from "../delivery/send";
 import { newId, ulid } from "../domain/ids";
 import { samplePayload, testEventType } from "../domain/test-event";
 import type { Config, Env } from "../env";

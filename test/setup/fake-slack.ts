@@ -1,5 +1,6 @@
 import type { TestProject } from "vitest/node";
 import { startFakeSlack } from "./fake-slack-server";
+import { serveDuringRun } from "./serve-during-run";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -8,11 +9,6 @@ declare module "vitest" {
 }
 
 /** globalSetup: one fake Slack per test project; its port reaches the Worker's SLACK_* bindings. */
-export default async function setup(project: TestProject) {
-  const { server, port } = await startFakeSlack();
-  project.provide("fakeSlackPort", port);
-  return async () => {
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  };
+export default function setup(project: TestProject) {
+  return serveDuringRun(project, "fakeSlackPort", () => startFakeSlack());
 }

@@ -1,5 +1,6 @@
 import type { TestProject } from "vitest/node";
 import { startReceiver } from "./receiver-server";
+import { serveDuringRun } from "./serve-during-run";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -7,11 +8,7 @@ declare module "vitest" {
   }
 }
 
-export default async function setup(project: TestProject) {
-  const { server, port } = await startReceiver();
-  project.provide("receiverPort", port);
-  return async () => {
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  };
+/** globalSetup: one scriptable HTTP receiver per test project (test/helpers/receiver.ts). */
+export default function setup(project: TestProject) {
+  return serveDuringRun(project, "receiverPort", () => startReceiver());
 }

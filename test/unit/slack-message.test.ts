@@ -7,10 +7,10 @@ import {
   MAX_FIELDS_SHOWN,
   SECTION_TEXT_MAX,
   type SlackBlock,
-  type SlackEvent,
 } from "../../src/domain/slack-message";
+import type { EventForDelivery } from "../../src/domain/event-for-delivery";
 
-const event = (over: Partial<SlackEvent> = {}): SlackEvent => ({
+const event = (over: Partial<EventForDelivery> = {}): EventForDelivery => ({
   id: "evt_01JD3Z5Q3W9X4Y2V8N6M1K0P7R",
   type: "job_run.failed",
   createdAt: "2026-11-23T10:00:00.000Z",

@@ -1,7 +1,9 @@
 import { and, asc, desc, eq, gte, inArray, lt, sql, type SQL } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
+import { HOUR_MS, hourStartsBetween } from "../domain/delivery-stats";
 import type { Db } from "./client";
 import { hookIdWithinScopeSql } from "./portal-scope";
+import { createdInHours } from "./stats";
 import { attempts, deliveries, events, hooks, type AttemptRow, type DeliveryRow, type EventRow, type HookRow } from "./schema";
 
 export type DeliveryStatus = DeliveryRow["status"];
@@ -172,23 +174,29 @@ export async function listDeliveriesPage(
     .all();
 }
 
-/** The failed and dead deliveries of a hook created since `since`, oldest first. */
+/**
+ * The failed and dead deliveries of a hook created since `since`, oldest first. Read from the stats
+ * index (./stats.ts), one seek per hour and status: every hour from `since` (or from the hook's
+ * creation, if later: it has no older deliveries; an hour either side for clocks) to now.
+ */
 export async function findRecoverable(
   db: Db,
   accountId: string,
-  hookId: string,
+  hook: Pick<HookRow, "id" | "createdAt">,
   since: string,
   limit: number,
 ): Promise<Array<Pick<DeliveryRow, "id" | "status" | "createdAt" | "messageToken">>> {
+  const hours = hourStartsBetween(Math.max(Date.parse(since), Date.parse(hook.createdAt) - HOUR_MS), Date.now() + HOUR_MS);
   return db
     .select({ id: deliveries.id, status: deliveries.status, createdAt: deliveries.createdAt, messageToken: deliveries.messageToken })
     .from(deliveries)
     .where(
       and(
-        eq(deliveries.hookId, hookId),
+        eq(deliveries.accountId, accountId),
+        createdInHours(hours),
+        eq(deliveries.hookId, hook.id),
         inArray(deliveries.status, ["failed", "dead"]),
         gte(deliveries.createdAt, since),
-        eq(deliveries.accountId, accountId),
       ),
     )
     .orderBy(asc(deliveries.createdAt), asc(deliveries.id))

@@ -23,11 +23,17 @@ export interface StatsWindow {
   hourStarts: string[];
 }
 
-const HOUR_MS = 3_600_000;
+export const HOUR_MS = 3_600_000;
+
+/** The start of every hour from the one holding `fromMs` to the one holding `toMs`, oldest first (none if from > to). */
+export function hourStartsBetween(fromMs: number, toMs: number): string[] {
+  const out: string[] = [];
+  for (let h = Math.floor(fromMs / HOUR_MS) * HOUR_MS; h <= toMs; h += HOUR_MS) out.push(new Date(h).toISOString());
+  return out;
+}
 
 export function statsWindow(nowMs: number, hours: number): StatsWindow {
-  const currentHour = Math.floor(nowMs / HOUR_MS) * HOUR_MS;
-  const hourStarts = Array.from({ length: hours }, (_, i) => new Date(currentHour - (hours - 1 - i) * HOUR_MS).toISOString());
+  const hourStarts = hourStartsBetween(nowMs - (hours - 1) * HOUR_MS, nowMs);
   return { since: hourStarts[0]!, until: new Date(nowMs).toISOString(), hourStarts };
 }
 

@@ -51,7 +51,7 @@ statsRouter.openapi(
     const hook = await findHook(c.var.db, c.var.accountId, c.req.valid("param").id);
     if (!hook) throw ApiError.notFound("hook");
     const window = statsWindow(Date.now(), c.req.valid("query").hours);
-    const { totals, hours } = foldStats(await countDeliveries(hookCountsQuery(c.var.db, hook.id, window.since)), window);
+    const { totals, hours } = foldStats(await countDeliveries(hookCountsQuery(c.var.db, c.var.accountId, hook.id, window.hourStarts)), window);
     return c.json({ hook_id: hook.id, since: window.since, until: window.until, totals, success_rate: successRate(totals), hours }, 200);
   },
 );

@@ -77,7 +77,7 @@ export async function recoverHook(a: DeliveryActor, hookId: string, since: strin
   const hook = await findHook(a.db, a.accountId, hookId);
   if (!hook) throw ApiError.notFound("hook");
   requireDeliverable(hook);
-  const rows = await findRecoverable(a.db, a.accountId, hookId, since, RECOVER_LIMIT + 1);
+  const rows = await findRecoverable(a.db, a.accountId, hook, since, RECOVER_LIMIT + 1);
   const page = rows.slice(0, RECOVER_LIMIT);
   if (page.length > 0) await requeue(a, page);
   return { requeued: page.length, next_since: rows.length > RECOVER_LIMIT ? page[page.length - 1]!.createdAt : null };

@@ -15,8 +15,12 @@ import { countingEnv } from "../helpers/counting";
 import { getDelivery } from "../helpers/delivery";
 import { Receiver } from "../helpers/receiver";
 
-// What one ingest and one delivery attempt cost in D1 statements, D1 round trips and queue calls,
-// measured on the real code paths with counting wrappers around the real bindings. README.md
+// What one ingest and one delivery attempt cost in D1 statements, D1 round trips, D1 rows written
+// and queue calls, measured on the real code paths with counting wrappers around the real bindings.
+// Rows written are D1's own count (every table row and every index entry written is one): an event
+// writes 3 (its row, its key's index, events_account_type), a delivery 5 (its row, which is its id
+// key, and the account, event, hook and stats indexes), an attempt 1 and its delivery's update 2 (the
+// row, and the stats index entry, which holds the status). README.md
 // ("Delivery" → "Cost") quotes these numbers; if a change makes them grow, this test says so.
 
 const bindings = env as unknown as Env;
@@ -75,6 +79,8 @@ describe("cost of an ingest", () => {
     expect(warm.d1).toEqual({ roundTrips: 2, statements: 1 + 2 + Math.ceil(n / 1000) });
     expect(warm.deliveries).toEqual({ sendCalls: Math.ceil(n / 100), messages: n });
     expect(warm.deadLetters).toEqual({ sendCalls: 0, messages: 0 });
+    expect(cold.written.rows).toBe(3 + 5 * n);
+    expect(warm.written.rows).toBe(3 + 5 * n);
   });
 
   it("a hook changed elsewhere costs one more round trip (the guard refuses the stale plan, which is made again)", async () => {
@@ -94,6 +100,7 @@ describe("cost of an ingest", () => {
     const first = await measuredPublish(key, { type: "cost.test", payload: {} }, { "idempotency-key": "k-1" });
     expect(first.d1).toEqual({ roundTrips: 2, statements: 1 + 2 + 2 + 1 });
     expect(first.deliveries).toEqual({ sendCalls: 1, messages: 3 });
+    expect(first.written.rows).toBe(3 + 5 * 3 + 2); // + the claim: its row and its key's index
     const repeat = await measuredPublish(key, { type: "cost.test", payload: {} }, { "idempotency-key": "k-1" });
     expect(repeat.answer.deliveries).toBe(3);
     // Key; the write, refused by the claim; the claimed event; the count of its deliveries.
@@ -114,6 +121,7 @@ describe("cost of delivery attempts", () => {
       expect((await getQueueResult(batch, createExecutionContext())).explicitAcks).toHaveLength(size);
       // One read (deliveries joined to events and hooks); one write batch (all attempts, all deliveries).
       expect(counted.d1).toEqual({ roundTrips: 2, statements: 3 });
+      expect(counted.written.rows).toBe(3 * size);
       expect(counted.deliveries.sendCalls + counted.deadLetters.sendCalls).toBe(0);
     }
   });
@@ -128,6 +136,7 @@ describe("cost of delivery attempts", () => {
     await queue(batch, counted.env);
     expect((await getQueueResult(batch, createExecutionContext())).retryMessages).toHaveLength(1);
     expect(counted.d1).toEqual({ roundTrips: 2, statements: 4 });
+    expect(counted.written.rows).toBe(3 + 1); // the hook's row (failing_since is in no index)
     expect(await getDelivery(key, id!)).toMatchObject({ status: "failed", attempts: 1 });
   });
 });

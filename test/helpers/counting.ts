@@ -9,12 +9,25 @@ export interface D1Count {
   statements: number;
 }
 
+/**
+ * D1's own count of rows written (`meta.rows_written`: every table row and index entry), what D1 bills
+ * most for. From the answers of `run`, `all` and `batch`, which carry it; the measured paths write
+ * only through those.
+ */
+export interface D1RowsWritten {
+  rows: number;
+}
+
 export interface QueueCount {
   sendCalls: number;
   messages: number;
 }
 
-function countingD1(real: D1Database, count: D1Count): D1Database {
+function countRowsWritten(written: D1RowsWritten, result: unknown): void {
+  written.rows += (result as { meta?: { rows_written?: number } } | undefined)?.meta?.rows_written ?? 0;
+}
+
+function countingD1(real: D1Database, count: D1Count, written: D1RowsWritten): D1Database {
   const originals = new WeakMap<object, D1PreparedStatement>();
   const wrap = (stmt: D1PreparedStatement): D1PreparedStatement => {
     const proxy = new Proxy(stmt, {
@@ -24,7 +37,8 @@ function countingD1(real: D1Database, count: D1Count): D1Database {
           return (...args: unknown[]) => {
             count.roundTrips++;
             count.statements++;
-            return (target[prop] as (...a: unknown[]) => unknown).apply(target, args);
+            const answer = (target[prop] as (...a: unknown[]) => Promise<unknown>).apply(target, args);
+            return prop === "run" || prop === "all" ? answer.then((r) => (countRowsWritten(written, r), r)) : answer;
           };
         }
         const v = Reflect.get(target, prop);
@@ -41,7 +55,7 @@ function countingD1(real: D1Database, count: D1Count): D1Database {
         return (stmts: D1PreparedStatement[]) => {
           count.roundTrips++;
           count.statements += stmts.length;
-          return target.batch(stmts.map((s) => originals.get(s) ?? s));
+          return target.batch(stmts.map((s) => originals.get(s) ?? s)).then((rs) => (rs.forEach((r) => countRowsWritten(written, r)), rs));
         };
       }
       if (prop === "exec") throw new Error("exec is not expected on the measured paths");
@@ -67,13 +81,15 @@ function countingQueue<T>(real: Queue<T>, count: QueueCount): Queue<T> {
   } as Queue<T>;
 }
 
-export function countingEnv(base: Env): { env: Env; d1: D1Count; deliveries: QueueCount; deadLetters: QueueCount } {
+export function countingEnv(base: Env): { env: Env; d1: D1Count; written: D1RowsWritten; deliveries: QueueCount; deadLetters: QueueCount } {
   const d1 = { roundTrips: 0, statements: 0 };
+  const written = { rows: 0 };
   const deliveries = { sendCalls: 0, messages: 0 };
   const deadLetters = { sendCalls: 0, messages: 0 };
   return {
-    env: { ...base, DB: countingD1(base.DB, d1), DELIVERIES: countingQueue(base.DELIVERIES, deliveries), DEAD_LETTERS: countingQueue(base.DEAD_LETTERS, deadLetters) },
+    env: { ...base, DB: countingD1(base.DB, d1, written), DELIVERIES: countingQueue(base.DELIVERIES, deliveries), DEAD_LETTERS: countingQueue(base.DEAD_LETTERS, deadLetters) },
     d1,
+    written,
     deliveries,
     deadLetters,
   };

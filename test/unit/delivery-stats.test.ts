@@ -1,5 +1,18 @@
 import { describe, expect, it } from "vitest";
-import { foldStats, statsWindow, successRate, type CountRow } from "../../src/domain/delivery-stats";
+import { foldStats, hourStartsBetween, statsWindow, successRate, type CountRow } from "../../src/domain/delivery-stats";
+
+describe("hourStartsBetween", () => {
+  it("lists the start of every hour from the one holding `from` to the one holding `to`", () => {
+    expect(hourStartsBetween(Date.parse("2026-11-23T22:59:59.999Z"), Date.parse("2026-11-24T01:00:00.000Z"))).toEqual([
+      "2026-11-23T22:00:00.000Z",
+      "2026-11-23T23:00:00.000Z",
+      "2026-11-24T00:00:00.000Z",
+      "2026-11-24T01:00:00.000Z",
+    ]);
+    expect(hourStartsBetween(Date.parse("2026-11-23T10:10:00Z"), Date.parse("2026-11-23T10:50:00Z"))).toEqual(["2026-11-23T10:00:00.000Z"]);
+    expect(hourStartsBetween(Date.parse("2026-11-23T12:00:00Z"), Date.parse("2026-11-23T10:00:00Z"))).toEqual([]);
+  });
+});
 
 describe("statsWindow", () => {
   it("ends with the current hour and starts hours - 1 whole hours before it", () => {

@@ -8,9 +8,8 @@ import { call, newAccount } from "./api";
 
 // A large account for the list tests: 250 hooks with a spread of every filtered property.
 // They are written straight to D1 (one atomic batch) rather than through POST /v1/hooks: creating is
-// covered elsewhere, and here it would only add 250 requests to a test runtime whose per-request cost
-// grows with the number of requests made in one file (workers-sdk issue 15446) and schedule 250
-// automatic endpoint tests that would change the states this fixture sets on purpose.
+// covered elsewhere, and here it would only add 250 requests and schedule 250 automatic endpoint
+// tests that would change the states this fixture sets on purpose.
 
 export type Listed = ReturnType<typeof presentHook>;
 

@@ -1,9 +1,6 @@
-import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { SecretBox } from "../../../src/crypto/secret-box";
-import type { Env } from "../../../src/env";
-import worker from "../../../src/index";
-import { ADMIN_TOKEN } from "../api";
+import { ADMIN_TOKEN, fetchWorker } from "../api";
 
 // The accounts a fuzz run plays with: a victim whose data must never be read or changed through
 // another account's key, an attacker whose key sends the generated requests, and the raw D1 view
@@ -17,21 +14,11 @@ export interface Answer {
   headers: Headers;
 }
 
-/**
- * One request to the Worker's fetch handler (src/index.ts), in the Workers runtime, with the
- * project's real bindings. Called directly rather than through `exports.default.fetch`: in
- * vitest-pool-workers 0.23 every call through `exports`/`SELF` makes the next one slower
- * (cloudflare/workers-sdk#15446; measured here: 5 ms to over 200 ms per request within 300
- * requests), which a fuzzer sending thousands cannot afford. The handler's waitUntil work (a new
- * hook's test delivery, say) is awaited, so background work never piles up between requests.
- */
+/** One request to the Worker's fetch handler, as sent (no header added): see `fetchWorker`. */
 export async function send(method: string, pathAndQuery: string, headers: Record<string, string> = {}, body?: string): Promise<Answer> {
-  const ctx = createExecutionContext();
   const request = new Request(`http://hookrouter.test${pathAndQuery}`, { method, headers, body: method === "GET" || method === "HEAD" ? undefined : body });
-  const res = await worker.fetch(request as Request<unknown, IncomingRequestCfProperties>, env as unknown as Env, ctx);
-  const answer = { status: res.status, text: await res.text(), headers: res.headers };
-  await waitOnExecutionContext(ctx);
-  return answer;
+  const { res, text } = await fetchWorker(request);
+  return { status: res.status, text, headers: res.headers };
 }
 
 async function sendJson(method: string, path: string, token: string, body?: unknown, extra: Record<string, string> = {}): Promise<any> {

@@ -66,7 +66,7 @@ export function rows(r: Report): Row[] {
       target: "< $1",
       met: perMillion < 1,
       gap: `$${(perMillion - 1).toFixed(2)} over`,
-      why: WHY.cost,
+      why: costWhy(cost),
     },
   ];
 }
@@ -133,6 +133,10 @@ export function renderReport(r: Report): { table: string; markdown: string } {
     "",
     ...missNotes(all),
     "",
+    "## The floor",
+    "",
+    ...floorNotes(r.cost),
+    "",
   ].join("\n");
   return { table, markdown: md };
 }
@@ -146,11 +150,44 @@ function missNotes(all: Row[]): string[] {
   return notes;
 }
 
+const dollars = (n: number) => `$${n.toFixed(2)}`;
+
+/** Why the cost is what it is, with this run's rows written (test/delivery/cost.test.ts pins the same counts). */
+function costWhy(cost: CostResult): string {
+  const { perEvent, perDelivery } = cost;
+  return (
+    `D1 bills ${dollars(PRICES.d1RowWritten.dollars)} per million rows written and counts every index entry written as a row: an event of one delivery writes ${perEvent.d1RowsWritten} ` +
+    "(the event: its row, its key's index and its type index; the delivery: its row, which is its id key, and its entries in the account, event, hook and stats indexes), " +
+    `and each attempt ${perDelivery.d1RowsWritten} more (the attempt's row, keyed by delivery and number with no index beside it; the delivery's update: its row and its entry in the stats index, the one index that holds the status). ` +
+    `Each delivery is also one queue message: written, read and deleted, 3 operations, ${dollars(3 * PRICES.queueOp.dollars)} per million on their own. ` +
+    "The floor below says why < $1 cannot be reached with one delivery per event."
+  );
+}
+
+/** The least this design can cost per delivery at PRICES, and what it would take to go under $1. */
+function floorNotes(cost: CostResult): string[] {
+  const request = PRICES.workerRequest.dollars;
+  const queue = 3 * PRICES.queueOp.dollars;
+  const row = PRICES.d1RowWritten.dollars;
+  const measured = Math.round((cost.perEvent.d1RowsWritten + cost.perDelivery.d1RowsWritten) * 100) / 100;
+  return [
+    `For events of one delivery whose first attempt succeeds, this design cannot cost less than ${dollars(request + queue + 3 * row)} per million deliveries at these prices: ` +
+      `the ingest request (${dollars(request)}), the delivery's queue message written, read and deleted (3 operations, ${dollars(queue)}), ` +
+      `and at least one D1 row for each of the event, the delivery and the attempt (${dollars(3 * row)}); CPU, the consumer's invocations (one per batch of up to 25) and every index entry come on top. ` +
+      `This run wrote ${measured} rows per delivery (${cost.perEvent.d1RowsWritten} at ingest, ${cost.perDelivery.d1RowsWritten} per attempt): the ${Math.round((measured - 3) * 100) / 100} beyond those three are the index entries ` +
+      "that keep every API query an index read (an account's, an event's and a hook's deliveries, events by type, the stats) and the stats entry rewritten when the delivery's status changes.",
+    "",
+    `So < $1 is out of reach with one delivery per event, whatever the indexes: the queue message alone is ${dollars(queue)}, and one row per delivery ${dollars(row)}. ` +
+      "Going under it takes another design: fewer than 3 queue operations per delivery (several deliveries per message, such as one message for an event's whole fan-out, " +
+      "or a first attempt made from the ingest request itself and queued only when it fails) and less than one D1 row per delivery on the success path " +
+      "(an event's deliveries and their first outcomes kept in one row, attempt rows stored for failures only). " +
+      `Even then the ingest request and the event's own row are ${dollars(request + row)} per million events, so only events of several deliveries each could come under $1 per delivery.`,
+  ];
+}
+
 const WHY = {
   ingest:
     "The ingest request does what the trivial route does (authenticate, one D1 read) plus a D1 write transaction and a queue send; under `wrangler dev` all of it, the queue consumer delivering the events just accepted included, shares the machine's 2 cores, so the ratio also depends on what else runs.",
-  cost:
-    "The floor is set by what must be stored and queued per delivery, not by round trips. D1 bills $1 per million rows written and counts every index entry as a row: an event of one delivery writes 12 (the event row with its 4 index entries, the delivery row with its 6), and each attempt about 5 more (the attempt row with its index and AUTOINCREMENT counter, the delivery's status update in the indexes that hold the status). Each delivery is also one queue message: write + read + delete = 3 operations, $1.20 per million on its own, above the $1 target before anything else is stored. Fewer indexes on `deliveries` and `events`, a plain rowid for `attempts`, or several deliveries per queue message would lower it: schema and design decisions for the lead.",
   rateLimit:
     "The token bucket (the hook's Durable Object) spaces the grants 1/limit apart, and a grant due within a second is slept for in the consumer (src/delivery/admission.ts) before sending. On a loaded machine the local runtime's timers fire late and then in bunches (gaps of 0–155 ms around a 50 ms spacing were measured), so a one-second window at the receiver can hold a grant or two more. Seen with 25-delivery batches while other work loaded the machine (22–25 in a window); sleeping until the grant's absolute time instead did not help.",
   latency:

@@ -1,5 +1,6 @@
-// When a hook is disabled because of how its deliveries go. One small pure function, so that the
-// failure record can later move into the per-hook Durable Object without changing the rule.
+// When a hook is disabled because of how its deliveries go. One pure rule, applied by the hook's
+// Durable Object to its failure record (src/durable/hook-state.ts), and by the queue consumer to the
+// hook's row when the object was not asked (a healthy hook's success) or could not be reached.
 
 export interface HookHealth {
   /** When the current run of failures began (null while the hook is healthy). */

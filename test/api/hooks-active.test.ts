@@ -114,6 +114,7 @@ describe("GET /v1/hooks/active", () => {
 
   it("answers the hooks in the API's shape, without secrets", async () => {
     const res = await call("GET", "/v1/hooks/active?event=job_run.failed", { token: key });
+    expect(res.body.data).toHaveLength(4); // fallback, site-all, site-exact, site-job (the first test)
     for (const h of res.body.data) {
       expect(h.secret).toBeUndefined();
       expect(h).toMatchObject({ id: expect.stringMatching(/^hook_/), enabled: true, phase: "post" });

@@ -22,6 +22,7 @@ describe("GET /v1/hooks over 250 hooks", { timeout: 60_000 }, () => {
   it("answers the hooks in the API's shape", async () => {
     const res = await call("GET", "/v1/hooks?limit=100", { token: key });
     const byId = new Map(hooks.map((h) => [h.id, h]));
+    expect(res.body.data).toHaveLength(100);
     for (const h of res.body.data) expect(h).toEqual(byId.get(h.id));
   });
 

@@ -106,7 +106,6 @@ describe("stats at 100,000 deliveries", () => {
     };
     const accountPlan = await plan(accountCountsQuery(db, acc.accountId, since));
     const hookPlan = await plan(hookCountsQuery(db, acc.accountId, hooks[0]!, window.hourStarts));
-    console.log(`account plan:\n${accountPlan}\nhook plan:\n${hookPlan}`);
     let t = performance.now();
     const all = await call("GET", "/v1/stats", { token: acc.key });
     const accountMs = performance.now() - t;

@@ -39,7 +39,7 @@ export async function fanoutSnapshot(db: Db, accountId: string, fresh = false): 
   const [catalog, hooks, fp] = await db.batch(snapshotReads(db, accountId));
   const snapshot: FanoutSnapshot = { catalog, hooks, fingerprint: fp[0]?.fingerprint ?? "" };
   snapshots.delete(accountId);
-  if (snapshot.fingerprint.length <= MAX_FINGERPRINT_CHARS) {
+  if (guardable(snapshot)) {
     snapshots.set(accountId, snapshot);
     if (snapshots.size > MAX_ACCOUNTS) snapshots.delete(snapshots.keys().next().value!);
   }
@@ -49,8 +49,4 @@ export async function fanoutSnapshot(db: Db, accountId: string, fresh = false): 
 /** Whether a write may be guarded by this snapshot's fingerprint (see MAX_FINGERPRINT_CHARS). */
 export function guardable(snapshot: FanoutSnapshot): boolean {
   return snapshot.fingerprint.length <= MAX_FINGERPRINT_CHARS;
-}
-
-export function forgetFanoutSnapshot(accountId: string): void {
-  snapshots.delete(accountId);
 }

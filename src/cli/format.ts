@@ -49,18 +49,23 @@ export function fields(pairs: Array<[string, string | number | boolean | null | 
   return pairs.map(([k, v]) => `${style.dim(k.padEnd(width))}  ${v === null || v === undefined || v === "" ? "-" : String(v)}`).join("\n");
 }
 
+/** Every line of `text` behind `prefix`. */
+export function indent(text: string, prefix = "  "): string {
+  return text
+    .split("\n")
+    .map((l) => prefix + l)
+    .join("\n");
+}
+
 /** Pretty JSON when the text is JSON, the text itself otherwise; each line indented. */
-export function prettyBody(text: string, indent = "  "): string {
+export function prettyBody(text: string): string {
   let pretty = text;
   try {
     pretty = JSON.stringify(JSON.parse(text), null, 2);
   } catch {
     /* not JSON: show as received */
   }
-  return pretty
-    .split("\n")
-    .map((l) => indent + l)
-    .join("\n");
+  return indent(pretty);
 }
 
 export function clock(d = new Date()): string {

@@ -4,7 +4,7 @@ import type { Command, OptionSpec } from "./command";
 import { clientFor, DEFAULT_URL, resolveConnection, type Connection } from "./connection";
 import { deliveryCommands } from "./deliveries";
 import { describeError, EXIT, UsageError } from "./errors";
-import { err, out, style } from "./format";
+import { err, indent, out, style } from "./format";
 import { hookCommands } from "./hooks";
 import { initCommand } from "./init";
 import { listenCommand } from "./listen";
@@ -65,12 +65,6 @@ function commandHelp(c: Command): string {
     indent(GLOBAL_HELP),
   ].join("\n");
 }
-
-const indent = (s: string) =>
-  s
-    .split("\n")
-    .map((l) => "  " + l)
-    .join("\n");
 
 function findCommand(argv: string[]): { command: Command; rest: string[] } | null {
   const matches = COMMANDS.filter((c) => c.words.every((w, i) => argv[i] === w));

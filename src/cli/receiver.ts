@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { clock, err, fields, out, prettyBody, style } from "./format";
+import { clock, err, fields, indent, out, prettyBody, style } from "./format";
 import { verifySignature, type SignatureCheck } from "./verify";
 
 // The request handler of `hookrouter listen`: reads a delivery or gate call, verifies its
@@ -85,17 +85,16 @@ export async function handle(req: IncomingMessage, res: ServerResponse, state: H
   out(
     [
       `${style.bold(clock(new Date(started)))}  ${style.cyan(record.kind)}  ${style.bold(record.type ?? "(no type)")}  ${style.dim(`POST ${record.path}`)}`,
-      fields([
-        ["webhook-id", webhookId ?? style.yellow("(none)")],
-        ["event", record.event_id],
-        ["attempt", attempt],
-        ["signature", describeSignature(signature)],
-        ["answered", `${status >= 300 ? style.red(String(status)) : style.green(String(status))} ${JSON.stringify(answer)} after ${record.duration_ms} ms`],
-      ])
-        .split("\n")
-        .map((l) => "  " + l)
-        .join("\n"),
-      prettyBody(body, "  "),
+      indent(
+        fields([
+          ["webhook-id", webhookId ?? style.yellow("(none)")],
+          ["event", record.event_id],
+          ["attempt", attempt],
+          ["signature", describeSignature(signature)],
+          ["answered", `${status >= 300 ? style.red(String(status)) : style.green(String(status))} ${JSON.stringify(answer)} after ${record.duration_ms} ms`],
+        ]),
+      ),
+      prettyBody(body),
       "",
     ].join("\n"),
   );

@@ -11,9 +11,12 @@ import { GATE_PATH, handle, type HandlerState, type ListenBehaviour } from "./re
 // CCX's `mock-hooks`. It prints each request, checks its Standard Webhooks signature when it knows
 // the secret, and answers as the flags say (status, random failures, delay, gate rejection).
 
-export interface Registration {
-  hookId: string;
+/** A hook `--register` created: deleted again when the listener stops. */
+interface Registration {
+  id: string;
   phase: "post" | "pre";
+  url: string;
+  secret: string;
 }
 
 export const listenCommand: Command = {
@@ -103,10 +106,9 @@ async function listen(ctx: CommandContext): Promise<number> {
   if (bool(ctx.flags, "register")) {
     try {
       const events = list(ctx.flags, "events") ?? [];
-      const creating = register(ctx.api, { base, port: address.port, events, pre: bool(ctx.flags, "pre") }, registrations);
-      registering = creating;
-      const created = await creating;
-      for (const c of created) {
+      registering = register(ctx.api, { base, port: address.port, events, pre: bool(ctx.flags, "pre") }, registrations);
+      await registering;
+      for (const c of registrations) {
         secrets.push(c.secret);
         log(`registered ${c.phase === "pre" ? "pre-hook (gate)" : "hook"} ${style.bold(c.id)} → ${c.url}  ${style.dim(`events: ${events.length ? events.join(", ") : "all"}`)}`);
         log(`  secret ${c.secret}`);
@@ -143,15 +145,11 @@ function bind(server: Server, port: number, host: string): Promise<AddressInfo> 
   });
 }
 
-async function register(
-  api: HookrouterClient,
-  opts: { base: string; port: number; events: string[]; pre: boolean },
-  into: Registration[],
-): Promise<Array<{ id: string; phase: "post" | "pre"; url: string; secret: string }>> {
+/** Creates the hooks, each added to `into` as soon as it exists (so a failure half-way deletes the first). */
+async function register(api: HookrouterClient, opts: { base: string; port: number; events: string[]; pre: boolean }, into: Registration[]): Promise<void> {
   const suffix = Math.random().toString(36).slice(2, 8);
   const wanted: Array<{ phase: "post" | "pre"; url: string }> = [{ phase: "post", url: `${opts.base}/` }];
   if (opts.pre) wanted.push({ phase: "pre", url: `${opts.base}${GATE_PATH}` });
-  const created = [];
   for (const w of wanted) {
     const hook = await unwrap(
       api.v1.hooks.$post({
@@ -164,20 +162,18 @@ async function register(
         },
       }),
     );
-    into.push({ hookId: hook.id, phase: w.phase });
-    created.push({ id: hook.id, phase: w.phase, url: w.url, secret: hook.secret });
+    into.push({ id: hook.id, phase: w.phase, url: w.url, secret: hook.secret });
   }
-  return created;
 }
 
 async function unregister(api: HookrouterClient, registrations: Registration[], log: (s: string) => void): Promise<void> {
   await Promise.all(
     registrations.splice(0).map(async (r) => {
       try {
-        await unwrap(api.v1.hooks[":id"].$delete({ param: { id: r.hookId } }, { init: { signal: AbortSignal.timeout(5000) } }));
-        log(`deleted hook ${r.hookId}`);
+        await unwrap(api.v1.hooks[":id"].$delete({ param: { id: r.id } }, { init: { signal: AbortSignal.timeout(5000) } }));
+        log(`deleted hook ${r.id}`);
       } catch (e) {
-        err(`${style.yellow("warning:")} could not delete hook ${r.hookId} (${e instanceof Error ? e.message : String(e)}); delete it with \`hookrouter hooks delete ${r.hookId}\``);
+        err(`${style.yellow("warning:")} could not delete hook ${r.id} (${e instanceof Error ? e.message : String(e)}); delete it with \`hookrouter hooks delete ${r.id}\``);
       }
     }),
   );

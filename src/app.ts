@@ -60,7 +60,7 @@ export function buildApp() {
   app.route("/", statsRouter); // after hooksRouter: its /v1/hooks/* API-key middleware covers /v1/hooks/{id}/stats
   app.route("/", portalSessionsRouter);
   app.route("/", portalPageRouter);
-  app.route("/", metricsRouter);
+  app.route("/", metricsRouter); // after adminRouter: its /v1/admin/* admin-token middleware covers these routes
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
     type: "http",

@@ -84,4 +84,17 @@ describe("per-address limit on failed authentication", () => {
     expect(refused.body.error.message).toMatch(/admin API/);
     expect(windowOf(), "the checks above ran in one window").toBe(window);
   });
+
+  it("counts an admin request once, on every admin router (/v1/admin/metrics shares /v1/admin/*)", async () => {
+    const ip = newAddress();
+    const window = await freshWindow();
+    for (let i = 0; i < LIMIT; i++) expect((await call("GET", "/v1/admin/metrics", { token: ADMIN_TOKEN, headers: from(ip) })).status).toBe(200);
+    expectErrorShape(await call("GET", "/v1/admin/metrics", { token: ADMIN_TOKEN, headers: from(ip) }), 429, "rate_limited");
+    expect(windowOf(), "the checks above ran in one window").toBe(window);
+    // Still admin only, without a middleware of its own.
+    for (const method of ["GET", "DELETE"] as const) {
+      expectErrorShape(await call(method, "/v1/admin/metrics", { headers: from(newAddress()) }), 401, "unauthorized");
+      expectErrorShape(await call(method, "/v1/admin/metrics", { token: "hrk_not-the-admin-token-at-all", headers: from(newAddress()) }), 401, "unauthorized");
+    }
+  });
 });

@@ -12,25 +12,8 @@
 // fetch handler, the queue consumer and the Durable Objects all run in one isolate, so one read of
 // GET /v1/admin/metrics covers everything; on Cloudflare each isolate would report its own share.
 
-export type Scope = "api" | "consumer";
-
-export type CounterName =
-  | "invocations"
-  | "d1.round_trips"
-  | "d1.statements"
-  | "d1.write_statements"
-  | "d1.rows_read"
-  | "d1.rows_written"
-  | "queue.send_calls"
-  | "queue.messages_written"
-  | "queue.messages_read"
-  | "queue.messages_acked"
-  | "queue.messages_retried"
-  | "do.calls"
-  | "subrequests";
-
-export const SCOPES: readonly Scope[] = ["api", "consumer"];
-export const COUNTER_NAMES: readonly CounterName[] = [
+const SCOPES = ["api", "consumer"] as const;
+const COUNTER_NAMES = [
   "invocations",
   "d1.round_trips",
   "d1.statements",
@@ -44,7 +27,10 @@ export const COUNTER_NAMES: readonly CounterName[] = [
   "queue.messages_retried",
   "do.calls",
   "subrequests",
-];
+] as const;
+
+export type Scope = (typeof SCOPES)[number];
+export type CounterName = (typeof COUNTER_NAMES)[number];
 
 const counters = new Map<string, number>();
 

@@ -19,6 +19,7 @@ export default {
   },
   queue(batch, env) {
     if (!metricsEnabled(env)) return queue(batch, env);
+    count("consumer", "invocations");
     return inScope("consumer", () => queue(meteredBatch(batch), meteredEnv(env, "consumer")));
   },
   // The cron trigger (wrangler.toml [triggers]): deliveries whose queue message was lost are sent again.

@@ -41,9 +41,8 @@ export function meteredEnv(env: Env, scope: Scope): Env {
   return m;
 }
 
-/** A queue batch whose acknowledgements and retries are counted (queue deletes and re-reads). */
+/** A queue batch: its messages counted as read, its acknowledgements and retries (queue deletes and re-reads) as they happen. */
 export function meteredBatch<T>(batch: MessageBatch<T>): MessageBatch<T> {
-  count("consumer", "invocations");
   count("consumer", "queue.messages_read", batch.messages.length);
   const messages = batch.messages.map(
     (m): Message<T> =>

@@ -17,11 +17,10 @@ export { ROOT };
 
 const WRANGLER = join(ROOT, "node_modules", ".bin", "wrangler");
 /** Per-key budget per 10 s in the bench's copy of wrangler.toml: above anything the bench sends. */
-export const BENCH_RATE_LIMIT = 10_000_000;
-
+const BENCH_RATE_LIMIT = 10_000_000;
 
 /** wrangler.toml with the per-key rate limit raised and every path absolute. */
-export function benchWranglerConfig(): string {
+function benchWranglerConfig(): string {
   const original = readFileSync(join(ROOT, "wrangler.toml"), "utf8");
   const limited = /simple = \{ limit = \d+, period = 10 \}/;
   if (!limited.test(original)) throw new Error("wrangler.toml: the API_RATE_LIMITER block changed; update bench/lib/router.ts");

@@ -23,9 +23,8 @@ export async function measureRateLimit(api: Api, rx: BenchReceiver, perSecond: n
     await api.publish(key, "bench.limited", { seq: i, sent_at: Date.now() });
   });
   const got = await rx.waitFor("limited", events, timeoutMs);
-  const distinct = new Map<string, number>();
-  for (const r of got) if (!distinct.has(r.webhookId)) distinct.set(r.webhookId, r.at);
-  const times = [...got.map((r) => r.at)];
+  const distinct = new Set(got.map((r) => r.webhookId));
+  const times = got.map((r) => r.at);
   const span = (Math.max(...times) - Math.min(...times)) / 1000;
   return {
     limitPerSecond: perSecond,

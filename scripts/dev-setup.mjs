@@ -42,7 +42,8 @@ function readVars(text) {
 
 function ensureDevVars() {
   const existed = existsSync(DEV_VARS);
-  const vars = existed ? readVars(readFileSync(DEV_VARS, "utf8")) : {};
+  const text = existed ? readFileSync(DEV_VARS, "utf8") : "";
+  const vars = readVars(text);
   const missing = Object.keys(REQUIRED).filter((k) => !vars[k]);
   if (missing.length === 0) {
     console.log("dev-setup: using the existing .dev.vars");
@@ -50,7 +51,6 @@ function ensureDevVars() {
   }
   const lines = missing.map((k) => `${k}=${REQUIRED[k]()}`);
   if (existed) {
-    const text = readFileSync(DEV_VARS, "utf8");
     appendFileSync(DEV_VARS, `${text === "" || text.endsWith("\n") ? "" : "\n"}${lines.join("\n")}\n`);
     console.log(`dev-setup: added ${missing.join(", ")} to .dev.vars`);
   } else {

@@ -4,17 +4,13 @@
 // secrets is never also a MAC key, and a token made for one use never verifies for another.
 // Pure: Web Crypto only, no I/O.
 
+import { base64url } from "./ids";
+
 export type ClaimsVerdict = { ok: true; claims: Record<string, unknown> } | { ok: false; reason: "malformed" | "bad_signature" };
 
 const encoder = new TextEncoder();
 
-export function toBase64Url(bytes: Uint8Array): string {
-  let s = "";
-  for (const b of bytes) s += String.fromCharCode(b);
-  return btoa(s).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
-}
-
-export function fromBase64Url(s: string): Uint8Array | null {
+function fromBase64Url(s: string): Uint8Array | null {
   if (!/^[A-Za-z0-9_-]*$/.test(s)) return null;
   try {
     const bin = atob(s.replace(/-/g, "+").replace(/_/g, "/") + "=".repeat((4 - (s.length % 4)) % 4));
@@ -38,9 +34,9 @@ export async function deriveMacKey(encryptionKeyB64: string, label: string): Pro
 }
 
 export async function signClaims(key: CryptoKey, claims: Record<string, unknown>): Promise<string> {
-  const body = toBase64Url(encoder.encode(JSON.stringify(claims)));
+  const body = base64url(encoder.encode(JSON.stringify(claims)));
   const mac = new Uint8Array(await crypto.subtle.sign("HMAC", key, encoder.encode(body)));
-  return `${body}.${toBase64Url(mac)}`;
+  return `${body}.${base64url(mac)}`;
 }
 
 /**

@@ -57,7 +57,9 @@ describe("publishing events", () => {
     expect(latencyMs).toBeLessThan(1000);
 
     // The deliveries end succeeded, one attempt each, visible with the event.
-    for (const d of await deliveriesOf(key, published.id)) {
+    const deliveries = await deliveriesOf(key, published.id);
+    expect(deliveries).toHaveLength(3);
+    for (const d of deliveries) {
       const settled = await settledDelivery(key, d.id);
       expect(settled).toMatchObject({ status: "succeeded", attempts: 1, event_id: published.id, event_type: "job_run.failed" });
       expect(settled.attempt_log).toEqual([{ n: 1, at: expect.any(String), response_status: 200, response_body: "ok", error: null, duration_ms: expect.any(Number) }]);
@@ -159,7 +161,7 @@ describe("publishing events", () => {
     expect(rest.body).toMatchObject({ next_cursor: null });
     expect(rest.body.data).toHaveLength(2);
     await waitForDeliveryRequests(rx, 10);
-    await eventually(async () => (await call("GET", "/v1/deliveries?status=succeeded", { token: key })).body.data.length === 10);
+    expect(await eventually(async () => (await call("GET", "/v1/deliveries?status=succeeded", { token: key })).body.data.length === 10)).toBe(true);
     expect((await call("GET", "/v1/deliveries?status=pending", { token: key })).body.data).toEqual([]);
     expectErrorShape(await call("GET", "/v1/deliveries?status=lost", { token: key }), 400, "validation_failed");
     expectErrorShape(await call("GET", "/v1/events?cursor=nope", { token: key }), 400, "validation_failed");

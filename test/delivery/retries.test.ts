@@ -118,7 +118,9 @@ describe("retries, dead deliveries and redelivery", () => {
     await waitForDeliveryRequests(b, 1);
     expect((await call("POST", `/v1/hooks/${ha.id}/disable`, { token: key })).status).toBe(200);
     expect((await call("DELETE", `/v1/hooks/${hb.id}`, { token: key })).status).toBe(200);
-    for (const d of await deliveriesOf(key, ev.id)) {
+    const deliveries = await deliveriesOf(key, ev.id);
+    expect(deliveries.map((d) => d.hook_id).sort()).toEqual([ha.id, hb.id].sort());
+    for (const d of deliveries) {
       const settled = await settledDelivery(key, d.id);
       expect(settled).toMatchObject({ status: "skipped", attempts: 1 });
     }

@@ -2,6 +2,7 @@ import { env } from "cloudflare:workers";
 import { Webhook } from "standardwebhooks";
 import { beforeAll, describe, expect, it } from "vitest";
 import { call, newAccount } from "../helpers/api";
+import { gateCalls } from "../helpers/delivery";
 import { Receiver, eventually, type ReceivedRequest } from "../helpers/receiver";
 
 // The CCX hook service's pre/post loop (../shared/seeds/ccx-hook-service.txt), end to end: a pre-hook
@@ -67,7 +68,7 @@ describe("CCX create-cluster: pre-hook gate, then post-hook with the same work_i
       decisions: [{ hook_id: preHook.id, approved: true, duration_ms: expect.any(Number) }],
       context: { user_id: "user-17", project_id: "proj-4", organisation_id: "org-2" },
     });
-    const gateCall = (await preRx.requests()).filter((r) => r.headers["webhook-id"]?.startsWith("gate_"));
+    const gateCall = await gateCalls(preRx);
     expect(gateCall).toHaveLength(1);
     expect(new Webhook(preHook.secret).verify(gateCall[0]!.body, gateCall[0]!.headers)).toBeTruthy();
     expect(bodyOf(gateCall[0]!)).toMatchObject({ type: "cluster.create", data: small, auth_id: "sess-alice", applications: ["ccx"] });
@@ -80,7 +81,7 @@ describe("CCX create-cluster: pre-hook gate, then post-hook with the same work_i
       context: {},
     });
     expect(rejected.body.work_id).toMatch(/^work_[0-9A-Z]{26}$/);
-    const gateBodies = (await preRx.requests()).filter((r) => r.headers["webhook-id"]?.startsWith("gate_")).map(bodyOf);
+    const gateBodies = (await gateCalls(preRx)).map(bodyOf);
     expect(gateBodies.map((b) => b.data.node_count)).toEqual([3, 9]);
 
     // 3. the work is done: the producer publishes it with the gate's work_id

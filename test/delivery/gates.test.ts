@@ -1,7 +1,8 @@
 import { Webhook } from "standardwebhooks";
 import { beforeAll, describe, expect, it } from "vitest";
 import { call, newAccount } from "../helpers/api";
-import { Receiver, type ReceivedRequest } from "../helpers/receiver";
+import { gateCalls } from "../helpers/delivery";
+import { Receiver } from "../helpers/receiver";
 
 // Pre-hook gates against real HTTP receivers. GATE_TIMEOUT_MS is 1500 in this project.
 
@@ -36,11 +37,6 @@ const answer = (body: object, extra: { delay_ms?: number; status?: number } = {}
 /** Every answer is the same, so a stray request (e.g. an automatic endpoint test) cannot shift a script. */
 async function answering(rx: Receiver, response: Parameters<Receiver["script"]>[1]): Promise<void> {
   await rx.script([], response);
-}
-
-/** The gate calls a receiver got (webhook-id `gate_…`), leaving out anything else sent to it. */
-async function gateCalls(rx: Receiver): Promise<ReceivedRequest[]> {
-  return (await rx.requests()).filter((r) => r.headers["webhook-id"]?.startsWith("gate_"));
 }
 
 const gate = (type: string, body: unknown, token = key) => call("POST", `/v1/gates/${type}`, { token, body });

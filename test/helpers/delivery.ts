@@ -28,6 +28,14 @@ export async function deliveriesOf(key: string, eventId: string): Promise<any[]>
   return res.body.data;
 }
 
+/** Waits until the hook leaves `new` (its automatic endpoint test ran), then returns it. */
+export async function testedHook(key: string, id: string, timeoutMs = 20_000): Promise<any> {
+  let last: any;
+  await eventually(async () => (last = (await call("GET", `/v1/hooks/${id}`, { token: key })).body).state !== "new", timeoutMs);
+  if (last.state === "new") throw new Error(`hook ${id} stayed new: ${JSON.stringify(last)}`);
+  return last;
+}
+
 const SETTLED = ["succeeded", "dead", "skipped"];
 
 /** Waits until the delivery reaches one of `statuses` (default: any settled status), then returns it. */
@@ -44,6 +52,11 @@ export async function settledDelivery(key: string, id: string, statuses: string[
 /** The requests of real deliveries (not the automatic endpoint test, whose webhook-id is test_…). */
 export async function deliveryRequests(rx: Receiver): Promise<ReceivedRequest[]> {
   return (await rx.requests()).filter((r) => r.headers["webhook-id"]?.startsWith("dlv_"));
+}
+
+/** The gate calls a receiver got (webhook-id `gate_…`), leaving out anything else sent to it. */
+export async function gateCalls(rx: Receiver): Promise<ReceivedRequest[]> {
+  return (await rx.requests()).filter((r) => r.headers["webhook-id"]?.startsWith("gate_"));
 }
 
 export async function waitForDeliveryRequests(rx: Receiver, count: number, timeoutMs = 30_000): Promise<ReceivedRequest[]> {

@@ -5,7 +5,8 @@ import { SecretBox } from "../../src/crypto/secret-box";
 import { hookStateOf, type HookState } from "../../src/durable/hook-state";
 import type { Env } from "../../src/env";
 import { call, expectErrorShape, newAccount } from "../helpers/api";
-import { eventually, Receiver } from "../helpers/receiver";
+import { createHook, testedHook } from "../helpers/delivery";
+import { Receiver } from "../helpers/receiver";
 
 // What a hook's Durable Object does around the hook's end of life and around secrets it cannot open:
 // a deleted hook leaves no state and no queued test behind, and an automatic test of a hook whose
@@ -21,13 +22,10 @@ beforeAll(async () => {
   ({ accountId, key } = await newAccount("lifecycle"));
 });
 
-let n = 0;
 async function createSettledHook(rx: Receiver): Promise<{ id: string }> {
-  const res = await call("POST", "/v1/hooks", { token: key, body: { name: `lifecycle-${++n}`, url: rx.url(), rate_limit_per_second: 2 } });
-  if (res.status !== 201) throw new Error(`hook: ${res.status} ${JSON.stringify(res.body)}`);
-  const settled = await eventually(async () => ((await getHook(res.body.id)).state !== "new" ? true : null));
-  if (!settled) throw new Error(`hook ${res.body.id} stayed new`);
-  return res.body;
+  const hook = await createHook(key, { url: rx.url(), rate_limit_per_second: 2 });
+  await testedHook(key, hook.id);
+  return hook;
 }
 
 const getHook = async (id: string) => (await call("GET", `/v1/hooks/${id}`, { token: key })).body;

@@ -1,7 +1,8 @@
 import { Webhook } from "standardwebhooks";
 import { beforeAll, describe, expect, it } from "vitest";
 import { call, expectErrorShape, newAccount } from "../helpers/api";
-import { eventually, Receiver } from "../helpers/receiver";
+import { createHook, testedHook } from "../helpers/delivery";
+import { Receiver } from "../helpers/receiver";
 
 // Endpoint tests and ricloud's state machine, against real HTTP receivers: the automatic test of a
 // `new` hook (its Durable Object's alarm) and `POST /v1/hooks/{id}/test`.
@@ -12,31 +13,14 @@ beforeAll(async () => {
   ({ key } = await newAccount("hook-tests"));
 });
 
-let n = 0;
-async function createHook(fields: Record<string, unknown>): Promise<{ id: string; secret: string; state: string }> {
-  const res = await call("POST", "/v1/hooks", { token: key, body: { name: `tested-${++n}`, ...fields } });
-  if (res.status !== 201) throw new Error(`hook: ${res.status} ${JSON.stringify(res.body)}`);
-  return res.body;
-}
-
 const getHook = async (id: string) => (await call("GET", `/v1/hooks/${id}`, { token: key })).body;
-
-/** Waits until the hook leaves `new` (its automatic test ran) and answers it. */
-async function settled(id: string): Promise<any> {
-  const hook = await eventually(async () => {
-    const h = await getHook(id);
-    return h.state !== "new" ? h : null;
-  });
-  if (!hook) throw new Error(`hook ${id} stayed new`);
-  return hook;
-}
 
 describe("the automatic test of a new hook", () => {
   it("a receiver answering 200 makes the hook valid; the test is a signed sample event", async () => {
     const rx = new Receiver();
-    const created = await createHook({ url: rx.url("/hook"), events: ["job_run.failed", "job_run.*"] });
+    const created = await createHook(key, { url: rx.url("/hook"), events: ["job_run.failed", "job_run.*"] });
     expect(created.state).toBe("new");
-    const hook = await settled(created.id);
+    const hook = await testedHook(key, created.id);
     expect(hook.state).toBe("valid");
     expect(hook.last_test).toMatchObject({ success: true, response_status: 200, response_body: "ok", error_message: null, event_type: "job_run.failed" });
 
@@ -54,8 +38,8 @@ describe("the automatic test of a new hook", () => {
   it("a receiver answering 500 makes it invalid, with what the receiver said", async () => {
     const rx = new Receiver();
     await rx.script([], { status: 500, body: "boom" });
-    const created = await createHook({ url: rx.url() });
-    const hook = await settled(created.id);
+    const created = await createHook(key, { url: rx.url() });
+    const hook = await testedHook(key, created.id);
     expect(hook.state).toBe("invalid");
     expect(hook.last_test).toMatchObject({ success: false, response_status: 500, response_body: "boom", error_message: "HTTP 500", event_type: "hookrouter.test" });
   });
@@ -63,7 +47,7 @@ describe("the automatic test of a new hook", () => {
   it("a receiver that cannot be reached makes it invalid", async () => {
     const rx = new Receiver();
     await rx.script([], { reset: true });
-    const hook = await settled((await createHook({ url: rx.url() })).id);
+    const hook = await testedHook(key, (await createHook(key, { url: rx.url() })).id);
     expect(hook.state).toBe("invalid");
     expect(hook.last_test).toMatchObject({ success: false, response_status: null });
     expect(hook.last_test.error_message).toMatch(/connection failed/);
@@ -71,8 +55,8 @@ describe("the automatic test of a new hook", () => {
 
   it("a raw-format hook is tested with the sample payload alone", async () => {
     const rx = new Receiver();
-    const created = await createHook({ url: rx.url(), payload_format: "raw", headers: { "x-team": "ops" } });
-    expect((await settled(created.id)).state).toBe("valid");
+    const created = await createHook(key, { url: rx.url(), payload_format: "raw", headers: { "x-team": "ops" } });
+    expect((await testedHook(key, created.id)).state).toBe("valid");
     const [req] = await rx.requests();
     expect(JSON.parse(req!.body)).toMatchObject({ test: true, hook_id: created.id });
     expect(req!.headers["x-team"]).toBe("ops");
@@ -83,31 +67,31 @@ describe("the automatic test of a new hook", () => {
     const good = new Receiver();
     const bad = new Receiver();
     await bad.script([], { status: 500 });
-    const created = await createHook({ url: good.url() });
-    expect((await settled(created.id)).state).toBe("valid");
+    const created = await createHook(key, { url: good.url() });
+    expect((await testedHook(key, created.id)).state).toBe("valid");
 
     const patched = await call("PATCH", `/v1/hooks/${created.id}`, { token: key, body: { url: bad.url() } });
     expect(patched.status).toBe(200);
     expect(patched.body.state).toBe("new");
-    const after = await settled(created.id);
+    const after = await testedHook(key, created.id);
     expect(after.state).toBe("invalid");
     expect(after.last_test.response_status).toBe(500);
     expect(await bad.requests()).toHaveLength(1);
 
     // And back to a working url: valid again.
     await call("PATCH", `/v1/hooks/${created.id}`, { token: key, body: { url: good.url("/v2") } });
-    expect((await settled(created.id)).state).toBe("valid");
+    expect((await testedHook(key, created.id)).state).toBe("valid");
     expect((await good.requests()).map((r) => r.path)).toEqual([`/r/${good.ns}`, `/r/${good.ns}/v2`]);
   });
 
   it("a new secret is tested too, signed with it", async () => {
     const rx = new Receiver();
-    const created = await createHook({ url: rx.url() });
-    expect((await settled(created.id)).state).toBe("valid");
+    const created = await createHook(key, { url: rx.url() });
+    expect((await testedHook(key, created.id)).state).toBe("valid");
     const secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
     const patched = await call("PATCH", `/v1/hooks/${created.id}`, { token: key, body: { secret } });
     expect(patched.body.state).toBe("new");
-    expect((await settled(created.id)).state).toBe("valid");
+    expect((await testedHook(key, created.id)).state).toBe("valid");
     const reqs = await rx.requests();
     expect(reqs).toHaveLength(2);
     expect(() => new Webhook(secret).verify(reqs[1]!.body, reqs[1]!.headers)).not.toThrow();
@@ -115,8 +99,8 @@ describe("the automatic test of a new hook", () => {
 
   it("other changes do not re-test", async () => {
     const rx = new Receiver();
-    const created = await createHook({ url: rx.url() });
-    expect((await settled(created.id)).state).toBe("valid");
+    const created = await createHook(key, { url: rx.url() });
+    expect((await testedHook(key, created.id)).state).toBe("valid");
     const patched = await call("PATCH", `/v1/hooks/${created.id}`, { token: key, body: { description: "renamed", events: ["a.b"] } });
     expect(patched.body.state).toBe("valid");
     expect(await rx.requests()).toHaveLength(1);
@@ -126,8 +110,8 @@ describe("the automatic test of a new hook", () => {
 describe("state transitions", () => {
   it("deactivated retires without a test; new re-tests; valid and invalid cannot be set", async () => {
     const rx = new Receiver();
-    const created = await createHook({ url: rx.url() });
-    expect((await settled(created.id)).state).toBe("valid");
+    const created = await createHook(key, { url: rx.url() });
+    expect((await testedHook(key, created.id)).state).toBe("valid");
 
     const retired = await call("PATCH", `/v1/hooks/${created.id}`, { token: key, body: { state: "deactivated" } });
     expect(retired.body.state).toBe("deactivated");
@@ -141,7 +125,7 @@ describe("state transitions", () => {
     await rx.script([], { status: 503 });
     const revived = await call("PATCH", `/v1/hooks/${created.id}`, { token: key, body: { state: "new" } });
     expect(revived.body.state).toBe("new");
-    expect((await settled(created.id)).state).toBe("invalid");
+    expect((await testedHook(key, created.id)).state).toBe("invalid");
     expect((await rx.requests()).map((r) => r.path)).toEqual([`/r/${rx.ns}`, `/r/${rx.ns}/elsewhere`]);
   });
 });
@@ -150,8 +134,8 @@ describe("POST /v1/hooks/{id}/test", () => {
   it("answers the outcome synchronously, sets the state and keeps it as last_test", async () => {
     const rx = new Receiver();
     await rx.script([], { status: 500, body: "down" });
-    const created = await createHook({ url: rx.url(), events: ["model_version.created", "prompt.*"] });
-    expect((await settled(created.id)).state).toBe("invalid");
+    const created = await createHook(key, { url: rx.url(), events: ["model_version.created", "prompt.*"] });
+    expect((await testedHook(key, created.id)).state).toBe("invalid");
 
     await rx.script([], { status: 204 });
     const res = await call("POST", `/v1/hooks/${created.id}/test`, { token: key });
@@ -176,8 +160,8 @@ describe("POST /v1/hooks/{id}/test", () => {
 
   it("sends the event type asked for, and a failure makes the hook invalid", async () => {
     const rx = new Receiver();
-    const created = await createHook({ url: rx.url(), events: ["prompt.*"] });
-    expect((await settled(created.id)).state).toBe("valid");
+    const created = await createHook(key, { url: rx.url(), events: ["prompt.*"] });
+    expect((await testedHook(key, created.id)).state).toBe("valid");
     expect((await rx.requests())[0]!.body).toContain('"type":"prompt.test"');
 
     await rx.script([], { status: 404, body: "no such route" });
@@ -189,8 +173,8 @@ describe("POST /v1/hooks/{id}/test", () => {
 
   it("a deactivated hook can be tested but stays deactivated", async () => {
     const rx = new Receiver();
-    const created = await createHook({ url: rx.url() });
-    await settled(created.id);
+    const created = await createHook(key, { url: rx.url() });
+    await testedHook(key, created.id);
     await call("PATCH", `/v1/hooks/${created.id}`, { token: key, body: { state: "deactivated" } });
     const res = await call("POST", `/v1/hooks/${created.id}/test`, { token: key, body: {} });
     expect(res.body.success).toBe(true);
@@ -199,8 +183,8 @@ describe("POST /v1/hooks/{id}/test", () => {
 
   it("refuses a bad event type, another account's hook and a missing key", async () => {
     const rx = new Receiver();
-    const created = await createHook({ url: rx.url() });
-    await settled(created.id);
+    const created = await createHook(key, { url: rx.url() });
+    await testedHook(key, created.id);
     expectErrorShape(await call("POST", `/v1/hooks/${created.id}/test`, { token: key, body: { event_type: "no spaces" } }), 400, "validation_failed");
     expectErrorShape(await call("POST", `/v1/hooks/${created.id}/test`, { token: key, body: { event_type: "a.b", extra: 1 } }), 400, "validation_failed");
     const other = await newAccount("other");

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { call, newAccount } from "../helpers/api";
+import { testedHook } from "../helpers/delivery";
 import { FakeSlackTeam } from "../helpers/fake-slack";
 import { eventually } from "../helpers/receiver";
 
@@ -20,12 +21,7 @@ async function slackHook(key: string, channel: string, extra: Record<string, unk
     body: { name: `slack-${crypto.randomUUID()}`, kind: "slack", slack: { channel_id: channel }, events: ["job_run.*"], ...extra },
   });
   expect(created.status).toBe(201);
-  const hook = await eventually(async () => {
-    const h = (await call("GET", `/v1/hooks/${created.body.id}`, { token: key })).body;
-    return h.state !== "new" ? h : null;
-  });
-  expect(hook, "the automatic test did not run").toBeTruthy();
-  return hook;
+  return testedHook(key, created.body.id);
 }
 
 /** Publishes an event that reaches exactly one hook; answers the event and its delivery's id. */

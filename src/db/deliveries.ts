@@ -4,7 +4,7 @@ import { HOUR_MS, hourStartsBetween } from "../domain/delivery-stats";
 import type { Db } from "./client";
 import { hookIdWithinScopeSql } from "./portal-scope";
 import { createdInHours } from "./stats";
-import { attempts, deliveries, events, hooks, type AttemptRow, type DeliveryRow, type EventRow, type HookRow } from "./schema";
+import { attempts, deliveries, events, hooks, slackConnections, type AttemptRow, type DeliveryRow, type EventRow, type HookRow, type SlackConnectionRow } from "./schema";
 
 export type DeliveryStatus = DeliveryRow["status"];
 
@@ -24,6 +24,8 @@ export interface DeliveryJob {
   delivery: DeliveryRow;
   event: EventRow;
   hook: HookRow | null;
+  /** The account's Slack connection, for a `slack` hook (null otherwise, or when none is connected). */
+  slackConnection: SlackConnectionRow | null;
 }
 
 /** A delivery's event: events are keyed by (account, id). */
@@ -31,15 +33,19 @@ function eventOfDelivery() {
   return and(eq(events.accountId, deliveries.accountId), eq(events.id, deliveries.eventId));
 }
 
-/** Everything a queue batch needs, in one statement (deliveries joined to their events and hooks). */
+/**
+ * Everything a queue batch needs, in one statement: deliveries joined to their events and hooks, and
+ * a Slack hook's to its account's Slack connection (so a Slack delivery reads nothing more).
+ */
 export async function loadDeliveryJobs(db: Db, ids: string[]): Promise<Map<string, DeliveryJob>> {
   const out = new Map<string, DeliveryJob>();
   if (ids.length === 0) return out;
   const rows = await db
-    .select({ delivery: deliveries, event: events, hook: hooks })
+    .select({ delivery: deliveries, event: events, hook: hooks, slackConnection: slackConnections })
     .from(deliveries)
     .innerJoin(events, eventOfDelivery())
     .leftJoin(hooks, eq(hooks.id, deliveries.hookId))
+    .leftJoin(slackConnections, and(eq(hooks.kind, "slack"), eq(slackConnections.accountId, deliveries.accountId)))
     .where(inArray(deliveries.id, ids))
     .all();
   for (const r of rows) out.set(r.delivery.id, r);

@@ -14,7 +14,7 @@ import { sendDelivery, type SendContext } from "./send";
 import { errorDetail, log } from "../observability/log";
 
 // The queue consumer: one message per delivery. Per queue batch it costs one D1 read (deliveries
-// joined to their events and hooks) and one D1 write batch (all attempts in one statement, all
+// joined to their events, hooks and a Slack hook's connection) and one D1 write batch (all attempts in one statement, all
 // delivery updates in another, plus a hook update only when a hook's health changes).
 //
 // At-least-once: every message is acknowledged or retried explicitly, and only once its outcome is
@@ -103,7 +103,7 @@ async function handleOne(ctx: SendContext, hookStates: Env["HOOK_STATE"], messag
   const gate = await admitDelivery(hookStates, hook);
   if (gate.action === "postpone") return { kind: "postponed", delaySeconds: gate.delaySeconds };
   const at = new Date().toISOString();
-  const result = await sendDelivery(ctx, hook, job.event, job.delivery.id);
+  const result = await sendDelivery(ctx, hook, job.event, job.delivery.id, job.slackConnection);
   return { kind: "attempted", at, result, health: await reportAttempt(hookStates, hook, result, gate) };
 }
 

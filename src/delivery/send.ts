@@ -1,5 +1,5 @@
 import type { Db } from "../db/client";
-import type { HookRow } from "../db/schema";
+import type { HookRow, SlackConnectionRow } from "../db/schema";
 import type { EventForDelivery } from "../domain/event-for-delivery";
 import { checkOutboundUrl } from "../domain/url-guard";
 import type { Config } from "../env";
@@ -20,17 +20,20 @@ export interface SendContext {
 /**
  * One attempt of one delivery, whatever the hook's kind: the single place the consumer sends through.
  * `webhookId` is the delivery id, the same on every retry (receivers deduplicate with it).
+ * `slackConnection`: the account's Slack connection when the caller already read it (the consumer's
+ * batch read); left out, a Slack hook's sender reads it.
  */
-export async function sendDelivery(ctx: SendContext, hook: HookRow, event: EventForDelivery, webhookId: string): Promise<SendResult> {
-  return ctx.connections ? ctx.connections.run(() => sendByKind(ctx, hook, event, webhookId)) : sendByKind(ctx, hook, event, webhookId);
+export async function sendDelivery(ctx: SendContext, hook: HookRow, event: EventForDelivery, webhookId: string, slackConnection?: SlackConnectionRow | null): Promise<SendResult> {
+  const send = () => sendByKind(ctx, hook, event, webhookId, slackConnection);
+  return ctx.connections ? ctx.connections.run(send) : send();
 }
 
-async function sendByKind(ctx: SendContext, hook: HookRow, event: EventForDelivery, webhookId: string): Promise<SendResult> {
+async function sendByKind(ctx: SendContext, hook: HookRow, event: EventForDelivery, webhookId: string, slackConnection: SlackConnectionRow | null | undefined): Promise<SendResult> {
   switch (hook.kind) {
     case "webhook":
       return sendWebhook(ctx, hook, event, webhookId);
     case "slack":
-      return sendSlack(ctx, hook, event);
+      return sendSlack(ctx, hook, event, slackConnection);
   }
 }
 

@@ -1,7 +1,7 @@
 import { secretBoxFor } from "../crypto/secret-box";
 import { nowIso, type Db } from "../db/client";
 import { updateHook } from "../db/hooks";
-import type { HookRow } from "../db/schema";
+import type { HookRow, SlackConnectionRow } from "../db/schema";
 import { findSlackConnection, markSlackConnectionBroken } from "../db/slack";
 import type { EventForDelivery } from "../domain/event-for-delivery";
 import { buildSlackMessage } from "../domain/slack-message";
@@ -26,14 +26,15 @@ async function markHookInvalid(ctx: SlackSendContext, hook: HookRow): Promise<vo
  * both kinds alike. Slack answers HTTP 200 with `ok: false` for its errors: that is a failed attempt
  * with Slack's error code recorded. A dead token (revoked, invalid) breaks the account's connection
  * and makes the hook `invalid`; later sends fail at once without calling Slack until it reconnects.
+ * `preloaded`: the account's connection as the caller already read it (undefined: read it here).
  */
-export async function sendSlack(ctx: SlackSendContext, hook: HookRow, event: EventForDelivery): Promise<SendResult> {
+export async function sendSlack(ctx: SlackSendContext, hook: HookRow, event: EventForDelivery, preloaded?: SlackConnectionRow | null): Promise<SendResult> {
   const started = Date.now();
   const app = slackApp(ctx.config);
   if (!app) return notSent(`Slack is not configured on this hookrouter (missing ${missingSlackSettings(ctx.config).join(", ")})`, started);
   if (!hook.slackChannelId) return notSent("this slack hook has no channel_id", started);
 
-  const connection = await findSlackConnection(ctx.db, hook.accountId);
+  const connection = preloaded === undefined ? await findSlackConnection(ctx.db, hook.accountId) : preloaded;
   if (!connection) return notSent("no Slack workspace is connected to this account (GET /v1/slack/connect-url to connect one)", started);
   if (connection.status === "broken") {
     await markHookInvalid(ctx, hook);

@@ -19,7 +19,7 @@ export interface Connection {
   keySource: "--api-key" | "HOOKROUTER_API_KEY" | "config" | "none";
 }
 
-export interface SavedConfig {
+interface SavedConfig {
   url: string;
   api_key: string;
 }
@@ -30,7 +30,7 @@ export function configPath(env: NodeJS.ProcessEnv = process.env): string {
   return join(base, "hookrouter", "config.json");
 }
 
-export function readConfig(env: NodeJS.ProcessEnv = process.env): SavedConfig | null {
+function readConfig(env: NodeJS.ProcessEnv = process.env): SavedConfig | null {
   const path = configPath(env);
   if (!existsSync(path)) return null;
   try {
@@ -50,7 +50,7 @@ export function writeConfig(config: SavedConfig, env: NodeJS.ProcessEnv = proces
   return path;
 }
 
-export function normaliseUrl(url: string): string {
+function normaliseUrl(url: string): string {
   return url.trim().replace(/\/+$/, "");
 }
 

@@ -7,7 +7,7 @@ import { fields, out, printJson, style } from "./format";
 
 const target = (h: Hook) => h.url ?? (h.slack ? `slack #${h.slack.channel_id}` : null);
 
-export function describeHook(h: Hook): string {
+function describeHook(h: Hook): string {
   return fields([
     ["id", h.id],
     ["name", h.name],

@@ -12,7 +12,7 @@ import { out, printJson, style, table } from "./format";
  * Payloads are JSON objects; any other JSON value is passed on for the router to refuse (400, with
  * its own reason), so the rule lives in one place.
  */
-export async function readPayload(arg: string | undefined): Promise<Record<string, unknown>> {
+async function readPayload(arg: string | undefined): Promise<Record<string, unknown>> {
   let text: string;
   let from: string;
   if (arg === undefined) return {};
@@ -74,7 +74,7 @@ const send: Command = {
   },
 };
 
-export function decisionTable(result: GateResult): string {
+function decisionTable(result: GateResult): string {
   const verdict = result.approved ? style.green("APPROVED") : style.red("REJECTED");
   const lines = [`${verdict}  work_id ${style.bold(result.work_id)}`];
   if (result.decisions.length === 0) lines.push(style.dim("no pre-hook matches this type: approved by default"));

@@ -107,7 +107,7 @@ function requestKind(webhookId: string | undefined, path: string): "gate call" |
   return "delivery";
 }
 
-export function describeSignature(check: SignatureCheck | null): string {
+function describeSignature(check: SignatureCheck | null): string {
   if (!check) return style.dim("not checked (no secret: pass --secret or --register)");
   switch (check.status) {
     case "valid":

@@ -6,7 +6,7 @@ import { signOne } from "../delivery/signer";
 // request fails (no headers, wrong signature, stale timestamp), which is what a developer needs.
 
 /** Standard Webhooks' tolerance: a timestamp further than this from now is refused (replay guard). */
-export const TIMESTAMP_TOLERANCE_SECONDS = 5 * 60;
+const TIMESTAMP_TOLERANCE_SECONDS = 5 * 60;
 
 export type SignatureCheck =
   | { status: "valid" }

@@ -43,7 +43,7 @@ export function matchableHooks(db: Db, accountId: string) {
  * Deliveries are inserted from one JSON parameter per statement (`json_each`; the select lists every
  * column in table order: id, account_id, event_id, hook_id, status, attempts, last_attempt_at,
  * next_attempt_at, created_at, updated_at, message_token), so a statement binds
- * 5 parameters however many rows it writes (D1 allows 100 per statement). A chunk of 1,000 rows keeps
+ * 6 parameters however many rows it writes (D1 allows 100 per statement). A chunk of 1,000 rows keeps
  * each parameter near 60 KB, far below D1's 2 MB value limit.
  */
 export const DELIVERY_INSERT_CHUNK = 1000;

@@ -1,5 +1,4 @@
 import { createRoute } from "@hono/zod-openapi";
-import { secretBoxFor } from "../crypto/secret-box";
 import { findHook, findHookByName, listAllHooks, listHooksPage } from "../db/hooks";
 import { findEventType } from "../db/event-types";
 import { selectHooks } from "../domain/matching";
@@ -25,6 +24,7 @@ import {
   NameAvailableQuery,
 } from "../schemas/hooks";
 import type { Env } from "../env";
+import { readHookSecret } from "../services/hook-secrets";
 import { createHook, deleteHookAndState, patchHook, setHookEnabled, type Actor } from "../services/hooks";
 
 const tags = ["Hooks"];
@@ -192,20 +192,7 @@ hooksRouter.openapi(
     request: { params: HookIdParam },
     responses: { 200: jsonResponse(HookSecret, "The secret"), ...errorResponses(401, 404) },
   }),
-  async (c) => {
-    const hook = await findHook(c.var.db, c.var.accountId, c.req.valid("param").id);
-    if (!hook) throw ApiError.notFound("hook");
-    const box = await secretBoxFor(c.var.config);
-    const graceOpen = hook.previousSecretSealed && hook.previousSecretExpiresAt && hook.previousSecretExpiresAt > new Date().toISOString();
-    return c.json(
-      {
-        secret: await box.open(hook.secretSealed),
-        previous_secret: graceOpen ? await box.open(hook.previousSecretSealed!) : null,
-        previous_secret_expires_at: graceOpen ? hook.previousSecretExpiresAt : null,
-      },
-      200,
-    );
-  },
+  async (c) => c.json(await readHookSecret({ db: c.var.db, config: c.var.config, accountId: c.var.accountId }, c.req.valid("param").id), 200),
 );
 
 export type HooksRouter = typeof hooksRouter;

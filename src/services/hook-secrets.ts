@@ -1,10 +1,13 @@
+import type { z } from "@hono/zod-openapi";
 import { secretBoxFor } from "../crypto/secret-box";
 import { nowIso, type Db } from "../db/client";
 import { replaceHookSecret } from "../db/hook-secrets";
 import { findHook } from "../db/hooks";
+import { signingSecrets } from "../delivery/signing-secrets";
 import { generateSecret } from "../domain/hook-secret";
 import type { Config } from "../env";
 import { ApiError } from "../errors";
+import type { HookSecret } from "../schemas/hooks";
 
 export interface SecretActor {
   db: Db;
@@ -13,10 +16,18 @@ export interface SecretActor {
   keyId: string;
 }
 
-export interface RotatedSecret {
-  secret: string;
-  previous_secret: string | null;
-  previous_secret_expires_at: string | null;
+type HookSecrets = z.infer<typeof HookSecret>;
+
+/**
+ * The hook's signing secrets as GET /v1/hooks/{id}/secret answers them: the current one, and the
+ * previous one while its grace period lasts, by the same rule that decides what deliveries are
+ * signed with (signingSecrets).
+ */
+export async function readHookSecret(actor: Omit<SecretActor, "keyId">, hookId: string): Promise<HookSecrets> {
+  const hook = await findHook(actor.db, actor.accountId, hookId);
+  if (!hook) throw ApiError.notFound("hook");
+  const [secret, previous] = await signingSecrets(hook, actor.config);
+  return { secret: secret!, previous_secret: previous ?? null, previous_secret_expires_at: previous === undefined ? null : hook.previousSecretExpiresAt };
 }
 
 /**
@@ -25,7 +36,7 @@ export interface RotatedSecret {
  * of each, so receivers can switch secrets without losing a delivery. The hook's state is left as is:
  * the endpoint has not changed, and both signatures keep it verifiable.
  */
-export async function rotateHookSecret(actor: SecretActor, hookId: string, graceSeconds: number): Promise<RotatedSecret> {
+export async function rotateHookSecret(actor: SecretActor, hookId: string, graceSeconds: number): Promise<HookSecrets> {
   const hook = await findHook(actor.db, actor.accountId, hookId);
   if (!hook) throw ApiError.notFound("hook");
   const box = await secretBoxFor(actor.config);

@@ -35,7 +35,7 @@ interface Row {
 
 const pct = (x: number) => `${Math.round(x * 100)}%`;
 
-export function rows(r: Report): Row[] {
+function rows(r: Report): Row[] {
   const { ingest, burst, sustained, fanout, rateLimit, chaos, cost, consumerChaos } = r;
   const perMillion = cost.breakdown.total;
   const ingestTrips = cost.perEvent.d1RoundTrips;
@@ -187,7 +187,7 @@ function floorNotes(cost: CostResult): string[] {
 
 const WHY = {
   ingest:
-    "The ingest request does what the trivial route does (authenticate, one D1 read) plus a D1 write transaction and a queue send; under `wrangler dev` all of it, the queue consumer delivering the events just accepted included, shares the machine's 2 cores, so the ratio also depends on what else runs.",
+    "The ingest request does what the trivial route does (authenticate, one D1 read) plus a D1 write transaction and a queue send; under `wrangler dev` it shares the machine's 2 cores with the load generator (this phase's router has no queue consumer: the events' deliveries wait, see bench/lib/router.ts), so the ratio also depends on what else runs.",
   rateLimit:
     "The token bucket (the hook's Durable Object) spaces the grants 1/limit apart, and a grant due within a second is slept for in the consumer (src/delivery/admission.ts) before sending. On a loaded machine the local runtime's timers fire late and then in bunches (gaps of 0–155 ms around a 50 ms spacing were measured), so a one-second window at the receiver can hold a grant or two more. Seen with 25-delivery batches while other work loaded the machine (22–25 in a window); sleeping until the grant's absolute time instead did not help.",
   latency:

@@ -1,5 +1,5 @@
 import type { Api } from "../lib/api";
-import { PRICES, dollarsPerMillionDeliveries, type CostBreakdown, type Usage } from "../lib/prices";
+import { dollarsPerMillionDeliveries, type CostBreakdown, type Usage } from "../lib/prices";
 import type { BenchReceiver } from "../lib/receiver";
 import { paced, round, sleep } from "../lib/stats";
 
@@ -71,5 +71,3 @@ function usageOf(c: Record<string, number>, scope: "api" | "consumer", n: number
     subrequests: round(get("subrequests"), 3),
   };
 }
-
-export { PRICES };

@@ -1,7 +1,7 @@
-import http from "node:http";
-import type { AddressInfo } from "node:net";
+import type http from "node:http";
 import { randomBytes } from "node:crypto";
 import { SLACK_TEST_APP } from "./slack-app";
+import { serveOnLoopback } from "./loopback-server";
 
 // A fake Slack for integration tests, run in Node (vitest globalSetup) and reached from the Workers
 // runtime over 127.0.0.1. It speaks Slack's wire format and checks what Slack checks: the OAuth
@@ -58,141 +58,131 @@ export function startFakeSlack(port = 0): Promise<{ server: http.Server; port: n
     return t;
   };
 
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => {
-      const raw = Buffer.concat(chunks).toString("utf8");
-      const url = new URL(req.url ?? "/", "http://fake-slack");
-      const parts = url.pathname.split("/").filter(Boolean);
-      const send = (status: number, value: unknown, headers: Record<string, string> = {}) => {
-        res.writeHead(status, { "content-type": "application/json; charset=utf-8", ...headers });
-        res.end(JSON.stringify(value));
+  return serveOnLoopback(port, (req, res, { body: raw, url, parts }) => {
+    const send = (status: number, value: unknown, headers: Record<string, string> = {}) => {
+      res.writeHead(status, { "content-type": "application/json; charset=utf-8", ...headers });
+      res.end(JSON.stringify(value));
+    };
+
+    if (parts[0] === "_control" && parts[2]) {
+      const t = team(parts[2]);
+      if (parts[1] === "script" && req.method === "PUT") {
+        t.script = (JSON.parse(raw || "{}") as { answers?: ScriptedSlackAnswer[] }).answers ?? [];
+        return send(200, { ok: true });
+      }
+      if (parts[1] === "name" && req.method === "PUT") {
+        t.name = (JSON.parse(raw || "{}") as { name?: string }).name ?? t.name;
+        return send(200, { ok: true });
+      }
+      if (parts[1] === "revoke" && req.method === "POST") {
+        for (const tok of t.tokens.values()) tok.revoked = true;
+        return send(200, { ok: true });
+      }
+      if (parts[1] === "calls") return send(200, t.calls);
+      if (parts[1] === "tokens") return send(200, [...t.tokens].map(([token, v]) => ({ token, ...v })));
+      return send(404, { error: "unknown control call" });
+    }
+
+    // The browser side of OAuth: the user picks a workspace and approves (or cancels, `deny=1`).
+    if (url.pathname === "/oauth/v2/authorize" && req.method === "GET") {
+      const q = url.searchParams;
+      const refuse = (why: string) => {
+        res.writeHead(400, { "content-type": "text/plain" });
+        res.end(why);
       };
-
-      if (parts[0] === "_control" && parts[2]) {
-        const t = team(parts[2]);
-        if (parts[1] === "script" && req.method === "PUT") {
-          t.script = (JSON.parse(raw || "{}") as { answers?: ScriptedSlackAnswer[] }).answers ?? [];
-          return send(200, { ok: true });
-        }
-        if (parts[1] === "name" && req.method === "PUT") {
-          t.name = (JSON.parse(raw || "{}") as { name?: string }).name ?? t.name;
-          return send(200, { ok: true });
-        }
-        if (parts[1] === "revoke" && req.method === "POST") {
-          for (const tok of t.tokens.values()) tok.revoked = true;
-          return send(200, { ok: true });
-        }
-        if (parts[1] === "calls") return send(200, t.calls);
-        if (parts[1] === "tokens") return send(200, [...t.tokens].map(([token, v]) => ({ token, ...v })));
-        return send(404, { error: "unknown control call" });
+      if (q.get("client_id") !== SLACK_TEST_APP.clientId) return refuse("invalid_client_id");
+      if (q.get("redirect_uri") !== SLACK_TEST_APP.redirectUri) return refuse("bad_redirect_uri");
+      if (!q.get("scope")) return refuse("invalid_scope");
+      const back = new URL(q.get("redirect_uri")!);
+      if (q.get("state") !== null) back.searchParams.set("state", q.get("state")!);
+      if (q.get("deny") === "1") back.searchParams.set("error", "access_denied");
+      else {
+        const code = `${random(6)}.${random(12)}`;
+        codes.set(code, { teamId: team(q.get("team") ?? `T${random(5).toUpperCase()}`).id, redirectUri: q.get("redirect_uri")!, scope: q.get("scope")!, issuedAt: Date.now(), used: false });
+        back.searchParams.set("code", code);
       }
+      res.writeHead(302, { location: back.toString() });
+      return res.end();
+    }
 
-      // The browser side of OAuth: the user picks a workspace and approves (or cancels, `deny=1`).
-      if (url.pathname === "/oauth/v2/authorize" && req.method === "GET") {
-        const q = url.searchParams;
-        const refuse = (why: string) => {
-          res.writeHead(400, { "content-type": "text/plain" });
-          res.end(why);
-        };
-        if (q.get("client_id") !== SLACK_TEST_APP.clientId) return refuse("invalid_client_id");
-        if (q.get("redirect_uri") !== SLACK_TEST_APP.redirectUri) return refuse("bad_redirect_uri");
-        if (!q.get("scope")) return refuse("invalid_scope");
-        const back = new URL(q.get("redirect_uri")!);
-        if (q.get("state") !== null) back.searchParams.set("state", q.get("state")!);
-        if (q.get("deny") === "1") back.searchParams.set("error", "access_denied");
-        else {
-          const code = `${random(6)}.${random(12)}`;
-          codes.set(code, { teamId: team(q.get("team") ?? `T${random(5).toUpperCase()}`).id, redirectUri: q.get("redirect_uri")!, scope: q.get("scope")!, issuedAt: Date.now(), used: false });
-          back.searchParams.set("code", code);
-        }
-        res.writeHead(302, { location: back.toString() });
-        return res.end();
+    if (parts[0] !== "api" || !parts[1] || req.method !== "POST") return send(404, { ok: false, error: "unknown_method" });
+    const method = parts[1];
+    const contentType = req.headers["content-type"] ?? "";
+    let body: Record<string, unknown>;
+    if (contentType.startsWith("application/x-www-form-urlencoded")) body = Object.fromEntries(new URLSearchParams(raw));
+    else if (contentType.startsWith("application/json")) {
+      try {
+        body = JSON.parse(raw) as Record<string, unknown>;
+      } catch {
+        return send(200, { ok: false, error: "invalid_json" });
       }
+    } else return send(200, { ok: false, error: "invalid_form_data" });
 
-      if (parts[0] !== "api" || !parts[1] || req.method !== "POST") return send(404, { ok: false, error: "unknown_method" });
-      const method = parts[1];
-      const contentType = req.headers["content-type"] ?? "";
-      let body: Record<string, unknown>;
-      if (contentType.startsWith("application/x-www-form-urlencoded")) body = Object.fromEntries(new URLSearchParams(raw));
-      else if (contentType.startsWith("application/json")) {
-        try {
-          body = JSON.parse(raw) as Record<string, unknown>;
-        } catch {
-          return send(200, { ok: false, error: "invalid_json" });
-        }
-      } else return send(200, { ok: false, error: "invalid_form_data" });
+    if (method === "oauth.v2.access") {
+      // Slack takes this call form-encoded only, never JSON.
+      if (!contentType.startsWith("application/x-www-form-urlencoded")) return send(200, { ok: false, error: "invalid_arguments" });
+      if (body.client_id !== SLACK_TEST_APP.clientId) return send(200, { ok: false, error: "invalid_client_id" });
+      if (body.client_secret !== SLACK_TEST_APP.clientSecret) return send(200, { ok: false, error: "bad_client_secret" });
+      const grant = codes.get(String(body.code ?? ""));
+      if (!grant || grant.used || Date.now() - grant.issuedAt > CODE_TTL_MS) return send(200, { ok: false, error: "invalid_code" });
+      if (body.redirect_uri !== grant.redirectUri) return send(200, { ok: false, error: "bad_redirect_uri" });
+      grant.used = true;
+      const t = team(grant.teamId);
+      const token = `xoxb-${random(6)}-${random(6)}-${random(12)}`;
+      const botUserId = `U${random(5).toUpperCase()}`;
+      t.tokens.set(token, { revoked: false, scope: grant.scope, botUserId });
+      tokenTeam.set(token, t.id);
+      return send(200, {
+        ok: true,
+        access_token: token,
+        token_type: "bot",
+        scope: grant.scope,
+        bot_user_id: botUserId,
+        app_id: "A0FAKEAPP",
+        team: { id: t.id, name: t.name },
+        enterprise: null,
+        authed_user: { id: `U${random(5).toUpperCase()}` },
+      });
+    }
 
-      if (method === "oauth.v2.access") {
-        // Slack takes this call form-encoded only, never JSON.
-        if (!contentType.startsWith("application/x-www-form-urlencoded")) return send(200, { ok: false, error: "invalid_arguments" });
-        if (body.client_id !== SLACK_TEST_APP.clientId) return send(200, { ok: false, error: "invalid_client_id" });
-        if (body.client_secret !== SLACK_TEST_APP.clientSecret) return send(200, { ok: false, error: "bad_client_secret" });
-        const grant = codes.get(String(body.code ?? ""));
-        if (!grant || grant.used || Date.now() - grant.issuedAt > CODE_TTL_MS) return send(200, { ok: false, error: "invalid_code" });
-        if (body.redirect_uri !== grant.redirectUri) return send(200, { ok: false, error: "bad_redirect_uri" });
-        grant.used = true;
-        const t = team(grant.teamId);
-        const token = `xoxb-${random(6)}-${random(6)}-${random(12)}`;
-        const botUserId = `U${random(5).toUpperCase()}`;
-        t.tokens.set(token, { revoked: false, scope: grant.scope, botUserId });
-        tokenTeam.set(token, t.id);
-        return send(200, {
-          ok: true,
-          access_token: token,
-          token_type: "bot",
-          scope: grant.scope,
-          bot_user_id: botUserId,
-          app_id: "A0FAKEAPP",
-          team: { id: t.id, name: t.name },
-          enterprise: null,
-          authed_user: { id: `U${random(5).toUpperCase()}` },
-        });
-      }
+    // Every other method authenticates with the bearer token (or a `token` form field).
+    const bearer = /^Bearer (\S+)$/.exec(req.headers.authorization ?? "")?.[1] ?? (typeof body.token === "string" ? body.token : null);
+    const t = bearer ? teams.get(tokenTeam.get(bearer) ?? "") : undefined;
+    const record = (status: number, answer: Record<string, unknown>, headers: Record<string, string> = {}) => {
+      t?.calls.push({ at: Date.now(), method, token: bearer, content_type: contentType, body, answer, status });
+      return send(status, answer, headers);
+    };
+    if (!bearer) return record(200, { ok: false, error: "not_authed" });
+    if (!t) return record(200, { ok: false, error: "invalid_auth" });
+    const tok = t.tokens.get(bearer)!;
 
-      // Every other method authenticates with the bearer token (or a `token` form field).
-      const bearer = /^Bearer (\S+)$/.exec(req.headers.authorization ?? "")?.[1] ?? (typeof body.token === "string" ? body.token : null);
-      const t = bearer ? teams.get(tokenTeam.get(bearer) ?? "") : undefined;
-      const record = (status: number, answer: Record<string, unknown>, headers: Record<string, string> = {}) => {
-        t?.calls.push({ at: Date.now(), method, token: bearer, content_type: contentType, body, answer, status });
-        return send(status, answer, headers);
-      };
-      if (!bearer) return record(200, { ok: false, error: "not_authed" });
-      if (!t) return record(200, { ok: false, error: "invalid_auth" });
-      const tok = t.tokens.get(bearer)!;
+    if (method === "chat.postMessage" && t.script.length > 0) {
+      const scripted = t.script.shift()!;
+      if (scripted.revoke) tok.revoked = true;
+      else if (scripted.retry_after !== undefined) return record(429, { ok: false, error: "ratelimited" }, { "retry-after": String(scripted.retry_after) });
+      else if (scripted.error) return record(200, { ok: false, error: scripted.error });
+    }
+    if (tok.revoked) return record(200, { ok: false, error: "token_revoked" });
 
-      if (method === "chat.postMessage" && t.script.length > 0) {
-        const scripted = t.script.shift()!;
-        if (scripted.revoke) tok.revoked = true;
-        else if (scripted.retry_after !== undefined) return record(429, { ok: false, error: "ratelimited" }, { "retry-after": String(scripted.retry_after) });
-        else if (scripted.error) return record(200, { ok: false, error: scripted.error });
-      }
-      if (tok.revoked) return record(200, { ok: false, error: "token_revoked" });
-
-      if (method === "auth.test") {
-        return record(200, { ok: true, url: `https://${t.id.toLowerCase()}.slack.com/`, team: t.name, user: "hookrouter", team_id: t.id, user_id: tok.botUserId, bot_id: "B0FAKEBOT", is_enterprise_install: false });
-      }
-      if (method === "auth.revoke") {
-        tok.revoked = true;
-        return record(200, { ok: true, revoked: true });
-      }
-      if (method === "chat.postMessage") {
-        if (!tok.scope.split(",").includes("chat:write")) return record(200, { ok: false, error: "missing_scope", needed: "chat:write" });
-        const channel = body.channel;
-        if (typeof channel !== "string" || !/^[A-Z0-9]+$/.test(channel)) return record(200, { ok: false, error: "channel_not_found" });
-        const blocks = body.blocks;
-        if (blocks === undefined && typeof body.text !== "string") return record(200, { ok: false, error: "no_text" });
-        const invalid = blocks === undefined ? null : blockKitProblem(blocks);
-        if (invalid) return record(200, { ok: false, error: "invalid_blocks", errors: [invalid] });
-        const ts = `${Math.floor(Date.now() / 1000)}.${random(3)}`;
-        return record(200, { ok: true, channel, ts, message: { type: "message", text: body.text, blocks, bot_id: "B0FAKEBOT", ts } });
-      }
-      return record(200, { ok: false, error: "unknown_method" });
-    });
-  });
-  return new Promise((resolve) => {
-    server.listen(port, "127.0.0.1", () => resolve({ server, port: (server.address() as AddressInfo).port }));
+    if (method === "auth.test") {
+      return record(200, { ok: true, url: `https://${t.id.toLowerCase()}.slack.com/`, team: t.name, user: "hookrouter", team_id: t.id, user_id: tok.botUserId, bot_id: "B0FAKEBOT", is_enterprise_install: false });
+    }
+    if (method === "auth.revoke") {
+      tok.revoked = true;
+      return record(200, { ok: true, revoked: true });
+    }
+    if (method === "chat.postMessage") {
+      if (!tok.scope.split(",").includes("chat:write")) return record(200, { ok: false, error: "missing_scope", needed: "chat:write" });
+      const channel = body.channel;
+      if (typeof channel !== "string" || !/^[A-Z0-9]+$/.test(channel)) return record(200, { ok: false, error: "channel_not_found" });
+      const blocks = body.blocks;
+      if (blocks === undefined && typeof body.text !== "string") return record(200, { ok: false, error: "no_text" });
+      const invalid = blocks === undefined ? null : blockKitProblem(blocks);
+      if (invalid) return record(200, { ok: false, error: "invalid_blocks", errors: [invalid] });
+      const ts = `${Math.floor(Date.now() / 1000)}.${random(3)}`;
+      return record(200, { ok: true, channel, ts, message: { type: "message", text: body.text, blocks, bot_id: "B0FAKEBOT", ts } });
+    }
+    return record(200, { ok: false, error: "unknown_method" });
   });
 }
 

@@ -1,6 +1,6 @@
-import http from "node:http";
-import type { AddressInfo } from "node:net";
+import type http from "node:http";
 import { Chaos, type ChaosOptions } from "./chaos";
+import { serveOnLoopback } from "./loopback-server";
 
 // A real HTTP receiver for integration tests, run in Node (vitest globalSetup) and reached from the
 // Workers runtime over 127.0.0.1. Each test uses its own namespace: requests to /r/<ns>/... are
@@ -38,62 +38,52 @@ export function startReceiver(port = 0): Promise<{ server: http.Server; port: nu
     }
     return s;
   };
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => {
-      const body = Buffer.concat(chunks).toString("utf8");
-      const url = new URL(req.url ?? "/", "http://x");
-      const parts = url.pathname.split("/").filter(Boolean);
-      const json = (status: number, value: unknown) => {
-        res.writeHead(status, { "content-type": "application/json" });
-        res.end(JSON.stringify(value));
-      };
-      if (parts[0] === "_control") {
-        const ns = space(parts[2] ?? "default");
-        if (parts[1] === "script" && req.method === "PUT") {
-          const script = JSON.parse(body || "{}") as { responses?: ScriptedResponse[]; fallback?: ScriptedResponse; chaos?: ChaosOptions };
-          ns.queue = script.responses ?? [];
-          if (script.fallback) ns.fallback = script.fallback;
-          ns.chaos = script.chaos ? new Chaos(script.chaos) : undefined;
-          return json(200, { ok: true });
-        }
-        if (parts[1] === "requests") return json(200, ns.requests);
-        if (parts[1] === "chaos") return json(200, ns.chaos?.tally ?? null);
-        if (parts[1] === "reset") {
-          spaces.delete(parts[2] ?? "default");
-          return json(200, { ok: true });
-        }
-        return json(404, { error: "unknown control call" });
+  return serveOnLoopback(port, (req, res, { body, url, parts }) => {
+    const json = (status: number, value: unknown) => {
+      res.writeHead(status, { "content-type": "application/json" });
+      res.end(JSON.stringify(value));
+    };
+    if (parts[0] === "_control") {
+      const ns = space(parts[2] ?? "default");
+      if (parts[1] === "script" && req.method === "PUT") {
+        const script = JSON.parse(body || "{}") as { responses?: ScriptedResponse[]; fallback?: ScriptedResponse; chaos?: ChaosOptions };
+        ns.queue = script.responses ?? [];
+        if (script.fallback) ns.fallback = script.fallback;
+        ns.chaos = script.chaos ? new Chaos(script.chaos) : undefined;
+        return json(200, { ok: true });
       }
-      if (parts[0] !== "r" || !parts[1]) return json(404, { error: "use /r/<namespace>/..." });
-      const ns = space(parts[1]);
-      const headers: Record<string, string> = {};
-      for (const [k, v] of Object.entries(req.headers)) if (typeof v === "string") headers[k] = v;
-      ns.requests.push({ at: Date.now(), method: req.method ?? "", path: url.pathname + url.search, headers, body });
-      const webhookId = headers["webhook-id"];
-      const r = ns.queue.shift() ?? (ns.chaos && webhookId?.startsWith("dlv_") ? ns.chaos.respond(webhookId) : ns.fallback);
-      const answer = () => {
-        if (r.reset) return req.socket.destroy();
-        if (r.hang) return; // the client times out
-        res.writeHead(r.status ?? 200, { "content-type": "text/plain", ...r.headers });
-        if (r.endless) {
-          const chunk = "x".repeat(16 * 1024);
-          const pump = () => {
-            if (res.destroyed) return;
-            while (res.write(chunk)) if (res.destroyed) return;
-            res.once("drain", pump);
-          };
-          res.on("error", () => {});
-          return pump();
-        }
-        res.end(r.body ?? "");
-      };
-      if (r.delay_ms) setTimeout(answer, r.delay_ms);
-      else answer();
-    });
-  });
-  return new Promise((resolve) => {
-    server.listen(port, "127.0.0.1", () => resolve({ server, port: (server.address() as AddressInfo).port }));
+      if (parts[1] === "requests") return json(200, ns.requests);
+      if (parts[1] === "chaos") return json(200, ns.chaos?.tally ?? null);
+      if (parts[1] === "reset") {
+        spaces.delete(parts[2] ?? "default");
+        return json(200, { ok: true });
+      }
+      return json(404, { error: "unknown control call" });
+    }
+    if (parts[0] !== "r" || !parts[1]) return json(404, { error: "use /r/<namespace>/..." });
+    const ns = space(parts[1]);
+    const headers: Record<string, string> = {};
+    for (const [k, v] of Object.entries(req.headers)) if (typeof v === "string") headers[k] = v;
+    ns.requests.push({ at: Date.now(), method: req.method ?? "", path: url.pathname + url.search, headers, body });
+    const webhookId = headers["webhook-id"];
+    const r = ns.queue.shift() ?? (ns.chaos && webhookId?.startsWith("dlv_") ? ns.chaos.respond(webhookId) : ns.fallback);
+    const answer = () => {
+      if (r.reset) return req.socket.destroy();
+      if (r.hang) return; // the client times out
+      res.writeHead(r.status ?? 200, { "content-type": "text/plain", ...r.headers });
+      if (r.endless) {
+        const chunk = "x".repeat(16 * 1024);
+        const pump = () => {
+          if (res.destroyed) return;
+          while (res.write(chunk)) if (res.destroyed) return;
+          res.once("drain", pump);
+        };
+        res.on("error", () => {});
+        return pump();
+      }
+      res.end(r.body ?? "");
+    };
+    if (r.delay_ms) setTimeout(answer, r.delay_ms);
+    else answer();
   });
 }

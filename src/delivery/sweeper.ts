@@ -2,7 +2,7 @@ import { getDb } from "../db/client";
 import { claimStalledDeliveries, releaseStalledClaim } from "../db/stalled-deliveries";
 import { ulid, ulidTime } from "../domain/ids";
 import { getConfig, type DeliveryMessage, type Env } from "../env";
-import { SEND_BATCH_LIMIT } from "./enqueue";
+import { enqueueDeliveries, SEND_BATCH_LIMIT } from "./enqueue";
 import { log } from "../observability/log";
 
 // At-least-once for a delivery whose queue message never went out: the publish (or a manual
@@ -51,7 +51,7 @@ export async function sweepStalledDeliveries(env: Env): Promise<SweepResult> {
     // whose message was lost: its replacement is manual too (one attempt, as the user asked).
     const messages = claimed.map((d): DeliveryMessage => ({ delivery_id: d.id, account_id: d.accountId, token, ...(d.attempts > 0 ? { manual: true } : {}) }));
     try {
-      await env.DELIVERIES.sendBatch(messages.map((body) => ({ body, contentType: "json" as const })));
+      await enqueueDeliveries(env.DELIVERIES, messages); // one page: one sendBatch call
     } catch (error) {
       await releaseStalledClaim(db, claimed.map((d) => d.id), token).catch(() => undefined);
       throw error;

@@ -3,6 +3,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { buildApp } from "../../src/app";
 import { queue } from "../../src/delivery/consumer";
+import { UNSENT_TOKEN } from "../../src/db/stalled-deliveries";
 import { sweepStalledDeliveries } from "../../src/delivery/sweeper";
 import { ulid, ulidTime } from "../../src/domain/ids";
 import { hookStateOf } from "../../src/durable/hook-state";
@@ -83,6 +84,26 @@ describe("the stalled-delivery sweep", () => {
     await sleep(1500);
     expect((await deliveryRequests(rx)).map((r) => r.headers["webhook-id"])).toEqual([due]);
     for (const id of [young, ancient, swept]) expect(await getDelivery(key, id!)).toMatchObject({ status: "pending", attempts: 0 });
+  });
+
+  it("a page the queue refuses is released: the run fails, and the next run sends those deliveries at once", async () => {
+    const { accountId, key } = await newAccount();
+    const hook = await createHook(key, { url: new Receiver().url() });
+    const [orphan] = await storeEvent(accountId, [hook.id], Date.now() - 2 * HOUR);
+    const refusing: Env = {
+      ...bindings,
+      DELIVERIES: { ...bindings.DELIVERIES, sendBatch: () => Promise.reject(new Error("queue unavailable")) } as unknown as Env["DELIVERIES"],
+    };
+    await expect(sweepStalledDeliveries(refusing)).rejects.toThrow("queue unavailable");
+    // No message carries the claim's token now: the row holds one that sorts before every sent one.
+    expect(await tokenOf(orphan!)).toBe(UNSENT_TOKEN);
+
+    const { env: recording, sent } = envRecordingDeliveries();
+    await sweepStalledDeliveries(recording);
+    const token = await tokenOf(orphan!);
+    expect(token).toMatch(/^[0-9A-Z]{26}$/);
+    expect(sent.filter((s) => s.body.delivery_id === orphan)).toEqual([{ body: { delivery_id: orphan, account_id: accountId, token } }]);
+    expect(await settledDelivery(key, orphan!)).toMatchObject({ status: "succeeded", attempts: 1 });
   });
 
   it("a delivery reopened by hand whose message was lost is sent again as a manual message", async () => {

@@ -22,10 +22,11 @@ const BENCH_RATE_LIMIT = 10_000_000;
 /** wrangler.toml with the per-key rate limit raised and every path absolute. */
 function benchWranglerConfig(): string {
   const original = readFileSync(join(ROOT, "wrangler.toml"), "utf8");
-  const limited = /simple = \{ limit = \d+, period = 10 \}/;
+  // The API_RATE_LIMITER block's own `simple` line: AUTH_RATE_LIMITER has one of the same shape.
+  const limited = /(name = "API_RATE_LIMITER"\n(?:[^[\n][^\n]*\n)*?simple = \{ limit = )\d+(, period = 10 \})/;
   if (!limited.test(original)) throw new Error("wrangler.toml: the API_RATE_LIMITER block changed; update bench/lib/router.ts");
   return original
-    .replace(limited, `simple = { limit = ${BENCH_RATE_LIMIT}, period = 10 }`)
+    .replace(limited, `$1${BENCH_RATE_LIMIT}$2`)
     .replace(/^main = "(.*)"$/m, (_, p: string) => `main = ${JSON.stringify(join(ROOT, p))}`)
     .replace(/^migrations_dir = "(.*)"$/m, (_, p: string) => `migrations_dir = ${JSON.stringify(join(ROOT, p))}`);
 }

@@ -3,7 +3,7 @@ import { secretBoxFor } from "../crypto/secret-box";
 import { requireAdmin } from "../http/auth";
 import { newRouter } from "../http/context";
 import { EncryptionKeyUsage, ReencryptReport, ReencryptRequest } from "../schemas/admin";
-import { errorResponses, jsonBody, jsonResponse } from "../schemas/common";
+import { bodyWithDefaults, errorResponses, jsonBody, jsonResponse } from "../schemas/common";
 import { keyUsage, reencryptBatch } from "../services/reencrypt";
 
 // Operator endpoints for rotating ENCRYPTION_KEY (see SECURITY.md, "Rotating the encryption key").
@@ -25,10 +25,8 @@ adminRouter.openapi(
     responses: { 200: jsonResponse(ReencryptReport, "What this batch did"), ...errorResponses(400, 401, 415) },
   }),
   async (c) => {
-    // The body is optional: without one, the schema's defaults are not applied, hence the fallback.
-    const body: { limit?: number; cursor?: string } = c.req.valid("json") ?? {};
-    const report = await reencryptBatch(c.var.db, await secretBoxFor(c.var.config), body.limit ?? 100, body.cursor);
-    return c.json(report, 200);
+    const { limit, cursor } = bodyWithDefaults(ReencryptRequest, c.req.valid("json"));
+    return c.json(await reencryptBatch(c.var.db, await secretBoxFor(c.var.config), limit, cursor), 200);
   },
 );
 

@@ -1,7 +1,7 @@
 import { createRoute } from "@hono/zod-openapi";
 import { newRouter, waitUntilOf } from "../http/context";
-import { errorResponses, jsonBody, jsonResponse } from "../schemas/common";
-import { DEFAULT_GRACE_SECONDS, HookRecover, HookRecovered, SecretRotate } from "../schemas/hook-actions";
+import { bodyWithDefaults, errorResponses, jsonBody, jsonResponse } from "../schemas/common";
+import { HookRecover, HookRecovered, SecretRotate } from "../schemas/hook-actions";
 import { HookIdParam, HookSecret } from "../schemas/hooks";
 import { recoverHook } from "../services/deliveries";
 import { rotateHookSecret } from "../services/hook-secrets";
@@ -27,11 +27,10 @@ hookActionsRouter.openapi(
     responses: { 200: jsonResponse(HookSecret, "The new secret (and the previous one while it still signs)"), ...errorResponses(400, 401, 404, 409, 415) },
   }),
   async (c) => {
-    const body = c.req.valid("json") as { grace_seconds?: number } | undefined;
     const rotated = await rotateHookSecret(
       { db: c.var.db, config: c.var.config, accountId: c.var.accountId, keyId: c.var.keyId },
       c.req.valid("param").id,
-      body?.grace_seconds ?? DEFAULT_GRACE_SECONDS,
+      bodyWithDefaults(SecretRotate, c.req.valid("json")).grace_seconds,
     );
     return c.json(rotated, 200);
   },

@@ -3,8 +3,8 @@ import { signPortalToken } from "../domain/portal-token";
 import { requireApiKey } from "../http/auth";
 import { newRouter } from "../http/context";
 import { portalKeyFor } from "../http/portal-auth";
-import { errorResponses, jsonBody, jsonResponse } from "../schemas/common";
-import { PORTAL_SESSION_DEFAULT_SECONDS, PortalSession, PortalSessionCreate } from "../schemas/portal";
+import { bodyWithDefaults, errorResponses, jsonBody, jsonResponse } from "../schemas/common";
+import { PortalSession, PortalSessionCreate } from "../schemas/portal";
 
 export const portalSessionsRouter = newRouter();
 // A portal token cannot mint another session: /v1/portal-sessions is not among the portal's routes.
@@ -25,9 +25,9 @@ portalSessionsRouter.openapi(
     responses: { 201: jsonResponse(PortalSession, "The portal link and its token"), ...errorResponses(400, 401, 415, 429) },
   }),
   async (c) => {
-    const body = c.req.valid("json") as { expires_in?: number; applications?: string[] } | undefined;
-    const expiresAt = Math.floor(Date.now() / 1000) + (body?.expires_in ?? PORTAL_SESSION_DEFAULT_SECONDS);
-    const applications = body?.applications ? [...new Set(body.applications)] : null;
+    const body = bodyWithDefaults(PortalSessionCreate, c.req.valid("json"));
+    const expiresAt = Math.floor(Date.now() / 1000) + body.expires_in;
+    const applications = body.applications ? [...new Set(body.applications)] : null;
     const token = await signPortalToken(await portalKeyFor(c.var.config), { accountId: c.var.accountId, keyId: c.var.keyId, applications, expiresAt });
     return c.json(
       { url: `${new URL(c.req.url).origin}/portal#token=${token}`, token, expires_at: new Date(expiresAt * 1000).toISOString(), applications },

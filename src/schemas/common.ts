@@ -56,8 +56,17 @@ export function errorResponses(...statuses: Array<400 | 401 | 404 | 409 | 413 | 
   );
 }
 
+/** A JSON request body; an optional one (`required: false`) is read with `bodyWithDefaults`. */
 export function jsonBody<T extends z.ZodTypeAny>(schema: T, required = true) {
   return { body: { required, content: { "application/json": { schema } } } };
+}
+
+/**
+ * The validated value of an optional JSON body, with the schema's defaults. A request without a body
+ * is not validated (@hono/zod-openapi hands the handler `{}` as is), so its defaults are applied here.
+ */
+export function bodyWithDefaults<T extends z.ZodTypeAny>(schema: T, validated: unknown): z.output<T> {
+  return schema.parse(validated ?? {});
 }
 
 export function jsonResponse<T extends z.ZodTypeAny>(schema: T, description: string) {

@@ -2,7 +2,7 @@ import { z } from "@hono/zod-openapi";
 import { Timestamp } from "./common";
 import { IsoInstant } from "./events";
 
-export const DEFAULT_GRACE_SECONDS = 86_400;
+const DEFAULT_GRACE_SECONDS = 86_400;
 
 export const SecretRotate = z
   .strictObject({

@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { ApplicationName, Timestamp } from "./common";
 
-export const PORTAL_SESSION_DEFAULT_SECONDS = 3600;
+const PORTAL_SESSION_DEFAULT_SECONDS = 3600;
 
 export const PortalSessionCreate = z
   .strictObject({

@@ -4,7 +4,7 @@
 const STORAGE_KEY = "hookrouter.portal.token";
 let token = null;
 
-export class ApiCallError extends Error {
+class ApiCallError extends Error {
   constructor(status, body) {
     const e = body && typeof body === "object" && body.error ? body.error : null;
     const details = e && Array.isArray(e.details) && e.details.length ? ` (${e.details.map((d) => `${d.path || "body"}: ${d.message}`).join("; ")})` : "";

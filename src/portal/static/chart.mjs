@@ -3,7 +3,7 @@
 
 import { h, s } from "./ui.mjs";
 
-export const OUTCOMES = ["succeeded", "failed", "dead", "pending", "skipped"];
+const OUTCOMES = ["succeeded", "failed", "dead", "pending", "skipped"];
 
 const W = 760;
 const H = 220;

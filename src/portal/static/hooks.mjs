@@ -13,7 +13,7 @@ function lastTestText(t) {
   return `${what} · ${fmtTime(t.tested_at)}`;
 }
 
-export function testResult(hook, r) {
+function testResult(hook, r) {
   return h(
     "div",
     { class: `test-result ${r.success ? "ok" : "failed"}`, "data-test": "test-result" },

@@ -3,9 +3,9 @@ import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-pool-worker
 import { defineConfig } from "vitest/config";
 import { slackBindingsFor } from "./test/setup/slack-app";
 
-// Two projects share one code base and differ in one binding: the API project keeps the outbound
-// URL guard on (as in production), the delivery project lifts it (ALLOW_PRIVATE_TARGETS) so hooks
-// can target the real HTTP receivers the tests start on 127.0.0.1.
+// The projects share one code base and differ in their bindings: the API project keeps the outbound
+// URL guard on (as in production); the projects with real receivers lift it (ALLOW_PRIVATE_TARGETS)
+// so hooks can target the HTTP receiver the tests start on 127.0.0.1, and retry quickly.
 const migrations = await readD1Migrations(path.join(import.meta.dirname, "migrations"));
 
 const testBindings = {
@@ -24,6 +24,10 @@ const SECURITY_RATE_LIMIT = 25;
  * that must never be contacted: the automatic endpoint test of a `new` hook is held back past the run.
  */
 const NO_AUTO_TEST = { AUTO_TEST_DELAY_SECONDS: "86400" };
+/** Hooks may target the receiver on 127.0.0.1; 4 attempts a second apart, each given up after 2 s. */
+const QUICK_DELIVERY = { ALLOW_PRIVATE_TARGETS: "true", RETRY_SCHEDULE: "1,1,1", DELIVERY_TIMEOUT_MS: "2000" };
+/** The real Node HTTP receiver (test/setup/receiver.ts), started once per project run. */
+const REAL_RECEIVER = { globalSetup: ["./test/setup/receiver.ts"], testTimeout: 60_000, hookTimeout: 30_000 };
 /** A circuit breaker that probes after 1 s (then at most 2 s apart), not 30 s: tests stay quick. */
 const QUICK_PROBES = { CIRCUIT_PROBE_INITIAL_SECONDS: "1", CIRCUIT_PROBE_MAX_SECONDS: "2" };
 /** Tests that need a consumer throwing for some of its batches (CHAOS_CONSUMER_THROW_RATE): their own project. */
@@ -92,29 +96,24 @@ export default defineConfig({
       workersProject(
         "delivery",
         ["test/delivery/**/*.test.ts"],
-        { ALLOW_PRIVATE_TARGETS: "true", RETRY_SCHEDULE: "1,1,1", DELIVERY_TIMEOUT_MS: "2000", GATE_TIMEOUT_MS: "1500", ...NO_AUTO_TEST, ...QUICK_PROBES },
-        { globalSetup: ["./test/setup/receiver.ts"], testTimeout: 60_000, hookTimeout: 30_000, exclude: CONSUMER_CHAOS_TESTS },
+        { ...QUICK_DELIVERY, GATE_TIMEOUT_MS: "1500", ...NO_AUTO_TEST, ...QUICK_PROBES },
+        { ...REAL_RECEIVER, exclude: CONSUMER_CHAOS_TESTS },
       ),
       // The delivery project's settings with a consumer that throws for 10% of its batches, after
       // sending and before recording anything (fault injection, src/delivery/chaos.ts).
       workersProject(
         "chaos-consumer",
         CONSUMER_CHAOS_TESTS,
-        { ALLOW_PRIVATE_TARGETS: "true", RETRY_SCHEDULE: "1,1,1", DELIVERY_TIMEOUT_MS: "2000", ...NO_AUTO_TEST, CHAOS_CONSUMER_THROW_RATE: "0.1" },
-        { globalSetup: ["./test/setup/receiver.ts"], testTimeout: 120_000, hookTimeout: 30_000 },
+        { ...QUICK_DELIVERY, ...NO_AUTO_TEST, CHAOS_CONSUMER_THROW_RATE: "0.1" },
+        { ...REAL_RECEIVER, testTimeout: 120_000 },
       ),
       // The per-hook Durable Object: automatic tests at once, a quick circuit breaker (probes 1 s, then
       // at most 2 s apart) and 11 attempts per delivery, so deliveries outlive the failures that open it.
       workersProject(
         "hook-state",
         ["test/hook-state/**/*.test.ts"],
-        {
-          ALLOW_PRIVATE_TARGETS: "true",
-          RETRY_SCHEDULE: "1,1,1,1,1,1,1,1,1,1",
-          DELIVERY_TIMEOUT_MS: "2000",
-          ...QUICK_PROBES,
-        },
-        { globalSetup: ["./test/setup/receiver.ts"], testTimeout: 60_000, hookTimeout: 30_000 },
+        { ...QUICK_DELIVERY, RETRY_SCHEDULE: "1,1,1,1,1,1,1,1,1,1", ...QUICK_PROBES },
+        REAL_RECEIVER,
       ),
       // Security checks that need other bindings than production's: a rotated ENCRYPTION_KEY (the
       // api project's key is now the previous one), CORS on, and a small per-key rate limit so
@@ -127,14 +126,12 @@ export default defineConfig({
           ENCRYPTION_KEY: ROTATED_ENCRYPTION_KEY,
           ENCRYPTION_KEYS_PREVIOUS: testBindings.ENCRYPTION_KEY,
           CORS_ORIGINS: "https://portal.example.com",
-          ALLOW_PRIVATE_TARGETS: "true",
-          RETRY_SCHEDULE: "1,1,1",
-          DELIVERY_TIMEOUT_MS: "2000",
+          ...QUICK_DELIVERY,
           GATE_TIMEOUT_MS: "1500",
           TEST_RATE_LIMIT: String(SECURITY_RATE_LIMIT),
           TEST_AUTH_RATE_LIMIT: String(SECURITY_AUTH_RATE_LIMIT),
         },
-        { globalSetup: ["./test/setup/receiver.ts"], testTimeout: 60_000, hookTimeout: 30_000 },
+        REAL_RECEIVER,
         {
           ratelimits: {
             API_RATE_LIMITER: { namespace_id: "1001", simple: { limit: SECURITY_RATE_LIMIT, period: 10 } },

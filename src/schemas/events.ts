@@ -10,8 +10,6 @@ export const IdempotencyKey = z
   .max(255)
   .regex(/^[\x21-\x7e]+$/, "an idempotency key is 1 to 255 printable ASCII characters without spaces");
 
-export { IsoInstant }; // from common.ts, where every filter's instant comes from
-
 const Payload = z.record(z.string(), z.unknown()).openapi({ description: "The event's data: a JSON object, at most 256 KiB serialised" });
 
 export const EventCreate = z

@@ -1,6 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { Timestamp } from "./common";
-import { IsoInstant } from "./events";
+import { IsoInstant, Timestamp } from "./common";
 
 const DEFAULT_GRACE_SECONDS = 86_400;
 

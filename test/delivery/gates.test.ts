@@ -204,7 +204,11 @@ describe("POST /v1/gates/{type}", () => {
     for (const h of hooks) await call("PATCH", `/v1/hooks/${h.id}`, { token: key, body: { on_error: "reject" } });
     const strict = await gate("node.remove", { payload: {} });
     expect(strict.body.approved).toBe(false);
-    expect(strict.body.decisions.every((d: any) => d.approved === false && typeof d.error === "string")).toBe(true);
+    expect(strict.body.decisions.map((d: any) => [d.approved, d.error])).toEqual([
+      [false, "HTTP 500"],
+      [false, expect.stringContaining("not JSON")],
+      [false, expect.stringContaining("`approved` must be a boolean")],
+    ]);
   });
 
   it("approves with no matching gate, and never uses post hooks, disabled pre-hooks or out-of-scope pre-hooks as gates", async () => {

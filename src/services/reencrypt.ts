@@ -1,39 +1,33 @@
+import type { z } from "@hono/zod-openapi";
 import type { SecretBox } from "../crypto/secret-box";
 import type { Db } from "../db/client";
 import { countSealedByKey, pageHookSealed, pageSlackSealed, resealHooks, resealSlackTokens, type HookSealed, type SlackSealed } from "../db/sealed-secrets";
+import type { EncryptionKeyUsage, ReencryptReport as ReencryptReportSchema } from "../schemas/admin";
 
 // Re-encryption after a key rotation: every sealed value (hook secret, previous hook secret, Slack
 // token) is opened with whichever configured key made it and sealed again with the current key, in
 // bounded batches so one call does bounded work. Values stay readable throughout: until the last
 // batch ran, the old key still opens what it sealed (it is in ENCRYPTION_KEYS_PREVIOUS).
 
-export type SealedTable = "hooks" | "slack_connections";
+/**
+ * What one batch did (schemas/admin.ts): rows `scanned`; `resealed` under the current key;
+ * `changed_meanwhile` (their newer values were kept as they were); `unreadable` (their key is missing
+ * from ENCRYPTION_KEYS_PREVIOUS); `next_cursor` to pass back, null when every table is done.
+ */
+type ReencryptReport = z.infer<typeof ReencryptReportSchema>;
+type SealedTable = ReencryptReport["unreadable"][number]["table"];
 
 /** Where the next batch starts: a table and the last primary key done in it. */
-export interface ReencryptCursor {
+interface ReencryptCursor {
   table: SealedTable;
   after: string;
 }
 
-export interface ReencryptReport {
-  current_key_id: string;
-  /** Rows looked at in this batch. */
-  scanned: number;
-  /** Rows whose sealed values were rewritten under the current key. */
-  resealed: number;
-  /** Rows that changed while the batch ran (their newer values were kept as they were). */
-  changed_meanwhile: number;
-  /** Rows no configured key can open: their key is missing from ENCRYPTION_KEYS_PREVIOUS. */
-  unreadable: Array<{ table: SealedTable; id: string; error: string }>;
-  /** Pass it back to continue; null when every table is done. */
-  next_cursor: string | null;
-}
-
-export function encodeCursor(c: ReencryptCursor): string {
+function encodeCursor(c: ReencryptCursor): string {
   return `${c.table}:${c.after}`;
 }
 
-export function decodeCursor(s: string | undefined): ReencryptCursor {
+function decodeCursor(s: string | undefined): ReencryptCursor {
   if (!s) return { table: "hooks", after: "" };
   const i = s.indexOf(":");
   const table = s.slice(0, i);
@@ -116,13 +110,8 @@ export async function reencryptBatch(db: Db, box: SecretBox, limit: number, curs
   return report;
 }
 
-export interface KeyUsage {
-  current_key_id: string;
-  keys: Array<{ id: string; current: boolean; configured: boolean; sealed_values: number }>;
-}
-
 /** Which keys still seal something: an old key may leave ENCRYPTION_KEYS_PREVIOUS once it seals nothing. */
-export async function keyUsage(db: Db, box: SecretBox): Promise<KeyUsage> {
+export async function keyUsage(db: Db, box: SecretBox): Promise<z.infer<typeof EncryptionKeyUsage>> {
   const counts = new Map((await countSealedByKey(db)).map((r) => [r.keyId, r.count]));
   const ids = [...new Set([...box.keyIds, ...counts.keys()])];
   return {

@@ -5,6 +5,8 @@ import type { EventForDelivery } from "../domain/event-for-delivery";
 import { UnreadableSecretError } from "../crypto/secret-box";
 import { notSent, type SendResult } from "../delivery/http-sender";
 import { sendDelivery } from "../delivery/send";
+// A cycle (the object's alarm runs `runScheduledTest`), harmless: neither module uses the other at load.
+import { hookStateOf } from "../durable/hook-state";
 import { newId, ulid } from "../domain/ids";
 import { samplePayload, testEventType } from "../domain/test-event";
 import type { Config, Env } from "../env";
@@ -88,7 +90,7 @@ export async function testHookNow(
   if (!hook) throw ApiError.notFound("hook");
   const result = await runHookTest(deps, hook, eventType);
   await applyTestOutcome(deps.db, hook, result);
-  await deps.hookStates.get(deps.hookStates.idFromName(hook.id)).saveTestResult(result);
+  await hookStateOf(deps.hookStates, hook.id).saveTestResult(result);
   return result;
 }
 

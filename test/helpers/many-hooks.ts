@@ -16,7 +16,7 @@ export type Listed = ReturnType<typeof presentHook>;
 const EVENTS = [[], ["job_run.*"], ["job_run.failed"], ["model_version.created", "job_run.succeeded"]];
 const STATES = ["new", "valid", "valid", "invalid", "new", "new", "new", "new", "new", "deactivated"] as const;
 
-export async function seedManyHooks(accountId: string, count: number): Promise<Listed[]> {
+async function seedManyHooks(accountId: string, count: number): Promise<Listed[]> {
   const base = Date.parse("2026-06-01T00:00:00.000Z");
   const rows: NewHookRow[] = Array.from({ length: count }, (_, i) => {
     // Several hooks per second, with milliseconds: filters given in whole seconds must still split them right.

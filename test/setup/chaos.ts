@@ -17,9 +17,9 @@ export interface ChaosOptions {
 }
 
 export type ChaosFault = "error_500" | "hang" | "reset" | "slow";
-export const CHAOS_FAULTS: readonly ChaosFault[] = ["error_500", "hang", "reset", "slow"];
+const CHAOS_FAULTS: readonly ChaosFault[] = ["error_500", "hang", "reset", "slow"];
 
-export function faultResponse(fault: ChaosFault, slowMs: number): ScriptedResponse {
+function faultResponse(fault: ChaosFault, slowMs: number): ScriptedResponse {
   switch (fault) {
     case "error_500":
       return { status: 500, body: "chaos: internal error" };

@@ -263,7 +263,7 @@ export const hostileString: fc.Arbitrary<string> = fc.constantFrom(
 const hostileNumber: fc.Arbitrary<unknown> = fc.constantFrom(-0, 1e308, -1e308, 0.1 + 0.2, 2 ** 53, "12", "NaN", "Infinity", true);
 
 /** URLs the outbound guard must refuse, and ones that only look harmless. */
-export const hostileUrl: fc.Arbitrary<string> = fc.constantFrom(
+const hostileUrl: fc.Arbitrary<string> = fc.constantFrom(
   "http://127.0.0.1/hook",
   "http://localhost:8787/v1/hooks",
   "http://[::1]/",

@@ -50,8 +50,14 @@ export async function hooksView(root, ctx) {
     table,
   );
 
-  let catalog = [];
   async function openForm(hook) {
+    // The catalog is read when the form opens (the only place it is used), not with every reload of the table.
+    let catalog;
+    try {
+      catalog = (await api("GET", "/v1/event-types")).data;
+    } catch (err) {
+      return reportError(err);
+    }
     showPanel(
       hookForm({
         hook,
@@ -153,12 +159,7 @@ export async function hooksView(root, ctx) {
 
   async function load() {
     try {
-      const [page, stats, cat] = await Promise.all([
-        api("GET", `/v1/hooks${query({ limit: PAGE_SIZE, cursor: cursors.at(-1) })}`),
-        api("GET", "/v1/stats"),
-        api("GET", "/v1/event-types"),
-      ]);
-      catalog = cat.data;
+      const [page, stats] = await Promise.all([api("GET", `/v1/hooks${query({ limit: PAGE_SIZE, cursor: cursors.at(-1) })}`), api("GET", "/v1/stats")]);
       const byHook = new Map(stats.hooks.map((x) => [x.hook_id, x]));
       const rows = page.data.map((hook) => ({ hook, ...row(hook, byHook.get(hook.id)) }));
       const head = ["Name", "URL", "Events", "State", "Enabled", "Circuit", "Last test", "24 h success", "24 h volume", ""];

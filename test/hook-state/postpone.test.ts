@@ -7,7 +7,7 @@ import { hookStateOf } from "../../src/durable/hook-state";
 import type { DeliveryMessage, Env } from "../../src/env";
 import { call, newAccount } from "../helpers/api";
 import { envRecordingDeliveries, message, QUEUE, storeEvent } from "../helpers/consumer";
-import { createHook, getDelivery } from "../helpers/delivery";
+import { createHook, deliveryRequests, getDelivery } from "../helpers/delivery";
 import { Receiver } from "../helpers/receiver";
 
 // A held-back delivery, driven through the consumer directly: not an attempt, and not a try of the
@@ -33,7 +33,7 @@ describe("postponing a delivery", () => {
     // Tries 1..4 were made (2 by earlier copies, 2 by this one before this postponed try).
     expect(sent).toEqual([{ body: { delivery_id: id, account_id: accountId, tries_before: 4 }, delaySeconds: 1 }]);
     expect(await getDelivery(key, id!)).toMatchObject({ status: "pending", attempts: 0, attempt_log: [] });
-    expect((await rx.requests()).filter((r) => r.headers["webhook-id"] === id)).toEqual([]);
+    expect(await deliveryRequests(rx)).toEqual([]);
     expect((await call("GET", `/v1/hooks/${hook.id}`, { token: key })).body.circuit).toBe("open");
   });
 

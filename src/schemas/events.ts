@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { WORK_ID_PATTERN } from "../domain/gates";
 import { ApplicationName, IsoInstant, PaginationQuery, Timestamp, listOf } from "./common";
 import { Delivery } from "./deliveries";
 import { EventName } from "./event-types";
@@ -12,18 +13,18 @@ export const IdempotencyKey = z
 
 const Payload = z.record(z.string(), z.unknown()).openapi({ description: "The event's data: a JSON object, at most 256 KiB serialised" });
 
+/** The rule a gate's work_id answer is held to too (src/domain/gates.ts), so a gate's work_id can always be published with. */
+export const WorkId = z
+  .string()
+  .regex(WORK_ID_PATTERN, "a work_id is 1 to 128 printable ASCII characters without spaces")
+  .openapi({ example: "work_01JD3Z5Q3W9X4Y2V8N6M1K0P7R" });
+
 export const EventCreate = z
   .strictObject({
     type: EventName,
     payload: Payload,
     applications: z.array(ApplicationName).max(100).optional().openapi({ description: "The applications this event concerns (application-scoped hooks)" }),
-    work_id: z
-      .string()
-      .min(1)
-      .max(128)
-      .regex(/^[\x21-\x7e]+$/, "a work_id is printable ASCII without spaces")
-      .optional()
-      .openapi({ description: "Correlates the event with a pre-hook gate run; sent in every delivery" }),
+    work_id: WorkId.optional().openapi({ description: "Correlates the event with a pre-hook gate run; sent in every delivery" }),
     idempotency_key: IdempotencyKey.optional().openapi({ description: "Same as the Idempotency-Key header" }),
   })
   .openapi("EventCreate");

@@ -1,13 +1,7 @@
 import { z } from "@hono/zod-openapi";
-import { WORK_ID_PATTERN } from "../domain/gates";
 import { ApplicationName, Timestamp } from "./common";
 import { EventName } from "./event-types";
-import { EventSummary } from "./events";
-
-export const WorkId = z
-  .string()
-  .regex(WORK_ID_PATTERN, "a work_id is 1 to 128 printable ASCII characters without spaces")
-  .openapi({ example: "work_01JD3Z5Q3W9X4Y2V8N6M1K0P7R" });
+import { EventSummary, WorkId } from "./events";
 
 export const GateTypeParam = z.object({ type: EventName });
 export const WorkIdParam = z.object({ work_id: WorkId });

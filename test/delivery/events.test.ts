@@ -166,4 +166,18 @@ describe("publishing events", () => {
     expectErrorShape(await call("GET", "/v1/deliveries?status=lost", { token: key }), 400, "validation_failed");
     expectErrorShape(await call("GET", "/v1/events?cursor=nope", { token: key }), 400, "validation_failed");
   });
+
+  it("holds a work_id to the rule a gate's work_id answer is held to (1 to 128 printable ASCII, no spaces)", async () => {
+    const { key } = await newAccount();
+    const longest = "w".repeat(128);
+    const accepted = await call("POST", "/v1/events", { token: key, body: { type: "a", payload: {}, work_id: longest } });
+    expect(accepted.status).toBe(202);
+    expect((await call("GET", `/v1/events/${accepted.body.id}`, { token: key })).body.work_id).toBe(longest);
+    for (const workId of ["", "w".repeat(129), "has space", "tab\there", "ünï"]) {
+      const refused = await call("POST", "/v1/events", { token: key, body: { type: "a", payload: {}, work_id: workId } });
+      expectErrorShape(refused, 400, "validation_failed");
+      expect(refused.body.error.details.map((d: { path: string }) => d.path), JSON.stringify(workId)).toEqual(["work_id"]);
+    }
+    expect((await call("GET", "/v1/events", { token: key })).body.data).toHaveLength(1);
+  });
 });

@@ -15,8 +15,8 @@ import { countingEnv } from "../helpers/counting";
 import { getDelivery } from "../helpers/delivery";
 import { Receiver } from "../helpers/receiver";
 
-// What one ingest and one delivery attempt cost in D1 statements, D1 round trips, D1 rows written
-// and queue calls, measured on the real code paths with counting wrappers around the real bindings.
+// What one ingest and one delivery attempt cost in D1 statements, D1 round trips, D1 rows written,
+// queue calls and (attempts) hook Durable Object calls, measured on the real code paths with counting wrappers around the real bindings.
 // Rows written are D1's own count (every table row and every index entry written is one): an event
 // writes 3 (its row, its key's index, events_account_type), a delivery 5 (its row, which is its id
 // key, and the account, event, hook and stats indexes), an attempt 1 and its delivery's update 2 (the
@@ -46,6 +46,31 @@ async function seedHooks(accountId: string, url: string, count: number): Promise
   for (let i = 0; i < rows.length; i += 3) inserts.push(db.insert(hooks).values(rows.slice(i, i + 3)));
   if (inserts.length > 0) await db.batch(inserts as [(typeof inserts)[0], ...typeof inserts]);
   return rows.map((r) => r.id);
+}
+
+/** The hook Durable Object calls the consumer makes (admission.ts), by method, on top of `counted`'s bindings. */
+function countingHookStates(base: Env): { env: Env; calls: string[] } {
+  const calls: string[] = [];
+  const real = base.HOOK_STATE;
+  const HOOK_STATE = new Proxy(real, {
+    get(target, prop) {
+      if (prop === "get") {
+        return (id: DurableObjectId) => {
+          const stub = target.get(id);
+          return new Proxy(stub, {
+            get(s, method) {
+              const v = Reflect.get(s, method);
+              if (typeof v !== "function" || typeof method !== "string") return v;
+              return (...args: unknown[]) => (calls.push(method), Reflect.apply(v, s, args));
+            },
+          });
+        };
+      }
+      const v = Reflect.get(target, prop);
+      return typeof v === "function" ? v.bind(target) : v;
+    },
+  });
+  return { env: { ...base, HOOK_STATE }, calls };
 }
 
 async function measuredPublish(key: string, body: unknown, headers: Record<string, string> = {}) {
@@ -116,13 +141,16 @@ describe("cost of delivery attempts", () => {
     for (const size of [1, 6]) {
       const ids = await storeEvent(accountId, await seedHooks(accountId, rx.url(), size));
       const counted = countingEnv(bindings);
+      const objects = countingHookStates(counted.env);
       const batch = createMessageBatch<DeliveryMessage>(QUEUE, ids.map((id) => message(accountId, id)));
-      await queue(batch, counted.env);
+      await queue(batch, objects.env);
       expect((await getQueueResult(batch, createExecutionContext())).explicitAcks).toHaveLength(size);
       // One read (deliveries joined to events and hooks); one write batch (all attempts, all deliveries).
       expect(counted.d1).toEqual({ roundTrips: 2, statements: 3 });
       expect(counted.written.rows).toBe(3 * size);
       expect(counted.deliveries.sendCalls + counted.deadLetters.sendCalls).toBe(0);
+      // Healthy hooks without a rate limit: their Durable Objects are not asked, before or after.
+      expect(objects.calls).toEqual([]);
     }
   });
 
@@ -132,11 +160,28 @@ describe("cost of delivery attempts", () => {
     await rx.script([], { status: 500 });
     const [id] = await storeEvent(accountId, await seedHooks(accountId, rx.url(), 1));
     const counted = countingEnv(bindings);
+    const objects = countingHookStates(counted.env);
     const batch = createMessageBatch<DeliveryMessage>(QUEUE, [message(accountId, id!)]);
-    await queue(batch, counted.env);
+    await queue(batch, objects.env);
     expect((await getQueueResult(batch, createExecutionContext())).retryMessages).toHaveLength(1);
     expect(counted.d1).toEqual({ roundTrips: 2, statements: 4 });
+    // Not asked before (the row says healthy, no limit); told of the failure after.
+    expect(objects.calls).toEqual(["recordAttempt"]);
     expect(counted.written.rows).toBe(3 + 1); // the hook's row (failing_since is in no index)
     expect(await getDelivery(key, id!)).toMatchObject({ status: "failed", attempts: 1 });
+  });
+
+  it("a rate-limited hook: one Durable Object call per delivery (admission), none after a success", async () => {
+    const { accountId } = await newAccount();
+    const [hookId] = await seedHooks(accountId, new Receiver().url(), 1);
+    await bindings.DB.prepare("update hooks set rate_limit_per_second = 1000 where id = ?").bind(hookId).run();
+    const ids = await storeEvent(accountId, [hookId!, hookId!]);
+    const counted = countingEnv(bindings);
+    const objects = countingHookStates(counted.env);
+    const batch = createMessageBatch<DeliveryMessage>(QUEUE, ids.map((id) => message(accountId, id)));
+    await queue(batch, objects.env);
+    expect((await getQueueResult(batch, createExecutionContext())).explicitAcks).toHaveLength(2);
+    expect(counted.d1).toEqual({ roundTrips: 2, statements: 3 });
+    expect(objects.calls).toEqual(["admit", "admit"]);
   });
 });

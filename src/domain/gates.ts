@@ -72,11 +72,7 @@ export function parseGateAnswer(text: string): Parsed {
 
 /** One gate's decision: its answer when it gave a usable one, otherwise its `on_error`. */
 export function decideGate(hookId: string, onError: "reject" | "approve", sent: GateSendOutcome): GateOutcome {
-  const failed = (error: string): GateOutcome => ({
-    decision: { hook_id: hookId, approved: onError === "approve", error, duration_ms: sent.durationMs },
-    workId: null,
-    extra: [],
-  });
+  const failed = (error: string) => uncallableGate(hookId, onError, error, sent.durationMs);
   if (!sent.ok) return failed(sent.error ?? (sent.status !== null ? `HTTP ${sent.status}` : "no answer"));
   const parsed = parseGateAnswer(sent.body ?? "");
   if (!parsed.ok) return failed(parsed.error);
@@ -85,9 +81,9 @@ export function decideGate(hookId: string, onError: "reject" | "approve", sent: 
   return { decision, workId: parsed.workId, extra: parsed.extra };
 }
 
-/** A gate that could not be called at all (e.g. its URL is refused now): counts per `on_error`. */
-export function uncallableGate(hookId: string, onError: "reject" | "approve", error: string): GateOutcome {
-  return { decision: { hook_id: hookId, approved: onError === "approve", error, duration_ms: 0 }, workId: null, extra: [] };
+/** A gate without a usable answer, or that could not be called at all (e.g. its URL is refused now): counts per `on_error`. */
+export function uncallableGate(hookId: string, onError: "reject" | "approve", error: string, durationMs = 0): GateOutcome {
+  return { decision: { hook_id: hookId, approved: onError === "approve", error, duration_ms: durationMs }, workId: null, extra: [] };
 }
 
 export interface GateVerdict {

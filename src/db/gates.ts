@@ -28,7 +28,6 @@ const { payload: _payload, ...summaryColumns } = getTableColumns(events);
  * The account's events published with a work id, oldest first (index events_account_work). The
  * payload is left out: the event itself is one `GET /v1/events/{id}` away.
  */
-
 export async function listEventsByWork(db: Db, accountId: string, workId: string, limit = WORK_RECORD_LIMIT): Promise<EventSummaryRow[]> {
   return db
     .select(summaryColumns)

@@ -80,19 +80,23 @@ export function tryNumber(message: Message<DeliveryMessage>): number {
 }
 
 /**
- * Holds a delivery back for `delaySeconds` without counting a try: a fresh copy of the message is
- * queued with that delay (carrying the tries made so far) and this one is acknowledged. Not
- * `message.retry`, which would count toward the queue's `max_retries` (a long outage behind an open
- * breaker would have the queue dead-letter deliveries that were never attempted) and toward
- * `message.attempts`, which the retry schedule reads. Should the send fail, `message.retry` is the
- * fallback: held back all the same. Never throws.
+ * Holds deliveries back, each for its `delaySeconds`, without counting a try: a fresh copy of each
+ * message is queued with that delay (carrying the tries made so far) and the message is acknowledged.
+ * Not `message.retry`, which would count toward the queue's `max_retries` (a long outage behind an
+ * open breaker would have the queue dead-letter deliveries that were never attempted) and toward
+ * `message.attempts`, which the retry schedule reads. All of a batch's copies go in one `sendBatch`
+ * (a queue batch is far below its 100 messages); should it fail, `message.retry` is the fallback:
+ * held back all the same. Never throws.
  */
-export async function postpone(queue: Queue<DeliveryMessage>, message: Message<DeliveryMessage>, delaySeconds: number): Promise<void> {
+export async function postpone(queue: Queue<DeliveryMessage>, held: Array<{ message: Message<DeliveryMessage>; delaySeconds: number }>): Promise<void> {
+  if (held.length === 0) return;
   try {
-    await queue.send({ ...message.body, tries_before: tryNumber(message) - 1 }, { delaySeconds, contentType: "json" });
-    message.ack();
+    await queue.sendBatch(
+      held.map(({ message, delaySeconds }) => ({ body: { ...message.body, tries_before: tryNumber(message) - 1 }, delaySeconds, contentType: "json" as const })),
+    );
+    for (const { message } of held) message.ack();
   } catch (error) {
-    log("error", "re-queueing a postponed delivery failed", { delivery_id: message.body.delivery_id, error: errorDetail(error) });
-    message.retry({ delaySeconds });
+    log("error", "re-queueing postponed deliveries failed", { delivery_ids: held.map(({ message }) => message.body.delivery_id), error: errorDetail(error) });
+    for (const { message, delaySeconds } of held) message.retry({ delaySeconds });
   }
 }

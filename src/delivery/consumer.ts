@@ -116,7 +116,7 @@ async function settle(db: Db, env: Env, config: Config, now: Date, handled: Hand
   const deadLetters: DeliveryMessage[] = [];
   /** Acknowledged or retried once the batch's writes are in D1. */
   const afterWrite: Array<{ message: Message<DeliveryMessage>; done: () => void }> = [];
-  const postponed: Promise<void>[] = [];
+  const postponed: Array<{ message: Message<DeliveryMessage>; delaySeconds: number }> = [];
 
   const record = (h: Handled, job: DeliveryJob, verdict: Verdict, attempt: Omit<AttemptWrite, "deliveryId">) => {
     attempts.push({ deliveryId: job.delivery.id, ...attempt });
@@ -134,7 +134,7 @@ async function settle(db: Db, env: Env, config: Config, now: Date, handled: Hand
         message.ack();
         break;
       case "postponed":
-        postponed.push(postpone(env.DELIVERIES, message, outcome.delaySeconds));
+        postponed.push({ message, delaySeconds: outcome.delaySeconds });
         break;
       case "skipped":
         updates.push({ id: job!.delivery.id, status: "skipped", attemptsAdded: 0, lastAttemptAt: null, nextAttemptAt: null });
@@ -180,7 +180,7 @@ async function settle(db: Db, env: Env, config: Config, now: Date, handled: Hand
     }
   }
 
-  await Promise.all(postponed);
+  await postpone(env.DELIVERIES, postponed);
   const statements = [...deliveryWriteStatements(db, attempts, updates, nowIso), ...health.statements()];
   if (statements.length > 0) {
     try {

@@ -184,4 +184,20 @@ describe("cost of delivery attempts", () => {
     expect(counted.d1).toEqual({ roundTrips: 2, statements: 3 });
     expect(objects.calls).toEqual(["admit", "admit"]);
   });
+
+  it("deliveries a rate limit holds back: one sendBatch for all of the batch's postponed copies", async () => {
+    const { accountId } = await newAccount();
+    const [hookId] = await seedHooks(accountId, new Receiver().url(), 1);
+    // One token every 2 s: the first delivery takes it, the others would wait longer than the consumer sleeps in place.
+    await bindings.DB.prepare("update hooks set rate_limit_per_second = 0.5 where id = ?").bind(hookId).run();
+    const ids = await storeEvent(accountId, [hookId!, hookId!, hookId!]);
+    const counted = countingEnv(bindings);
+    const batch = createMessageBatch<DeliveryMessage>(QUEUE, ids.map((id) => message(accountId, id)));
+    await queue(batch, counted.env);
+    expect((await getQueueResult(batch, createExecutionContext())).explicitAcks).toHaveLength(3);
+    expect(counted.deliveries).toEqual({ sendCalls: 1, messages: 2 });
+    // The one attempt is written as usual; the postponed deliveries write nothing.
+    expect(counted.d1).toEqual({ roundTrips: 2, statements: 3 });
+    expect(counted.written.rows).toBe(3);
+  });
 });

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 // Through the package export, as a TypeScript user imports it.
 import { CONTRACT_ROUTES, createClient, unwrap } from "hookrouter/client";
 import { generateSecret } from "../../src/domain/hook-secret";
-import { ADMIN_TOKEN, cli, eventually, freePort, Listener, startRouter, type CliResult, type Router } from "./harness";
+import { ADMIN_TOKEN, cli, freePort, Listener, startRouter, until, type CliResult, type Router } from "./harness";
 
 // `hookrouter` as a user runs it, against one `wrangler dev` router for the whole file.
 
@@ -121,7 +121,7 @@ describe("listen flags", () => {
     const record = JSON.parse(line);
     expect(record).toMatchObject({ kind: "delivery", type: "cli.json", attempt: 1, signature: "unchecked", answered: 202, body: { data: { k: "v" } } });
     expect(record.duration_ms).toBeGreaterThanOrEqual(300);
-    await eventually(async () => ((await json(["deliveries", "list", "--event", event.id])).data[0]?.status === "succeeded" ? true : undefined), 20_000, "a 202 to count as delivered");
+    await until(async () => (await json(["deliveries", "list", "--event", event.id])).data[0]?.status === "succeeded", "a 202 to count as delivered", 20_000);
     await cli(["hooks", "delete", hook.id], env);
   });
 });
@@ -136,10 +136,10 @@ describe("retries and manual redelivery", () => {
 
     // The same webhook-id arrives again: the listener counts the attempts.
     await failing.waitFor(/delivery  cli\.retry[\s\S]*?attempt\s+2[\s\S]*?answered\s+500/);
-    const dead = await eventually(async () => {
+    const dead = await until(async () => {
       const page = await json(["deliveries", "list", "--event", event.id]);
       return page.data.length === 1 && page.data[0].status === "dead" ? page.data[0] : undefined;
-    }, 45_000, "the delivery to end dead");
+    }, "the delivery to end dead", 45_000);
     const shown = await cli(["deliveries", "get", dead.id], env);
     expect(shown.code).toBe(0);
     expect(shown.stdout).toMatch(/status\s+dead/);
@@ -155,10 +155,7 @@ describe("retries and manual redelivery", () => {
     expect(retried.code).toBe(0);
     const verdict = (await healthy.waitFor(/delivery  cli\.retry[\s\S]*?signature\s+(.+)/))[1]!;
     expect(verdict).toMatch(/^valid/);
-    await eventually(async () => {
-      const d = await json(["deliveries", "get", dead.id]);
-      return d.status === "succeeded" ? d : undefined;
-    }, 20_000, "the retried delivery to succeed");
+    await until(async () => (await json(["deliveries", "get", dead.id])).status === "succeeded", "the retried delivery to succeed", 20_000);
     await cli(["hooks", "delete", hook.id], env);
   });
 });

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { join } from "node:path";
 import { ROOT, quietEnv, run } from "../helpers/wrangler-dev";
 
-export { freePort, startRouter, type Router } from "../helpers/wrangler-dev";
+export { freePort, startRouter, until, type Router } from "../helpers/wrangler-dev";
 
 // The CLI tests run the real thing: the router under `wrangler dev` (D1, Queues and Durable Objects
 // emulated locally, state in a temporary folder) and `bin/hookrouter.mjs` as child processes.
@@ -73,20 +73,4 @@ export class Listener {
     clearTimeout(timer);
     return code;
   }
-}
-
-/** Polls until `probe` returns a value (not undefined), or fails after the timeout. */
-export async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs = 30_000, what = "condition"): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await probe();
-      if (v !== undefined) return v;
-    } catch (e) {
-      last = e;
-    }
-    await new Promise((r) => setTimeout(r, 300));
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ""}`);
 }

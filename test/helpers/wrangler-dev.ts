@@ -109,3 +109,22 @@ export async function becameHealthy(url: string, child: ChildProcess, timeoutMs:
   }
   return false;
 }
+
+/**
+ * Polls `probe` until it answers a truthy value and returns it; a probe that throws (the router not
+ * ready for it yet) is tried again. Fails after the timeout, with the last error.
+ */
+export async function until<T>(probe: () => Promise<T | undefined | null | false>, what: string, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const v = await probe();
+      if (v) return v;
+    } catch (e) {
+      last = e;
+    }
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ""}`);
+}

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ROOT, startRouter, type Router } from "../helpers/wrangler-dev";
+import { ROOT, startRouter, until, type Router } from "../helpers/wrangler-dev";
 
 // The portal as a person uses it: Debian's Chromium, headless, driven by playwright-core, against the
 // router under `wrangler dev` and a real HTTP receiver on 127.0.0.1. Screenshots of the main pages go
@@ -50,16 +50,6 @@ class LocalReceiver {
   }
   stop(): Promise<void> {
     return new Promise((r) => this.server.close(() => r()));
-  }
-}
-
-async function until<T>(probe: () => Promise<T | undefined | false>, what: string, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 300));
   }
 }
 

@@ -1,3 +1,4 @@
+import { Webhook } from "standardwebhooks";
 import { describe, expect, it } from "vitest";
 import { buildSignedRequest } from "../../src/delivery/request";
 
@@ -20,6 +21,7 @@ describe("a hook's own headers in the signed request", () => {
     const headers = new Headers(req.headers);
     expect(headers.get("content-type")).toBe("application/json");
     expect(headers.get("webhook-signature")).not.toContain("forged");
+    expect(new Webhook("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw").verify("{}", req.headers)).toEqual({}); // the signature is the real one
     expect(headers.get("user-agent")).toMatch(/^hookrouter\//);
     expect(headers.get("svix-id")).toBeNull();
     expect(headers.get("x-split")).toBeNull();

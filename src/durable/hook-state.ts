@@ -26,8 +26,7 @@ export class HookState extends DurableObject<Env> {
     const probe = breaker.decision.probe;
     let waitMs = 0;
     if (opts.rateLimitPerSecond !== null) {
-      // Burst 1: an idle hook saves up one token, so no one-second window holds more than the limit.
-      const limits = { ratePerSecond: opts.rateLimitPerSecond, burst: 1 };
+      const limits = { ratePerSecond: opts.rateLimitPerSecond, burst: opts.burst ?? 1 };
       const taken = takeToken(this.kv.get<BucketState>(BUCKET) ?? null, limits, now, opts.maxWaitMs);
       // Kept either way: a refusal moves the backlog's turn along (nothing is reserved by it).
       this.kv.put(BUCKET, taken.state);
@@ -132,6 +131,8 @@ interface HookRef {
 export interface AdmitOptions {
   /** The hook's `rate_limit_per_second`, or null (then only the breaker is asked). */
   rateLimitPerSecond: number | null;
+  /** Tokens an idle hook saves up; 1 (the default) keeps every one-second window within the limit. */
+  burst?: number;
   /** A token freeing within this long is reserved and slept for; a later one means postpone. */
   maxWaitMs: number;
 }

@@ -1,5 +1,4 @@
 import { env } from "cloudflare:workers";
-import type { BatchItem } from "drizzle-orm/batch";
 import { describe, expect, it } from "vitest";
 import { getDb, type Db } from "../../src/db/client";
 import {
@@ -19,6 +18,7 @@ import { listEventsByWork } from "../../src/db/gates";
 import { claimStalledDeliveries, releaseStalledClaim } from "../../src/db/stalled-deliveries";
 import { accountCountsQuery, hookCountsQuery } from "../../src/db/stats";
 import { statsWindow } from "../../src/domain/delivery-stats";
+import { explain, plansOfBuilt } from "../helpers/query-plan";
 
 // Every query the code makes on events, deliveries and attempts, run through a D1 binding that notes
 // the SQL and its parameters, then explained by SQLite. Each table has only the indexes those queries
@@ -57,23 +57,12 @@ function notingD1(real: D1Database, noted: Noted[]): D1Database {
   });
 }
 
-async function explain(sql: string, params: unknown[]): Promise<string> {
-  const rows = (await env.DB.prepare(`explain query plan ${sql}`).bind(...params).all<{ detail: string }>()).results;
-  return rows.map((r) => r.detail).join("\n");
-}
-
 /** The plans of the statements `run` makes (through the noting binding). */
 async function plansOf(run: (db: Db) => Promise<unknown>): Promise<string> {
   const noted: Noted[] = [];
   await run(getDb(notingD1(env.DB, noted)));
   expect(noted.length).toBeGreaterThan(0);
   return (await Promise.all(noted.map((n) => explain(n.sql, n.params)))).join("\n");
-}
-
-/** The plans of statements built but not run (a write batch's parts). */
-async function plansOfBuilt(items: BatchItem<"sqlite">[]): Promise<string> {
-  const built = items.map((i) => (i as unknown as { toSQL(): { sql: string; params: unknown[] } }).toSQL());
-  return (await Promise.all(built.map((b) => explain(b.sql, b.params)))).join("\n");
 }
 
 const ACC = "acc_plans";

@@ -4,6 +4,7 @@ import { getDb } from "../../src/db/client";
 import { accountCountsQuery, hookCountsQuery } from "../../src/db/stats";
 import { statsWindow } from "../../src/domain/delivery-stats";
 import { call, expectErrorShape, newAccount } from "../helpers/api";
+import { plansOfBuilt } from "../helpers/query-plan";
 import { seedDeliveries, seedManyDeliveries } from "../helpers/seed-deliveries";
 
 const HOUR = 3_600_000;
@@ -99,13 +100,8 @@ describe("stats at 100,000 deliveries", () => {
     const db = getDb(env.DB);
     const window = statsWindow(now, 24);
     const since = window.since;
-    const plan = async (q: { toSQL(): { sql: string; params: unknown[] } }) => {
-      const { sql, params } = q.toSQL();
-      const rows = (await env.DB.prepare(`explain query plan ${sql}`).bind(...params).all<{ detail: string }>()).results;
-      return rows.map((r) => r.detail).join("\n");
-    };
-    const accountPlan = await plan(accountCountsQuery(db, acc.accountId, since));
-    const hookPlan = await plan(hookCountsQuery(db, acc.accountId, hooks[0]!, window.hourStarts));
+    const accountPlan = await plansOfBuilt([accountCountsQuery(db, acc.accountId, since)]);
+    const hookPlan = await plansOfBuilt([hookCountsQuery(db, acc.accountId, hooks[0]!, window.hourStarts)]);
     let t = performance.now();
     const all = await call("GET", "/v1/stats", { token: acc.key });
     const accountMs = performance.now() - t;

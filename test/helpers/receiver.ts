@@ -46,12 +46,9 @@ export class Receiver {
 
   /** Polls until `count` requests arrived (or the deadline passes), then returns them all. */
   async waitFor(count: number, timeoutMs = 20_000): Promise<ReceivedRequest[]> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const got = await this.requests();
-      if (got.length >= count || Date.now() > deadline) return got;
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    let got: ReceivedRequest[] = [];
+    await eventually(async () => (got = await this.requests()).length >= count, timeoutMs);
+    return got;
   }
 }
 

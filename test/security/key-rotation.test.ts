@@ -145,7 +145,7 @@ describe("rotating ENCRYPTION_KEY", () => {
     const rx = new Receiver();
     const created = await call("POST", "/v1/hooks", { token: key, body: { name: "stray", url: rx.url() } });
     expect(created.status).toBe(201);
-    await rx.waitFor(1); // the creation's own test delivery is done before the secret is swapped
+    expect(await rx.waitFor(1)).toHaveLength(1); // the creation's own test delivery is done before the secret is swapped
     const straySealed = await strayBox.seal(created.body.secret);
     await db.prepare("update hooks set secret_sealed = ? where id = ?").bind(straySealed, created.body.id).run();
 
@@ -168,7 +168,8 @@ describe("rotating ENCRYPTION_KEY", () => {
     const key = await freshKey(accountId);
     const rx = new Receiver();
     const created = await call("POST", "/v1/hooks", { token: key, body: { name: "racing", url: rx.url() } });
-    await rx.waitFor(1);
+    expect(created.status).toBe(201);
+    expect(await rx.waitFor(1)).toHaveLength(1);
     const id: string = created.body.id;
     const stale = { id, secretSealed: await oldBox.seal(created.body.secret), previousSecretSealed: null };
     await db.prepare("update hooks set secret_sealed = ? where id = ?").bind(stale.secretSealed, id).run();

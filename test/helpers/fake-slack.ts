@@ -1,4 +1,11 @@
+import { env } from "cloudflare:workers";
 import { inject } from "vitest";
+import { secretBoxFor } from "../../src/crypto/secret-box";
+import { getDb } from "../../src/db/client";
+import { insertHook } from "../../src/db/hooks";
+import type { HookRow } from "../../src/db/schema";
+import { newId } from "../../src/domain/ids";
+import { getConfig, type Env } from "../../src/env";
 import type { ScriptedSlackAnswer, SlackCallRecord } from "../setup/fake-slack-server";
 import { call } from "./api";
 
@@ -68,4 +75,22 @@ export class FakeSlackTeam {
     const page = await browse(callbackPath);
     return { status: page.status, page: String(page.body) };
   }
+}
+
+/** A valid slack hook row written straight to D1 (no automatic test, so the fake sees only what the test sends). */
+export async function insertSlackHook(accountId: string, channel: string): Promise<HookRow> {
+  const bindings = env as unknown as Env;
+  const now = new Date().toISOString();
+  return insertHook(getDb(bindings.DB), {
+    id: newId("hook"),
+    accountId,
+    name: `slack-${crypto.randomUUID()}`,
+    kind: "slack",
+    slackChannelId: channel,
+    events: [],
+    secretSealed: await (await secretBoxFor(getConfig(bindings))).seal("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"),
+    state: "valid",
+    createdAt: now,
+    updatedAt: now,
+  });
 }

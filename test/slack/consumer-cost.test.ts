@@ -1,42 +1,18 @@
 import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { secretBoxFor } from "../../src/crypto/secret-box";
-import { getDb } from "../../src/db/client";
-import { insertHook } from "../../src/db/hooks";
-import type { HookRow } from "../../src/db/schema";
 import { queue } from "../../src/delivery/consumer";
-import { newId } from "../../src/domain/ids";
-import { getConfig, type DeliveryMessage, type Env } from "../../src/env";
+import type { DeliveryMessage, Env } from "../../src/env";
 import { newAccount } from "../helpers/api";
 import { message, QUEUE, storeEvent } from "../helpers/consumer";
 import { countingEnv } from "../helpers/counting";
 import { getDelivery } from "../helpers/delivery";
-import { FakeSlackTeam } from "../helpers/fake-slack";
+import { FakeSlackTeam, insertSlackHook } from "../helpers/fake-slack";
 
 // A queue batch of Slack deliveries costs what a batch of webhooks does (test/delivery/cost.test.ts):
 // the account's Slack connection comes with the batch's one read, not one read per delivery.
 
 const bindings = env as unknown as Env;
-const config = getConfig(bindings);
-const db = getDb(bindings.DB);
-
-/** A valid slack hook row written straight to D1 (no automatic test: the fake sees only the deliveries). */
-async function slackHook(accountId: string, channel: string): Promise<HookRow> {
-  const now = new Date().toISOString();
-  return insertHook(db, {
-    id: newId("hook"),
-    accountId,
-    name: `slack-${crypto.randomUUID()}`,
-    kind: "slack",
-    slackChannelId: channel,
-    events: [],
-    secretSealed: await (await secretBoxFor(config)).seal("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"),
-    state: "valid",
-    createdAt: now,
-    updatedAt: now,
-  });
-}
 
 async function runBatch(accountId: string, ids: string[]) {
   const counted = countingEnv(bindings);
@@ -51,7 +27,7 @@ describe("cost of a queue batch of Slack deliveries", () => {
     const slack = new FakeSlackTeam();
     expect((await slack.connect(key)).status).toBe(200);
     const channels = ["C0COST1", "C0COST2", "C0COST3"];
-    const hooks = await Promise.all(channels.map((c) => slackHook(accountId, c)));
+    const hooks = await Promise.all(channels.map((c) => insertSlackHook(accountId, c)));
     const ids = await storeEvent(accountId, hooks.map((h) => h.id));
 
     const { result, d1 } = await runBatch(accountId, ids);
@@ -64,7 +40,7 @@ describe("cost of a queue batch of Slack deliveries", () => {
 
   it("an account without a Slack connection: the attempt fails with the reason, still in 2 round trips", async () => {
     const { accountId, key } = await newAccount();
-    const hook = await slackHook(accountId, "C0NOCONN");
+    const hook = await insertSlackHook(accountId, "C0NOCONN");
     const [id] = await storeEvent(accountId, [hook.id]);
 
     const { result, d1 } = await runBatch(accountId, [id!]);

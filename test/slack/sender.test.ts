@@ -2,14 +2,12 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { secretBoxFor } from "../../src/crypto/secret-box";
 import { getDb } from "../../src/db/client";
-import { findHook, insertHook } from "../../src/db/hooks";
+import { findHook } from "../../src/db/hooks";
 import { findSlackConnection } from "../../src/db/slack";
-import type { HookRow } from "../../src/db/schema";
-import { newId } from "../../src/domain/ids";
 import { sendSlack } from "../../src/delivery/slack-sender";
 import { getConfig, type Env } from "../../src/env";
 import { newAccount } from "../helpers/api";
-import { FakeSlackTeam } from "../helpers/fake-slack";
+import { FakeSlackTeam, insertSlackHook } from "../helpers/fake-slack";
 
 // The Slack sender on its own, against the fake Slack: the SendResult it answers is what the
 // consumer's retries and attempt log read, exactly as for sendHttp.
@@ -17,23 +15,6 @@ import { FakeSlackTeam } from "../helpers/fake-slack";
 const config = getConfig(env as unknown as Env);
 const db = getDb((env as unknown as Env).DB);
 const ctx = { db, config };
-
-/** A slack hook row written straight to D1 (no automatic test, so the fake sees only what we send). */
-async function slackHook(accountId: string, channel: string): Promise<HookRow> {
-  const now = new Date().toISOString();
-  return insertHook(db, {
-    id: newId("hook"),
-    accountId,
-    name: `slack-${crypto.randomUUID()}`,
-    kind: "slack",
-    slackChannelId: channel,
-    events: [],
-    secretSealed: await (await secretBoxFor(config)).seal("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"),
-    state: "valid",
-    createdAt: now,
-    updatedAt: now,
-  });
-}
 
 const event = {
   id: "evt_01JD3Z5Q3W9X4Y2V8N6M1K0P7R",
@@ -55,7 +36,7 @@ async function connected() {
 describe("Slack sender", () => {
   it("posts the Block Kit message to the hook's channel with the bot token, and answers a successful SendResult", async () => {
     const { accountId, slack } = await connected();
-    const hook = await slackHook(accountId, "C0ALERTS");
+    const hook = await insertSlackHook(accountId, "C0ALERTS");
     const result = await sendSlack(ctx, hook, event);
     expect(result).toMatchObject({ ok: true, status: 200, error: null, retryAfterSeconds: null, timedOut: false });
     expect(JSON.parse(result.body!)).toMatchObject({ ok: true, channel: "C0ALERTS" });
@@ -73,7 +54,7 @@ describe("Slack sender", () => {
 
   it("records Slack's ok:false as a failed attempt carrying Slack's error, and a 429 with its Retry-After", async () => {
     const { accountId, slack } = await connected();
-    const hook = await slackHook(accountId, "C0ALERTS");
+    const hook = await insertSlackHook(accountId, "C0ALERTS");
     await slack.script([{ error: "channel_not_found" }, { retry_after: 7 }]);
     const refused = await sendSlack(ctx, hook, event);
     expect(refused).toMatchObject({ ok: false, status: 200, error: "Slack: channel_not_found", retryAfterSeconds: null });
@@ -86,7 +67,7 @@ describe("Slack sender", () => {
 
   it("a revoked token breaks the connection and makes the hook invalid; later sends do not call Slack", async () => {
     const { accountId, slack } = await connected();
-    const hook = await slackHook(accountId, "C0ALERTS");
+    const hook = await insertSlackHook(accountId, "C0ALERTS");
     await slack.revokeAll();
     const result = await sendSlack(ctx, hook, event);
     expect(result).toMatchObject({ ok: false, status: 200, error: "Slack: token_revoked" });
@@ -101,7 +82,7 @@ describe("Slack sender", () => {
 
   it("a token Slack does not know (invalid_auth) is treated the same way", async () => {
     const { accountId, slack } = await connected();
-    const hook = await slackHook(accountId, "C0ALERTS");
+    const hook = await insertSlackHook(accountId, "C0ALERTS");
     // Replace the stored token by one Slack never issued.
     await (env as unknown as Env).DB.prepare("update slack_connections set token_sealed = ? where account_id = ?").bind(await (await secretBoxFor(config)).seal("xoxb-never-issued"), accountId).run();
     const result = await sendSlack(ctx, hook, event);
@@ -113,7 +94,7 @@ describe("Slack sender", () => {
 
   it("fails without calling anything when the account has no Slack connection", async () => {
     const { accountId } = await newAccount();
-    const hook = await slackHook(accountId, "C0ALERTS");
+    const hook = await insertSlackHook(accountId, "C0ALERTS");
     const result = await sendSlack(ctx, hook, event);
     expect(result).toMatchObject({ ok: false, status: null, timedOut: false });
     expect(result.error).toContain("no Slack workspace is connected");

@@ -1,16 +1,17 @@
 import type { HookRow } from "../db/schema";
 import type { HealthChange } from "../domain/hook-health";
 import { MAX_QUEUE_DELAY_SECONDS } from "../domain/retry";
-import { hookStateOf, type Admission, type AttemptRecorded } from "../durable/hook-state";
+import { hookStateOf, type Admission, type AttemptRecorded, type RecordedAttempt } from "../durable/hook-state";
 import type { DeliveryMessage, Env } from "../env";
-import type { SendResult } from "./http-sender";
 import { errorDetail, log } from "../observability/log";
 
 // The consumer's two calls to a hook's Durable Object (src/durable/hook-state.ts): may this delivery
-// go now (rate limit, circuit breaker), and how did its attempt go (failure streak, breaker,
-// auto-disable). A healthy hook without a rate limit costs no call before sending and none after a
-// success: its row says it has no limit and no failure streak (`failing_since`, which the consumer
-// keeps in step with the object's record).
+// go now (rate limit, circuit breaker), and how did the batch's attempts go (failure streak, breaker,
+// auto-disable). A healthy hook without a rate limit costs no call before sending (its row says it
+// has no limit and no failure streak: `failing_since`, kept in step with the object's record) and
+// one call per queue batch after, whatever the batch's outcomes: a success left unreported would let
+// failures on either side of it count as "in a row" (the breaker opened on a receiver that never
+// failed twice running).
 
 /**
  * A token that frees within this long is reserved and slept for in the consumer: queue delays come in
@@ -42,18 +43,16 @@ export function delaySecondsFor(waitMs: number): number {
 }
 
 /**
- * Reports an attempt to the hook's object and answers what it means for the hook's row, or null when
- * there was nothing to report (a success of a hook with no failure streak) or the object could not
- * be reached (then the consumer decides from the row alone: the attempt is recorded either way).
+ * Reports a hook's attempts of one batch, in the order they were made, to the hook's object (one
+ * call, successes included: see HookState.recordAttempts) and answers what they mean for the hook's
+ * row, or null when the object could not be reached (then the consumer decides from the row alone:
+ * the attempts are recorded either way).
  */
-export async function reportAttempt(hookStates: Env["HOOK_STATE"], hook: HookRow, result: SendResult, gate: Gate): Promise<HealthChange | null> {
-  const probe = gate.action === "send" && gate.probe;
-  if (result.ok && hook.failingSince === null && !probe) return null;
+export async function reportAttempts(hookStates: Env["HOOK_STATE"], hook: HookRow, attempts: RecordedAttempt[]): Promise<HealthChange | null> {
   try {
-    const recorded = await hookStateOf(hookStates, hook.id).recordAttempt({ ok: result.ok, status: result.status }, probe, hook.failingSince);
-    return mirrorOnRow(hook, recorded);
+    return mirrorOnRow(hook, await hookStateOf(hookStates, hook.id).recordAttempts(attempts, hook.failingSince));
   } catch (error) {
-    log("error", "reporting an attempt to the hook's Durable Object failed", { hook_id: hook.id, error: errorDetail(error) });
+    log("error", "reporting attempts to the hook's Durable Object failed", { hook_id: hook.id, error: errorDetail(error) });
     return null;
   }
 }

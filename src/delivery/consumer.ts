@@ -5,7 +5,7 @@ import type { HookRow } from "../db/schema";
 import { crashRetryDelay, isSettled, verdictAfterAttempt, verdictWhenGivingUp, type Verdict } from "../domain/delivery-verdict";
 import { healthAfterAttempt, type HealthChange, type HookHealth } from "../domain/hook-health";
 import { getConfig, type Config, type DeliveryMessage, type Env } from "../env";
-import { admitDelivery, postpone, reportAttempt, tryNumber } from "./admission";
+import { admitDelivery, postpone, reportAttempts, tryNumber } from "./admission";
 import { injectConsumerFault } from "./chaos";
 import { ConnectionSlots, OUTGOING_CONNECTIONS } from "./connection-slots";
 import { handleDeadLetterBatch } from "./dead-letters";
@@ -14,8 +14,9 @@ import { sendDelivery, type SendContext } from "./send";
 import { errorDetail, log } from "../observability/log";
 
 // The queue consumer: one message per delivery. Per queue batch it costs one D1 read (deliveries
-// joined to their events, hooks and a Slack hook's connection) and one D1 write batch (all attempts in one statement, all
-// delivery updates in another, plus a hook update only when a hook's health changes).
+// joined to their events, hooks and a Slack hook's connection), one D1 write batch (all attempts in
+// one statement, all delivery updates in another, plus a hook update only when a hook's health
+// changes), and one call to the Durable Object of each hook it attempted (the batch's outcomes).
 //
 // At-least-once: every message is acknowledged or retried explicitly, and only once its outcome is
 // in D1. An exception while handling one message retries that message alone; an exception that
@@ -37,8 +38,11 @@ export async function queue(batch: MessageBatch<DeliveryMessage>, env: Env): Pro
 type Outcome =
   | { kind: "ignored"; why: string }
   | { kind: "skipped" }
-  /** `health`: what the hook's Durable Object made of the attempt, when it was asked (see admission.ts). */
-  | { kind: "attempted"; at: string; result: SendResult; health: HealthChange | null }
+  /**
+   * `probe`: the one probe of an open breaker, as the hook's Durable Object admitted it. `answered`:
+   * the order in which the batch's answers came back, the receiver's own order (start times tie).
+   */
+  | { kind: "attempted"; at: string; result: SendResult; probe: boolean; answered: number }
   /** Not sent now, and not an attempt: the message comes back after the delay (rate limit, breaker). */
   | { kind: "postponed"; delaySeconds: number }
   | { kind: "crashed"; error: unknown };
@@ -74,22 +78,25 @@ export async function handleDeliveryBatch(batch: MessageBatch<DeliveryMessage>, 
   }
 
   const ctx: SendContext = { db, config, now, connections: new ConnectionSlots(OUTGOING_CONNECTIONS) };
+  let answers = 0;
+  const nextAnswer = () => answers++;
   const handled = await Promise.all(
     [...byDelivery.values()].map(async (message): Promise<Handled> => {
       const job = jobs.get(message.body.delivery_id);
       try {
-        return { message, job, outcome: await handleOne(ctx, env.HOOK_STATE, message, job) };
+        return { message, job, outcome: await handleOne(ctx, env.HOOK_STATE, message, job, nextAnswer) };
       } catch (error) {
         return { message, job, outcome: { kind: "crashed", error } };
       }
     }),
   );
+  const health = await reportHookHealth(env.HOOK_STATE, handled);
   injectConsumerFault(config); // off unless CHAOS_CONSUMER_THROW_RATE is set (fault-injection suite only)
-  await settle(db, env, config, now, handled);
+  await settle(db, env, config, now, handled, health);
 }
 
 /** Decide and (maybe) send one delivery. Throws only on an unexpected failure (→ "crashed"). */
-async function handleOne(ctx: SendContext, hookStates: Env["HOOK_STATE"], message: Message<DeliveryMessage>, job: DeliveryJob | undefined): Promise<Outcome> {
+async function handleOne(ctx: SendContext, hookStates: Env["HOOK_STATE"], message: Message<DeliveryMessage>, job: DeliveryJob | undefined, nextAnswer: () => number): Promise<Outcome> {
   // Gone: the publish that created it was rolled back (the queue refused part of its messages).
   if (!job) return { kind: "ignored", why: "no such delivery" };
   // Replaced by a newer message (a sweep took this one for lost, or a manual retry reopened the
@@ -104,11 +111,39 @@ async function handleOne(ctx: SendContext, hookStates: Env["HOOK_STATE"], messag
   if (gate.action === "postpone") return { kind: "postponed", delaySeconds: gate.delaySeconds };
   const at = new Date().toISOString();
   const result = await sendDelivery(ctx, hook, job.event, job.delivery.id, job.slackConnection);
-  return { kind: "attempted", at, result, health: await reportAttempt(hookStates, hook, result, gate) };
+  return { kind: "attempted", at, result, probe: gate.probe, answered: nextAnswer() };
+}
+
+/** A hook's attempts in this batch, in the order they were made, and what its Durable Object made of them. */
+interface HookAttempts {
+  hook: HookRow;
+  results: SendResult[];
+  /** Null when the object could not be reached: the row's own record decides (HookHealthTracker). */
+  decided: HealthChange | null;
+}
+
+/** One report per hook that had attempts in the batch, all hooks at once (see admission.ts). */
+async function reportHookHealth(hookStates: Env["HOOK_STATE"], handled: Handled[]): Promise<HookAttempts[]> {
+  const byHook = new Map<string, { hook: HookRow; attempts: Array<{ result: SendResult; probe: boolean; answered: number }> }>();
+  for (const { job, outcome } of handled) {
+    if (outcome.kind !== "attempted") continue;
+    const hook = job!.hook!;
+    let entry = byHook.get(hook.id);
+    if (!entry) byHook.set(hook.id, (entry = { hook, attempts: [] }));
+    entry.attempts.push(outcome);
+  }
+  return Promise.all(
+    [...byHook.values()].map(async ({ hook, attempts }) => {
+      attempts.sort((a, b) => a.answered - b.answered);
+      const results = attempts.map((a) => a.result);
+      const reported = attempts.map((a) => ({ ok: a.result.ok, status: a.result.status, probe: a.probe }));
+      return { hook, results, decided: await reportAttempts(hookStates, hook, reported) };
+    }),
+  );
 }
 
 /** Writes every outcome of the batch in one D1 batch, then acknowledges or retries each message. */
-async function settle(db: Db, env: Env, config: Config, now: Date, handled: Handled[]): Promise<void> {
+async function settle(db: Db, env: Env, config: Config, now: Date, handled: Handled[], hookAttempts: HookAttempts[]): Promise<void> {
   const nowIso = now.toISOString();
   const attempts: AttemptWrite[] = [];
   const updates: DeliveryUpdate[] = [];
@@ -158,7 +193,6 @@ async function settle(db: Db, env: Env, config: Config, now: Date, handled: Hand
           error: result.error,
           durationMs: result.durationMs,
         });
-        health.observe(job!.hook!, result, outcome.health);
         break;
       }
       case "crashed": {
@@ -180,6 +214,7 @@ async function settle(db: Db, env: Env, config: Config, now: Date, handled: Hand
     }
   }
 
+  for (const h of hookAttempts) health.observe(h);
   await postpone(env.DELIVERIES, postponed);
   const statements = [...deliveryWriteStatements(db, attempts, updates, nowIso), ...health.statements()];
   if (statements.length > 0) {
@@ -201,11 +236,11 @@ async function settle(db: Db, env: Env, config: Config, now: Date, handled: Hand
 }
 
 /**
- * Hook health across one batch: the outcomes of a hook's deliveries are applied in order to its
- * failure record, and each change becomes one conditional hook update (none when nothing changes).
+ * Hook health across one batch: what the hook's Durable Object answered for the batch's attempts, or
+ * (when it could not be reached) the attempts applied in order to the row's failure record; each
+ * change becomes one conditional hook update (none when nothing changes).
  */
 class HookHealthTracker {
-  private readonly state = new Map<string, HookHealth & { disabled: boolean }>();
   private readonly pending: ReturnType<typeof hookHealthStatement>[] = [];
   constructor(
     private readonly db: Db,
@@ -213,16 +248,21 @@ class HookHealthTracker {
     private readonly now: Date,
   ) {}
 
-  /** `decided`: the change the hook's Durable Object answered from its failure record, when it was asked. */
-  observe(hook: HookRow, result: SendResult, decided: HealthChange | null): void {
-    let h = this.state.get(hook.id);
-    if (!h) this.state.set(hook.id, (h = { failingSince: hook.failingSince, disabled: !hook.enabled }));
-    if (h.disabled) return;
-    const change = decided ?? healthAfterAttempt(h, result, this.now, this.config.AUTO_DISABLE_AFTER_SECONDS);
-    if (change.kind === "started_failing") h.failingSince = change.at;
-    if (change.kind === "recovered") h.failingSince = null;
-    if (change.kind === "disable") h.disabled = true;
-    this.pending.push(hookHealthStatement(this.db, hook.id, change, this.now.toISOString()));
+  observe({ hook, results, decided }: HookAttempts): void {
+    if (!hook.enabled) return;
+    if (decided) return this.add(hook.id, decided);
+    const h: HookHealth = { failingSince: hook.failingSince };
+    for (const result of results) {
+      const change = healthAfterAttempt(h, result, this.now, this.config.AUTO_DISABLE_AFTER_SECONDS);
+      this.add(hook.id, change);
+      if (change.kind === "disable") return;
+      if (change.kind === "started_failing") h.failingSince = change.at;
+      if (change.kind === "recovered") h.failingSince = null;
+    }
+  }
+
+  private add(hookId: string, change: HealthChange): void {
+    this.pending.push(hookHealthStatement(this.db, hookId, change, this.now.toISOString()));
   }
 
   statements() {

@@ -1,6 +1,14 @@
 // A hook's circuit breaker and failure record, as pure transitions over (state, now): the hook's
 // Durable Object keeps the state; the queue consumer asks it before a delivery of a failing hook and
-// reports every attempt's outcome.
+// reports every attempt's outcome, successes included.
+//
+// The rule: `threshold` failed attempts in a row, in the order the object hears of them, open the
+// breaker; any success closes it and resets the count. The consumer reports once per hook per queue
+// batch, the batch's outcomes in the order they were made (HookState.recordAttempts), whether or not
+// one failed: a batch of successes left unreported would let the failures of other batches running
+// at the same time count as consecutive. Cost: one Durable Object request per hook per batch
+// ($0.15/M; a batch of one hook's deliveries shares it), and no row written while the hook stays
+// healthy (the state is only stored when it changes).
 //
 // closed     deliveries go; failed attempts are counted (any success resets the count).
 // open       after `threshold` consecutive failed attempts: every delivery is held back (postponed,

@@ -39,19 +39,33 @@ export class HookState extends DurableObject<Env> {
   }
 
   /**
-   * The outcome of one delivery attempt (`probe`: as `admit` said). Answers the failure record and
-   * what it means for the hook (the auto-disable rule, read from this one record). `rowFailingSince`
-   * is the hook row's copy of the record: an earlier streak start there is adopted (this object's
-   * storage may be younger than the streak, e.g. after a reset), so the row and the object agree.
+   * The outcomes of a hook's attempts in one queue batch, in the order they were made (`probe`: as
+   * `admit` said). Every batch that attempted a delivery of this hook reports, successes included, so
+   * the breaker counts failures *in a row* whatever the batching and the number of consumers running
+   * at once: one call per hook per batch (see circuit-breaker.ts). Answers the failure record and what
+   * it means for the hook (the auto-disable rule, read from this one record). `rowFailingSince` is the
+   * hook row's copy of the record: an earlier streak start there is adopted (this object's storage may
+   * be younger than the streak, e.g. after a reset), so the row and the object agree.
    */
-  recordAttempt(attempt: AttemptSummary, probe = false, rowFailingSince: string | null = null): AttemptRecorded {
+  recordAttempts(attempts: RecordedAttempt[], rowFailingSince: string | null = null): AttemptRecorded {
     const now = Date.now();
+    const cfg = this.breakerConfig();
+    const autoDisableAfterSeconds = getConfig(this.env).AUTO_DISABLE_AFTER_SECONDS;
     const before = adoptRowRecord(this.breaker(), rowFailingSince);
-    const after = recordBreakerAttempt(before, attempt.ok, probe, now, this.breakerConfig());
+    let after = before;
+    let disable: HealthChange | null = null;
+    for (const attempt of attempts) {
+      const health = healthAfterAttempt({ failingSince: isoOrNull(after.failingSinceMs) }, attempt, new Date(now), autoDisableAfterSeconds);
+      if (health.kind === "disable") disable ??= health;
+      after = recordBreakerAttempt(after, attempt.ok, attempt.probe, now, cfg);
+    }
     if (JSON.stringify(after) !== JSON.stringify(before)) this.kv.put(BREAKER, after);
-    const failingSince = before.failingSinceMs === null ? null : new Date(before.failingSinceMs).toISOString();
-    const health = healthAfterAttempt({ failingSince }, attempt, new Date(now), getConfig(this.env).AUTO_DISABLE_AFTER_SECONDS);
-    return { ...failureRecord(after, now), health };
+    return { ...failureRecord(after, now), health: disable ?? streakChange(before, after) };
+  }
+
+  /** One attempt's outcome: `recordAttempts` with a single attempt. */
+  recordAttempt(attempt: AttemptSummary, probe = false, rowFailingSince: string | null = null): AttemptRecorded {
+    return this.recordAttempts([{ ...attempt, probe }], rowFailingSince);
   }
 
   /** Forgets the failure streak (a hook enabled again by hand starts with a closed breaker). */
@@ -128,6 +142,11 @@ interface HookRef {
   hookId: string;
 }
 
+export interface RecordedAttempt extends AttemptSummary {
+  /** `admit` let it through as the one probe of an open breaker. */
+  probe: boolean;
+}
+
 export interface AdmitOptions {
   /** The hook's `rate_limit_per_second`, or null (then only the breaker is asked). */
   rateLimitPerSecond: number | null;
@@ -166,11 +185,18 @@ function adoptRowRecord(s: BreakerState, rowFailingSince: string | null): Breake
 }
 
 function failureRecord(s: BreakerState, now: number): FailureRecord {
-  return {
-    circuit: circuitOf(s, now),
-    consecutive_failures: s.consecutiveFailures,
-    failing_since: s.failingSinceMs === null ? null : new Date(s.failingSinceMs).toISOString(),
-  };
+  return { circuit: circuitOf(s, now), consecutive_failures: s.consecutiveFailures, failing_since: isoOrNull(s.failingSinceMs) };
+}
+
+/** What the attempts did to the failure streak, for the hook's row. */
+function streakChange(before: BreakerState, after: BreakerState): HealthChange {
+  if (before.failingSinceMs === null && after.failingSinceMs !== null) return { kind: "started_failing", at: isoOrNull(after.failingSinceMs)! };
+  if (before.failingSinceMs !== null && after.failingSinceMs === null) return { kind: "recovered" };
+  return { kind: "none" };
+}
+
+function isoOrNull(ms: number | null): string | null {
+  return ms === null ? null : new Date(ms).toISOString();
 }
 
 /** The one `HookState` of a hook. */

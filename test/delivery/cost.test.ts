@@ -149,8 +149,9 @@ describe("cost of delivery attempts", () => {
       expect(counted.d1).toEqual({ roundTrips: 2, statements: 3 });
       expect(counted.written.rows).toBe(3 * size);
       expect(counted.deliveries.sendCalls + counted.deadLetters.sendCalls).toBe(0);
-      // Healthy hooks without a rate limit: their Durable Objects are not asked, before or after.
-      expect(objects.calls).toEqual([]);
+      // Healthy hooks without a rate limit: their Durable Objects are not asked before sending, and
+      // are told the batch's outcomes after, one call per hook (here one delivery per hook).
+      expect(objects.calls).toEqual(Array(size).fill("recordAttempts"));
     }
   });
 
@@ -166,12 +167,12 @@ describe("cost of delivery attempts", () => {
     expect((await getQueueResult(batch, createExecutionContext())).retryMessages).toHaveLength(1);
     expect(counted.d1).toEqual({ roundTrips: 2, statements: 4 });
     // Not asked before (the row says healthy, no limit); told of the failure after.
-    expect(objects.calls).toEqual(["recordAttempt"]);
+    expect(objects.calls).toEqual(["recordAttempts"]);
     expect(counted.written.rows).toBe(3 + 1); // the hook's row (failing_since is in no index)
     expect(await getDelivery(key, id!)).toMatchObject({ status: "failed", attempts: 1 });
   });
 
-  it("a rate-limited hook: one Durable Object call per delivery (admission), none after a success", async () => {
+  it("a rate-limited hook: one Durable Object call per delivery (admission), one per batch after", async () => {
     const { accountId } = await newAccount();
     const [hookId] = await seedHooks(accountId, new Receiver().url(), 1);
     await bindings.DB.prepare("update hooks set rate_limit_per_second = 1000 where id = ?").bind(hookId).run();
@@ -182,7 +183,8 @@ describe("cost of delivery attempts", () => {
     await queue(batch, objects.env);
     expect((await getQueueResult(batch, createExecutionContext())).explicitAcks).toHaveLength(2);
     expect(counted.d1).toEqual({ roundTrips: 2, statements: 3 });
-    expect(objects.calls).toEqual(["admit", "admit"]);
+    // Two admissions; the two successes reach the object in one report.
+    expect(objects.calls).toEqual(["admit", "admit", "recordAttempts"]);
   });
 
   it("deliveries a rate limit holds back: one sendBatch for all of the batch's postponed copies", async () => {

@@ -141,6 +141,23 @@ describe("circuit breaker over RPC", () => {
     expect((await stub.recordAttempt({ ok: false, status: 410 })).health).toMatchObject({ kind: "disable", reason: expect.stringContaining("410") });
   });
 
+  it("a batch's outcomes count in their order, successes included: one call per hook per batch", async () => {
+    const stub = fresh();
+    const f = { ...failed, probe: false };
+    const s = { ...succeeded, probe: false };
+    // 9 failures, a success, 9 failures: never 10 in a row.
+    const mixed = await stub.recordAttempts([...Array(9).fill(f), s, ...Array(9).fill(f)]);
+    expect(mixed).toMatchObject({ circuit: "closed", consecutive_failures: 9, health: { kind: "started_failing" } });
+    // A batch of successes from another consumer ends the streak, as a single success would.
+    expect(await stub.recordAttempts([s, s])).toMatchObject({ circuit: "closed", consecutive_failures: 0, health: { kind: "recovered" } });
+    // A failure and a success in one batch leave a healthy hook healthy; a success then a failure starts a streak.
+    expect((await stub.recordAttempts([f, s])).health).toEqual({ kind: "none" });
+    expect((await stub.recordAttempts([s, f])).health).toMatchObject({ kind: "started_failing" });
+    expect(await stub.recordAttempts(Array(9).fill(f))).toMatchObject({ circuit: "open", consecutive_failures: 10 });
+    // A 410 anywhere in the batch disables the hook, whatever follows it.
+    expect((await fresh().recordAttempts([{ ok: false, status: 410, probe: false }, s])).health).toMatchObject({ kind: "disable", reason: expect.stringContaining("410") });
+  });
+
   it("disables a hook whose attempts have all failed for AUTO_DISABLE_AFTER_SECONDS (5 days)", async () => {
     const stub = fresh();
     await stub.recordAttempt(failed);

@@ -6,6 +6,7 @@ export interface Env {
   DELIVERIES: Queue<DeliveryMessage>;
   DEAD_LETTERS: Queue<DeliveryMessage>;
   HOOK_STATE: DurableObjectNamespace<import("./durable/hook-state").HookState>;
+  DELIVERY_LOG: DurableObjectNamespace<import("./durable/delivery-log").DeliveryLog>;
   ADMIN_TOKEN?: string;
   ENCRYPTION_KEY?: string;
   ENCRYPTION_KEYS_PREVIOUS?: string;
@@ -93,9 +94,9 @@ const ConfigSchema = z.object({
     .default("")
     .transform((v) => v.split(",").map((s) => s.trim()).filter(Boolean))
     .refine((xs) => xs.every((o) => o === "*" || isOrigin(o)), "must be comma-separated origins like https://app.example.com, or *"),
-  // A delivery still `pending` this long after its queue message was sent (at creation, or by a
-  // sweep or a manual reopen) is taken for lost and sent again by the hourly sweep
-  // (src/delivery/sweeper.ts). Less than the sweep's 24-hour window, or nothing would qualify.
+  // A delivery still open this long after its queue message should have acted (sent at creation, by
+  // a re-send or a manual reopen; a failed one's retry due at next_attempt_at) is taken for lost and
+  // sent again by its delivery log's alarm (src/log/upkeep.ts), which runs this often (at most hourly).
   SWEEP_GRACE_SECONDS: positiveInt.max(23 * 3600).default(3600),
   // Usage counters for the bench's cost table (src/observability/metrics.ts, GET /v1/admin/metrics).
   METRICS: bool.default(false),

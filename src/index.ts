@@ -1,11 +1,11 @@
 import { buildApp } from "./app";
 import { queue } from "./delivery/consumer";
-import { sweepStalledDeliveries } from "./delivery/sweeper";
 import type { DeliveryMessage, Env } from "./env";
 import { inScope, meteredBatch, meteredEnv, metricsEnabled } from "./observability/instrument";
 import { count } from "./observability/metrics";
 
 export { HookState } from "./durable/hook-state";
+export { DeliveryLog } from "./durable/delivery-log";
 
 const app = buildApp();
 
@@ -21,9 +21,5 @@ export default {
     if (!metricsEnabled(env)) return queue(batch, env);
     count("consumer", "invocations");
     return inScope("consumer", () => queue(meteredBatch(batch), meteredEnv(env, "consumer")));
-  },
-  // The cron trigger (wrangler.toml [triggers]): deliveries whose queue message was lost are sent again.
-  async scheduled(_controller, env) {
-    await sweepStalledDeliveries(env);
   },
 } satisfies ExportedHandler<Env, DeliveryMessage>;

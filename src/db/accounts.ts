@@ -1,4 +1,4 @@
-import { and, desc, eq, isNull } from "drizzle-orm";
+import { and, desc, eq, getTableColumns, isNull } from "drizzle-orm";
 import type { Db } from "./client";
 import { accounts, apiKeys, type AccountRow, type ApiKeyRow } from "./schema";
 
@@ -18,9 +18,23 @@ export async function listApiKeys(db: Db, accountId: string): Promise<ApiKeyRow[
   return db.select().from(apiKeys).where(eq(apiKeys.accountId, accountId)).orderBy(desc(apiKeys.id)).all();
 }
 
-/** A live key by its public prefix; the caller compares the hash. */
-export async function findLiveKeyByPrefix(db: Db, prefix: string): Promise<ApiKeyRow | undefined> {
-  return db.select().from(apiKeys).where(and(eq(apiKeys.prefix, prefix), isNull(apiKeys.revokedAt))).get();
+/** What every authenticated request needs of its account, read with its key in one statement. */
+export interface AccountSettings {
+  logShards: number;
+  retentionDays: number;
+  fanoutVersion: number;
+}
+
+const settingsColumns = { logShards: accounts.logShards, retentionDays: accounts.retentionDays, fanoutVersion: accounts.fanoutVersion };
+
+/** A live key by its public prefix, with its account's settings; the caller compares the hash. */
+export async function findLiveKeyByPrefix(db: Db, prefix: string): Promise<(ApiKeyRow & { account: AccountSettings }) | undefined> {
+  return db
+    .select({ ...getTableColumns(apiKeys), account: settingsColumns })
+    .from(apiKeys)
+    .innerJoin(accounts, eq(accounts.id, apiKeys.accountId))
+    .where(and(eq(apiKeys.prefix, prefix), isNull(apiKeys.revokedAt)))
+    .get();
 }
 
 export async function revokeApiKey(db: Db, accountId: string, keyId: string, at: string): Promise<ApiKeyRow | undefined> {
@@ -32,7 +46,19 @@ export async function revokeApiKey(db: Db, accountId: string, keyId: string, at:
   return rows[0];
 }
 
-/** A live key by id (a portal session names the key that minted it). */
-export async function findLiveKeyById(db: Db, id: string): Promise<ApiKeyRow | undefined> {
-  return db.select().from(apiKeys).where(and(eq(apiKeys.id, id), isNull(apiKeys.revokedAt))).get();
+/** A live key by id (a portal session names the key that minted it), with its account's settings. */
+export async function findLiveKeyById(db: Db, id: string): Promise<(ApiKeyRow & { account: AccountSettings }) | undefined> {
+  return db
+    .select({ ...getTableColumns(apiKeys), account: settingsColumns })
+    .from(apiKeys)
+    .innerJoin(accounts, eq(accounts.id, apiKeys.accountId))
+    .where(and(eq(apiKeys.id, id), isNull(apiKeys.revokedAt)))
+    .get();
+}
+
+/** Sets an account's log settings (admin); answers the account's row, or undefined. */
+export async function updateLogSettings(db: Db, id: string, set: Partial<Pick<AccountRow, "logShards" | "retentionDays">>): Promise<AccountRow | undefined> {
+  const changes = Object.fromEntries(Object.entries(set).filter(([, v]) => v !== undefined));
+  if (Object.keys(changes).length === 0) return findAccount(db, id);
+  return (await db.update(accounts).set(changes).where(eq(accounts.id, id)).returning())[0];
 }

@@ -1,4 +1,5 @@
-import { and, eq, sql, type Column, type SQL } from "drizzle-orm";
+import { and, eq, sql, type SQL } from "drizzle-orm";
+import type { Db } from "./client";
 import { hooks } from "./schema";
 
 // A portal session scoped to applications sees the hooks scoped to some of them and to none other
@@ -9,7 +10,8 @@ export function hookWithinScopeSql(scope: string[]): SQL {
   return sql`(json_array_length(${hooks.applications}) > 0 and not exists (select 1 from json_each(${hooks.applications}) where json_each.value not in (select value from json_each(${JSON.stringify(scope)}))))`;
 }
 
-/** True for the rows whose `hookIdColumn` names a hook of the account within `scope`. */
-export function hookIdWithinScopeSql(hookIdColumn: Column, accountId: string, scope: string[]): SQL {
-  return sql`${hookIdColumn} in (select ${hooks.id} from ${hooks} where ${and(eq(hooks.accountId, accountId), hookWithinScopeSql(scope))})`;
+/** The ids of the account's hooks within `scope` (the delivery log filters by them). */
+export async function hookIdsWithinScope(db: Db, accountId: string, scope: string[]): Promise<string[]> {
+  const rows = await db.select({ id: hooks.id }).from(hooks).where(and(eq(hooks.accountId, accountId), hookWithinScopeSql(scope))).all();
+  return rows.map((r) => r.id);
 }

@@ -1,5 +1,4 @@
 import { getDb, type Db } from "../db/client";
-import { deliveryWriteStatements, loadDeliveryJobs, type AttemptWrite, type DeliveryJob, type DeliveryUpdate } from "../db/deliveries";
 import { hookHealthStatement } from "../db/hook-health";
 import type { HookRow } from "../db/schema";
 import { crashRetryDelay, isSettled, verdictAfterAttempt, verdictWhenGivingUp, type Verdict } from "../domain/delivery-verdict";
@@ -12,6 +11,8 @@ import { handleDeadLetterBatch } from "./dead-letters";
 import type { SendResult } from "./http-sender";
 import { sendDelivery, type SendContext } from "./send";
 import { errorDetail, log } from "../observability/log";
+import type { AttemptWrite, DeliveryUpdate } from "../log/records";
+import { loadDeliveryJobs, recordOutcomes, type DeliveryJob } from "./jobs";
 
 // The queue consumer: one message per delivery. Per queue batch it costs one D1 read (deliveries
 // joined to their events, hooks and a Slack hook's connection), one D1 write batch (all attempts in
@@ -70,7 +71,7 @@ export async function handleDeliveryBatch(batch: MessageBatch<DeliveryMessage>, 
 
   let jobs: Map<string, DeliveryJob>;
   try {
-    jobs = await loadDeliveryJobs(db, [...byDelivery.keys()]);
+    jobs = await loadDeliveryJobs(env, db, [...byDelivery.values()].map((m) => ({ accountId: m.body.account_id, id: m.body.delivery_id })));
   } catch (error) {
     logCrash("loading the batch failed", error);
     for (const m of byDelivery.values()) retryAfterCrash(m, config);
@@ -216,23 +217,25 @@ async function settle(db: Db, env: Env, config: Config, now: Date, handled: Hand
 
   for (const h of hookAttempts) health.observe(h);
   await postpone(env.DELIVERIES, postponed);
-  const statements = [...deliveryWriteStatements(db, attempts, updates, nowIso), ...health.statements()];
+  // Outcomes to the delivery logs, one call per log object; a delivery whose outcome was not recorded
+  // comes back (its receiver may see the attempt twice, which `webhook-id` lets it recognise).
+  const accountOf = new Map(handled.map((h) => [h.message.body.delivery_id, h.message.body.account_id]));
+  const unrecorded = updates.length > 0 ? await recordOutcomes(env, accountOf, updates, attempts) : new Set<string>();
+  if (unrecorded.size > 0) logCrash("recording outcomes failed", new Error(`${unrecorded.size} deliveries not recorded`));
+  // Hook health to D1 (management data, written only when a hook's health changes). Should it fail,
+  // the hook's Durable Object still holds the record, and the next batch's report mirrors it again.
+  const statements = health.statements();
   if (statements.length > 0) {
-    try {
-      await db.batch(statements as [(typeof statements)[0], ...typeof statements]);
-    } catch (error) {
-      // Nothing was recorded: every message whose outcome was to be written comes back (its receiver
-      // may see the attempt twice, which `webhook-id` lets it recognise).
-      logCrash("recording the batch failed", error);
-      for (const { message } of afterWrite) retryAfterCrash(message, config);
-      return;
-    }
+    await db.batch(statements as [(typeof statements)[0], ...typeof statements]).catch((error) => logCrash("recording hook health failed", error));
   }
   if (deadLetters.length > 0) {
     // The row already says `dead`; the dead-letter copy is for operators, so a failure here is logged.
     await env.DEAD_LETTERS.sendBatch(deadLetters.map((body) => ({ body }))).catch((error) => logCrash("dead-letter send failed", error));
   }
-  for (const { done } of afterWrite) done();
+  for (const { message, done } of afterWrite) {
+    if (unrecorded.has(message.body.delivery_id)) retryAfterCrash(message, config);
+    else done();
+  }
 }
 
 /**

@@ -64,5 +64,6 @@ async function authenticate(c: Context<AppEnv>): Promise<void> {
   if (!row || !(await timingSafeEqualStrings(await sha256Hex(token), row.keyHash))) throw unauthorized("a valid API key is required");
   c.set("accountId", row.accountId);
   c.set("keyId", row.id);
+  c.set("account", row.account);
   await enforceApiKeyRateLimit(c.env, row.id);
 }

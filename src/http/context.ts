@@ -2,6 +2,7 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { Db } from "../db/client";
 import type { Config, Env } from "../env";
+import { AccountLog } from "../services/account-log";
 import { ApiError } from "../errors";
 
 export interface AppVariables {
@@ -10,6 +11,8 @@ export interface AppVariables {
   /** Set by the API-key middleware. */
   accountId: string;
   keyId: string;
+  /** The authenticated account's settings (read with its key). */
+  account: import("../db/accounts").AccountSettings;
   /** Set when the caller is a portal session (src/http/portal-auth.ts) rather than an API key. */
   portal?: { applications: string[] | null; expiresAt: number };
   /** Set by the request-id middleware (src/http/security.ts); echoed in error bodies and logs. */
@@ -41,4 +44,9 @@ export function waitUntilOf(c: Context<AppEnv>): ((work: Promise<unknown>) => vo
   } catch {
     return undefined;
   }
+}
+
+/** The authenticated account's delivery log. */
+export function accountLogOf(c: Context<AppEnv>): AccountLog {
+  return new AccountLog(c.env.DELIVERY_LOG, c.var.accountId, c.var.account);
 }

@@ -1,13 +1,13 @@
 import type { Context } from "hono";
 import { findLiveKeyById } from "../db/accounts";
-import { findDeliveryWithType } from "../db/deliveries";
 import { findHook } from "../db/hooks";
 import type { Db } from "../db/client";
 import { hookWithinScope, portalTarget, type PortalTarget } from "../domain/portal-access";
 import { portalTokenKey, verifyPortalToken } from "../domain/portal-token";
 import type { Config } from "../env";
 import { ApiError } from "../errors";
-import type { AppEnv } from "./context";
+import type { AccountLog } from "../services/account-log";
+import { accountLogOf, type AppEnv } from "./context";
 import { enforceApiKeyRateLimit } from "./rate-limit";
 
 // The portal-token branch of the API-key middleware (src/http/auth.ts). A portal call is authorised
@@ -41,20 +41,21 @@ export async function authenticatePortalToken(c: Context<AppEnv>, token: string,
   if (!key || key.accountId !== accountId) throw unauthorized("the API key that opened this portal session has been revoked");
   c.set("accountId", accountId);
   c.set("keyId", keyId);
+  c.set("account", key.account);
   c.set("portal", { applications, expiresAt });
   await enforceApiKeyRateLimit(c.env, portalRateLimitKey(keyId));
-  if (applications) await requireWithinScope(c.var.db, accountId, applications, target);
+  if (applications) await requireWithinScope(c.var.db, accountLogOf(c), applications, target);
 }
 
 /** A hook or delivery outside the session's applications answers 404, as another account's does. */
-async function requireWithinScope(db: Db, accountId: string, scope: string[], target: PortalTarget): Promise<void> {
+async function requireWithinScope(db: Db, log: AccountLog, scope: string[], target: PortalTarget): Promise<void> {
   if (target.kind === "account") return; // lists and stats narrow themselves (c.var.portal)
   let hookId = target.id;
   if (target.kind === "delivery") {
-    const found = await findDeliveryWithType(db, accountId, target.id);
+    const found = await log.findDelivery(target.id);
     if (!found) throw ApiError.notFound("delivery");
     hookId = found.delivery.hookId;
   }
-  const hook = await findHook(db, accountId, hookId);
+  const hook = await findHook(db, log.accountId, hookId);
   if (!hook || !hookWithinScope(hook.applications ?? null, scope)) throw ApiError.notFound(target.kind);
 }

@@ -1,5 +1,5 @@
 import type { z } from "@hono/zod-openapi";
-import type { AttemptRow, DeliveryRow } from "../db/schema";
+import type { AttemptRow, DeliveryRow } from "../log/records";
 import type { Attempt, Delivery } from "../schemas/deliveries";
 
 export function presentDelivery(d: DeliveryRow, eventType: string): z.infer<typeof Delivery> {

@@ -1,6 +1,5 @@
 import type { z } from "@hono/zod-openapi";
-import type { EventSummaryRow } from "../db/events";
-import type { DeliveryRow, EventRow } from "../db/schema";
+import type { DeliveryRow, EventRow, EventSummaryRow } from "../log/records";
 import type { Event, EventSummary } from "../schemas/events";
 import { presentDelivery } from "./deliveries";
 

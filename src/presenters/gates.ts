@@ -1,5 +1,5 @@
 import type { z } from "@hono/zod-openapi";
-import type { GateRunRow } from "../db/schema";
+import type { GateRunRow } from "../log/records";
 import type { GateDecision, GateRun } from "../schemas/gates";
 
 export function presentGateRun(r: GateRunRow): z.infer<typeof GateRun> {

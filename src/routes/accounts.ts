@@ -1,13 +1,14 @@
 import { createRoute } from "@hono/zod-openapi";
 import { sha256Hex } from "../crypto/encoding";
-import { findAccount, insertAccount, insertApiKey, listApiKeys, revokeApiKey } from "../db/accounts";
+import { findAccount, insertAccount, insertApiKey, listApiKeys, revokeApiKey, updateLogSettings } from "../db/accounts";
+import { applyLogSettings, DEFAULT_RETENTION_DAYS } from "../services/account-log";
 import { nowIso } from "../db/client";
 import { newId, randomToken } from "../domain/ids";
 import { ApiError } from "../errors";
 import { API_KEY_LOOKUP_LENGTH, API_KEY_PREFIX, requireAdmin } from "../http/auth";
 import { newRouter } from "../http/context";
 import { presentAccount, presentApiKey } from "../presenters/accounts";
-import { Account, AccountCreate, AccountIdParam, ApiKey, ApiKeyCreate, ApiKeyCreated, KeyParams } from "../schemas/accounts";
+import { Account, AccountCreate, AccountIdParam, AccountUpdate, ApiKey, ApiKeyCreate, ApiKeyCreated, KeyParams } from "../schemas/accounts";
 import { errorResponses, jsonBody, jsonResponse } from "../schemas/common";
 import { z } from "@hono/zod-openapi";
 
@@ -28,7 +29,8 @@ accountsRouter.openapi(
     responses: { 201: jsonResponse(Account, "The account"), ...errorResponses(400, 401, 415) },
   }),
   async (c) => {
-    const row = { id: newId("acc"), name: c.req.valid("json").name, createdAt: nowIso() };
+    const body = c.req.valid("json");
+    const row = { id: newId("acc"), name: body.name, createdAt: nowIso(), logShards: 1, retentionDays: body.retention_days ?? DEFAULT_RETENTION_DAYS, fanoutVersion: 0 };
     await insertAccount(c.var.db, row);
     return c.json(presentAccount(row), 201);
   },
@@ -51,6 +53,30 @@ accountsRouter.openapi(
     responses: { 200: jsonResponse(Account, "The account"), ...errorResponses(401, 404) },
   }),
   async (c) => c.json(presentAccount(await accountOr404(c, c.req.valid("param").id)), 200),
+);
+
+accountsRouter.openapi(
+  createRoute({
+    method: "patch",
+    path: "/v1/accounts/{id}",
+    tags,
+    security,
+    summary: "Change an account's delivery-log retention or shard count",
+    description:
+      "`retention_days` applies to everything already stored too: the log drops what is older within the hour. `log_shards` can only be raised: older records stay where they are and are still found.",
+    request: { params: AccountIdParam, ...jsonBody(AccountUpdate) },
+    responses: { 200: jsonResponse(Account, "The account"), ...errorResponses(400, 401, 404, 415, 422) },
+  }),
+  async (c) => {
+    const account = await accountOr404(c, c.req.valid("param").id);
+    const body = c.req.valid("json");
+    if (body.log_shards !== undefined && body.log_shards < account.logShards) {
+      throw ApiError.unprocessable(`log_shards can only be raised (it is ${account.logShards}): records already stored stay in their shards`, "log_shards");
+    }
+    const updated = (await updateLogSettings(c.var.db, account.id, { retentionDays: body.retention_days, logShards: body.log_shards }))!;
+    await applyLogSettings(c.env.DELIVERY_LOG, updated);
+    return c.json(presentAccount(updated), 200);
+  },
 );
 
 accountsRouter.openapi(

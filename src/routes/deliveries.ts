@@ -1,8 +1,8 @@
 import { createRoute } from "@hono/zod-openapi";
-import { findDeliveryWithType, listAttempts, listDeliveriesPage } from "../db/deliveries";
 import { ApiError } from "../errors";
 import { requireApiKey } from "../http/auth";
-import { newRouter, waitUntilOf } from "../http/context";
+import { accountLogOf, newRouter, waitUntilOf } from "../http/context";
+import { hookIdsWithinScope } from "../db/portal-scope";
 import { presentAttempt, presentDelivery } from "../presenters/deliveries";
 import { pageOf } from "../presenters/page";
 import { errorResponses, jsonResponse } from "../schemas/common";
@@ -29,6 +29,7 @@ deliveriesRouter.openapi(
   }),
   async (c) => {
     const q = c.req.valid("query");
+    const scope = c.var.portal?.applications;
     const filters = {
       hookId: q.hook_id,
       eventId: q.event_id,
@@ -36,11 +37,12 @@ deliveriesRouter.openapi(
       eventType: q.event_type,
       createdAfter: q.created_after,
       createdBefore: q.created_before,
-      withinApplications: c.var.portal?.applications,
+      hookIds: scope ? await hookIdsWithinScope(c.var.db, c.var.accountId, scope) : undefined,
     };
+    const log = accountLogOf(c);
     const page = await pageOf(
       q,
-      (limit, cursor) => listDeliveriesPage(c.var.db, c.var.accountId, filters, limit, cursor),
+      (limit, cursor) => log.listDeliveries(filters, limit, cursor),
       (r) => presentDelivery(r.delivery, r.eventType),
       (r) => r.delivery.id,
     );
@@ -59,9 +61,10 @@ deliveriesRouter.openapi(
     responses: { 200: jsonResponse(DeliveryDetail, "The delivery and its attempt log"), ...errorResponses(401, 404) },
   }),
   async (c) => {
-    const found = await findDeliveryWithType(c.var.db, c.var.accountId, c.req.valid("param").id);
+    const log = accountLogOf(c);
+    const id = c.req.valid("param").id;
+    const [found, attempts] = await Promise.all([log.findDelivery(id), log.listAttempts(id)]);
     if (!found) throw ApiError.notFound("delivery");
-    const attempts = await listAttempts(c.var.db, found.delivery.id);
     return c.json({ ...presentDelivery(found.delivery, found.eventType), attempt_log: attempts.map(presentAttempt) }, 200);
   },
 );
@@ -78,7 +81,7 @@ deliveriesRouter.openapi(
   }),
   async (c) => {
     const { delivery, eventType } = await retryDelivery(
-      { db: c.var.db, accountId: c.var.accountId, queue: c.env.DELIVERIES, waitUntil: waitUntilOf(c) },
+      { db: c.var.db, log: accountLogOf(c), queue: c.env.DELIVERIES, waitUntil: waitUntilOf(c) },
       c.req.valid("param").id,
     );
     return c.json(presentDelivery(delivery, eventType), 202);

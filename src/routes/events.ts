@@ -1,9 +1,7 @@
 import { createRoute } from "@hono/zod-openapi";
-import { listDeliveriesOfEvent } from "../db/deliveries";
-import { countDeliveriesOfEvent, findEvent, listEventsPage } from "../db/events";
 import { ApiError } from "../errors";
 import { requireApiKey } from "../http/auth";
-import { newRouter, waitUntilOf } from "../http/context";
+import { accountLogOf, newRouter, waitUntilOf } from "../http/context";
 import { presentEvent, presentEventSummary } from "../presenters/events";
 import { pageOf } from "../presenters/page";
 import { errorResponses, jsonBody, jsonResponse } from "../schemas/common";
@@ -26,7 +24,7 @@ eventsRouter.openapi(
     path: "/v1/events",
     tags,
     security,
-    summary: "Publish an event: one delivery per matching hook, delivered through the queue",
+    summary: "Publish an event: one delivery per matching hook, stored in the delivery log before the answer, delivered through the queue",
     request: { headers: EventCreateHeaders, ...jsonBody(EventCreate) },
     responses: {
       202: jsonResponse(EventAccepted, "Accepted (also the answer to an idempotent repeat, which creates nothing)"),
@@ -35,7 +33,7 @@ eventsRouter.openapi(
   }),
   async (c) => {
     const published = await publishEvent(
-      { db: c.var.db, accountId: c.var.accountId, queue: c.env.DELIVERIES, waitUntil: waitUntilOf(c) },
+      { db: c.var.db, log: accountLogOf(c), fanoutVersion: c.var.account.fanoutVersion, queue: c.env.DELIVERIES, waitUntil: waitUntilOf(c) },
       c.req.valid("json"),
       c.req.valid("header")["idempotency-key"],
     );
@@ -56,7 +54,8 @@ eventsRouter.openapi(
   async (c) => {
     const q = c.req.valid("query");
     const filters = { type: q.type, createdAfter: q.created_after, createdBefore: q.created_before };
-    const page = await pageOf(q, (limit, cursor) => listEventsPage(c.var.db, c.var.accountId, filters, limit, cursor), presentEventSummary, (e) => e.id);
+    const log = accountLogOf(c);
+    const page = await pageOf(q, (limit, cursor) => log.listEvents(filters, limit, cursor), presentEventSummary, (e) => e.id);
     return c.json(page, 200);
   },
 );
@@ -73,12 +72,8 @@ eventsRouter.openapi(
   }),
   async (c) => {
     const { id } = c.req.valid("param");
-    const event = await findEvent(c.var.db, c.var.accountId, id);
-    if (!event) throw ApiError.notFound("event");
-    const [deliveries, count] = await Promise.all([
-      listDeliveriesOfEvent(c.var.db, c.var.accountId, id, INLINE_DELIVERIES),
-      countDeliveriesOfEvent(c.var.db, c.var.accountId, id),
-    ]);
-    return c.json(presentEvent(event, deliveries, count), 200);
+    const found = await accountLogOf(c).findEvent(id);
+    if (!found) throw ApiError.notFound("event");
+    return c.json(presentEvent(found.event, found.deliveries.slice(0, INLINE_DELIVERIES), found.deliveries.length), 200);
   },
 );

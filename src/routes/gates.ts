@@ -1,8 +1,7 @@
 import { createRoute } from "@hono/zod-openapi";
-import { listEventsByWork, listGateRunsByWork } from "../db/gates";
 import { ApiError } from "../errors";
 import { requireApiKey } from "../http/auth";
-import { newRouter } from "../http/context";
+import { accountLogOf, newRouter } from "../http/context";
 import { presentEventSummary } from "../presenters/events";
 import { presentGateRun } from "../presenters/gates";
 import { errorResponses, jsonBody, jsonResponse } from "../schemas/common";
@@ -10,6 +9,8 @@ import { GateRequest, GateResult, GateTypeParam, WorkIdParam, WorkRecord } from 
 import { runGates } from "../services/gates";
 
 const tags = ["Gates"];
+/** How many gate runs, and how many events, `GET /v1/gates/{work_id}` shows. */
+const WORK_RECORD_LIMIT = 100;
 const security = [{ bearer: [] }];
 
 export const gatesRouter = newRouter();
@@ -32,7 +33,7 @@ gatesRouter.openapi(
   }),
   async (c) => {
     const { type } = c.req.valid("param");
-    const verdict = await runGates({ db: c.var.db, config: c.var.config, accountId: c.var.accountId }, { type, ...c.req.valid("json") });
+    const verdict = await runGates({ db: c.var.db, config: c.var.config, accountId: c.var.accountId, log: accountLogOf(c) }, { type, ...c.req.valid("json") });
     return c.json(verdict, 200);
   },
 );
@@ -49,10 +50,8 @@ gatesRouter.openapi(
   }),
   async (c) => {
     const { work_id } = c.req.valid("param");
-    const [runs, events] = await Promise.all([
-      listGateRunsByWork(c.var.db, c.var.accountId, work_id),
-      listEventsByWork(c.var.db, c.var.accountId, work_id),
-    ]);
+    const log = accountLogOf(c);
+    const [runs, events] = await Promise.all([log.gateRunsByWork(work_id, WORK_RECORD_LIMIT), log.eventsByWork(work_id, WORK_RECORD_LIMIT)]);
     // Nothing under this work_id in this account (another account's work_id included): 404.
     if (runs.length === 0 && events.length === 0) throw ApiError.notFound("work_id");
     return c.json({ work_id, gate_runs: runs.map(presentGateRun), events: events.map(presentEventSummary) }, 200);

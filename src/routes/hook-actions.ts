@@ -1,5 +1,5 @@
 import { createRoute } from "@hono/zod-openapi";
-import { newRouter, waitUntilOf } from "../http/context";
+import { accountLogOf, newRouter, waitUntilOf } from "../http/context";
 import { bodyWithDefaults, errorResponses, jsonBody, jsonResponse } from "../schemas/common";
 import { HookRecover, HookRecovered, SecretRotate } from "../schemas/hook-actions";
 import { HookIdParam, HookSecret } from "../schemas/hooks";
@@ -48,7 +48,7 @@ hookActionsRouter.openapi(
   }),
   async (c) => {
     const recovered = await recoverHook(
-      { db: c.var.db, accountId: c.var.accountId, queue: c.env.DELIVERIES, waitUntil: waitUntilOf(c) },
+      { db: c.var.db, log: accountLogOf(c), queue: c.env.DELIVERIES, waitUntil: waitUntilOf(c) },
       c.req.valid("param").id,
       c.req.valid("json").since,
     );

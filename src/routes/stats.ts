@@ -1,10 +1,10 @@
 import { createRoute } from "@hono/zod-openapi";
 import { findHook } from "../db/hooks";
-import { accountCountsQuery, countDeliveries, hookCountsQuery } from "../db/stats";
+import { hookIdsWithinScope } from "../db/portal-scope";
 import { foldStats, statsWindow, successRate } from "../domain/delivery-stats";
 import { ApiError } from "../errors";
 import { requireApiKey } from "../http/auth";
-import { newRouter } from "../http/context";
+import { accountLogOf, newRouter } from "../http/context";
 import { errorResponses, jsonResponse } from "../schemas/common";
 import { HookIdParam } from "../schemas/hooks";
 import { AccountStats, HookStats, StatsQuery } from "../schemas/stats";
@@ -29,7 +29,9 @@ statsRouter.openapi(
   }),
   async (c) => {
     const window = statsWindow(Date.now(), c.req.valid("query").hours);
-    const rows = await countDeliveries(accountCountsQuery(c.var.db, c.var.accountId, window.since, c.var.portal?.applications));
+    const scope = c.var.portal?.applications;
+    const hookIds = scope ? await hookIdsWithinScope(c.var.db, c.var.accountId, scope) : undefined;
+    const rows = await accountLogOf(c).countDeliveries(window.since, hookIds);
     const { totals, hours, byHook } = foldStats(rows, window);
     const hooks = [...byHook].map(([hook_id, t]) => ({ hook_id, totals: t, success_rate: successRate(t) }));
     hooks.sort((a, b) => b.totals.total - a.totals.total || (a.hook_id < b.hook_id ? -1 : 1));
@@ -51,7 +53,7 @@ statsRouter.openapi(
     const hook = await findHook(c.var.db, c.var.accountId, c.req.valid("param").id);
     if (!hook) throw ApiError.notFound("hook");
     const window = statsWindow(Date.now(), c.req.valid("query").hours);
-    const { totals, hours } = foldStats(await countDeliveries(hookCountsQuery(c.var.db, c.var.accountId, hook.id, window.hourStarts)), window);
+    const { totals, hours } = foldStats(await accountLogOf(c).countDeliveries(window.since, [hook.id]), window);
     return c.json({ hook_id: hook.id, since: window.since, until: window.until, totals, success_rate: successRate(totals), hours }, 200);
   },
 );

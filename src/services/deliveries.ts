@@ -1,7 +1,8 @@
-import { nowIso, type Db } from "../db/client";
-import { findDeliveryWithType, findRecoverable, reopenForManualRetry, restoreAfterFailedRequeue } from "../db/deliveries";
+import type { Db } from "../db/client";
 import { findHook } from "../db/hooks";
-import type { DeliveryRow, HookRow } from "../db/schema";
+import type { HookRow } from "../db/schema";
+import type { DeliveryRow } from "../log/records";
+import type { AccountLog } from "./account-log";
 import { enqueueDeliveries } from "../delivery/enqueue";
 import { ulid } from "../domain/ids";
 import type { DeliveryMessage } from "../env";
@@ -11,14 +12,16 @@ import { errorDetail, log } from "../observability/log";
 
 // Manual redelivery (a retry, a hook's recover): each re-enqueued delivery gets ONE attempt, marked
 // `manual` in its message, which is never rescheduled automatically. A `failed` delivery keeps its
-// own automatic retry; `dead` and `skipped` ones go back to `pending` until the attempt is made.
+// own automatic retry; `dead` and `skipped` ones go back to `pending` until the attempt is made. A
+// recover takes a hook's failed, dead and skipped deliveries (a 410 or an auto-disable skips a
+// whole backlog, which the recover after re-enabling the hook must bring back).
 
 /** At most this many deliveries re-enqueued by one recover call (10 sendBatch calls). */
 export const RECOVER_LIMIT = 1000;
 
 export interface DeliveryActor {
   db: Db;
-  accountId: string;
+  log: AccountLog;
   queue: Queue<DeliveryMessage>;
   /** Keeps a requeue running if the client disconnects (see ./keep-alive.ts). */
   waitUntil?: WaitUntil;
@@ -32,52 +35,51 @@ function requireDeliverable(hook: HookRow | undefined): void {
 /**
  * Marks the dead and skipped ones pending, enqueues all; if the queue refuses, nothing stays changed.
  * Under `waitUntil` (a reopened delivery must get its message); one whose message is lost all the
- * same is sent again by the sweep (src/delivery/sweeper.ts).
+ * same is sent again by the sweep (the delivery log's alarm, src/log/upkeep.ts).
  */
 function requeue(a: DeliveryActor, rows: Array<Pick<DeliveryRow, "id" | "status" | "messageToken">>): Promise<void> {
   return surviveDisconnect(a.waitUntil, reopenAndEnqueue(a, rows));
 }
 
 async function reopenAndEnqueue(a: DeliveryActor, rows: Array<Pick<DeliveryRow, "id" | "status" | "messageToken">>): Promise<void> {
-  const now = nowIso();
   const reopened = { dead: rows.filter((r) => r.status === "dead").map((r) => r.id), skipped: rows.filter((r) => r.status === "skipped").map((r) => r.id) };
-  // A reopened delivery gets a new message token, carried by its new message (a ULID: the sweep reads
-  // when it was sent from it). A `failed` one keeps its token, so its automatic retry still counts.
+  // A reopened delivery gets a new message token, carried by its new message (a ULID: the log's
+  // alarm reads when it was sent from it). A `failed` one keeps its token, so its automatic retry still counts.
   const token = ulid();
   const reopenedIds = new Set([...reopened.dead, ...reopened.skipped]);
-  await reopenForManualRetry(a.db, a.accountId, [...reopenedIds], now, token);
+  await a.log.perShard([...reopenedIds], (log, ids) => log.reopen(ids, token));
   try {
     await enqueueDeliveries(
       a.queue,
       rows.map((r) => {
         const carried = reopenedIds.has(r.id) ? token : r.messageToken;
-        return { delivery_id: r.id, account_id: a.accountId, manual: true, ...(carried === null ? {} : { token: carried }) };
+        return { delivery_id: r.id, account_id: a.log.accountId, manual: true, ...(carried === null ? {} : { token: carried }) };
       }),
     );
   } catch (err) {
-    await restoreAfterFailedRequeue(a.db, a.accountId, reopened.dead, "dead", now);
-    await restoreAfterFailedRequeue(a.db, a.accountId, reopened.skipped, "skipped", now);
+    await a.log.perShard(reopened.dead, (log, ids) => log.restore(ids, "dead", token));
+    await a.log.perShard(reopened.skipped, (log, ids) => log.restore(ids, "skipped", token));
     log("error", "re-enqueueing deliveries failed", { error: errorDetail(err) });
     throw new ApiError(503, "internal_error", "the delivery queue is unavailable; nothing was changed, retry the request", [], { "Retry-After": "5" });
   }
 }
 
 export async function retryDelivery(a: DeliveryActor, id: string): Promise<{ delivery: DeliveryRow; eventType: string }> {
-  const found = await findDeliveryWithType(a.db, a.accountId, id);
+  const found = await a.log.findDelivery(id);
   if (!found) throw ApiError.notFound("delivery");
   const { status, hookId } = found.delivery;
   if (status === "pending") throw ApiError.conflict("the delivery is already queued for its first attempt");
   if (status === "succeeded") throw ApiError.conflict("the delivery already succeeded");
-  requireDeliverable(await findHook(a.db, a.accountId, hookId));
+  requireDeliverable(await findHook(a.db, a.log.accountId, hookId));
   await requeue(a, [found.delivery]);
-  return (await findDeliveryWithType(a.db, a.accountId, id))!;
+  return (await a.log.findDelivery(id))!;
 }
 
 export async function recoverHook(a: DeliveryActor, hookId: string, since: string): Promise<{ requeued: number; next_since: string | null }> {
-  const hook = await findHook(a.db, a.accountId, hookId);
+  const hook = await findHook(a.db, a.log.accountId, hookId);
   if (!hook) throw ApiError.notFound("hook");
   requireDeliverable(hook);
-  const rows = await findRecoverable(a.db, a.accountId, hook, since, RECOVER_LIMIT + 1);
+  const rows = await a.log.findRecoverable(hook.id, since, RECOVER_LIMIT + 1);
   const page = rows.slice(0, RECOVER_LIMIT);
   if (page.length > 0) await requeue(a, page);
   return { requeued: page.length, next_since: rows.length > RECOVER_LIMIT ? page[page.length - 1]!.createdAt : null };

@@ -1,35 +1,29 @@
 import type { z } from "@hono/zod-openapi";
-import { isUniqueViolation, type Db } from "../db/client";
-import { countDeliveriesOfEvent, eventDeleteStatements, eventWriteStatements, findClaimedEvent } from "../db/events";
-import { fingerprintGuard, isStaleSnapshotError } from "../db/fanout-snapshot";
-import type { EventRow } from "../db/schema";
+import type { Db } from "../db/client";
 import { enqueueDeliveries } from "../delivery/enqueue";
-import { newId } from "../domain/ids";
+import { IDEMPOTENCY_WINDOW_MS } from "../durable/delivery-log";
 import { selectHooks } from "../domain/matching";
 import type { DeliveryMessage } from "../env";
 import { ApiError } from "../errors";
+import { deliveryIdsOf } from "../log/writes";
+import type { EventRow } from "../log/records";
 import type { EventCreate } from "../schemas/events";
-import { fanoutSnapshot, guardable, type FanoutSnapshot } from "./fanout-cache";
+import type { AccountLog } from "./account-log";
+import { fanoutSnapshot, type FanoutSnapshot } from "./fanout-cache";
 import { surviveDisconnect, type WaitUntil } from "./keep-alive";
 import { errorDetail, log } from "../observability/log";
 
+export { IDEMPOTENCY_WINDOW_MS };
+
 export const MAX_PAYLOAD_BYTES = 256 * 1024;
-export const IDEMPOTENCY_WINDOW_MS = 24 * 3600 * 1000;
 
 /**
- * Fan-out: ONE request does it all, with batched writes, rather than a second queue stage.
- *
- * Per event: the account's hooks and catalog, from isolate memory when warm (./fanout-cache.ts) or
- * one D1 read round trip, one D1 write batch (a freshness guard + event + deliveries; deliveries are
- * inserted 1,000 rows per statement from a JSON parameter, so 10,000 deliveries are 10 statements in
- * one transaction), and ceil(N / 100)
- * `sendBatch` calls, 6 in flight at a time. At this cap that is 3 + 100 = 103 subrequests, within
- * the 1,000 a paid Worker may make (the free plan's 50 holds ~4,700 hooks), and a few ms of CPU for
- * the ids and JSON. A second queue stage (publish enqueues one "fan out" message, a consumer writes
- * and enqueues the deliveries in chunks) would lift the cap but costs an extra queue write/read/delete
- * per event, adds a hop of latency to every delivery, and leaves the 202 unable to say how many
- * deliveries the event made. Accounts with more matching hooks than this are refused (422) rather
- * than half-served; raising the cap means adding that stage.
+ * Fan-out: ONE request does it all. Per event: the account's hooks and catalog from isolate memory
+ * when warm (./fanout-cache.ts: its version is read with the API key) or one D1 read; ONE call to
+ * the account shard's delivery log, which stores the event and all its deliveries as one row before
+ * the answer; then ceil(N / 100) `sendBatch` calls, 6 in flight at a time. No D1 write at all. At
+ * this cap that is 1 + 100 subrequests, within the 1,000 a paid Worker may make, and a few ms of
+ * CPU. Accounts with more matching hooks than this are refused (422) rather than half-served.
  */
 export const MAX_FANOUT = 10_000;
 
@@ -37,7 +31,9 @@ type PublishInput = z.infer<typeof EventCreate>;
 
 export interface Publisher {
   db: Db;
-  accountId: string;
+  log: AccountLog;
+  /** The account's `fanout_version`, read with its API key: whether a cached snapshot is current. */
+  fanoutVersion: number;
   queue: Queue<DeliveryMessage>;
   /** Keeps the publish running if the client disconnects (see ./keep-alive.ts). */
   waitUntil?: WaitUntil;
@@ -51,9 +47,9 @@ export interface Published {
 }
 
 /**
- * Runs under `waitUntil`: between the D1 commit and the last `sendBatch` (or the undo) a cancelled
- * request would leave deliveries without a message. What still slips through (an evicted isolate) is
- * sent again by the sweep (src/delivery/sweeper.ts).
+ * Runs under `waitUntil`: between the log's write and the last `sendBatch` a cancelled request would
+ * leave deliveries without a message. Those (and any whose message is lost) are sent again by the
+ * log's alarm (src/log/upkeep.ts).
  */
 export function publishEvent(p: Publisher, input: PublishInput, headerKey: string | undefined): Promise<Published> {
   return surviveDisconnect(p.waitUntil, publish(p, input, headerKey));
@@ -68,11 +64,22 @@ async function publish(p: Publisher, input: PublishInput, headerKey: string | un
   }
   const now = new Date();
   const liveAfter = new Date(now.getTime() - IDEMPOTENCY_WINDOW_MS).toISOString();
-  const { db, accountId } = p;
+  const shard = p.log.shardFor(key);
+  const logShard = p.log.shard(shard);
+  const idempotency = key ? { key, liveAfter } : undefined;
 
+  let hookIds: string[];
+  try {
+    hookIds = planFanout(await fanoutSnapshot(p.db, p.log.accountId, p.fanoutVersion), input).map((h) => h.id);
+  } catch (err) {
+    // A repeat answers the first event even if it would no longer be accepted (say, its type left the catalog).
+    const first = idempotency && err instanceof ApiError ? await logShard.claimed(idempotency.key, idempotency.liveAfter) : null;
+    if (first) return { event: first.event, deliveries: first.deliveries, repeated: true };
+    throw err;
+  }
   const row: EventRow = {
-    id: newId("evt"),
-    accountId,
+    id: p.log.newId("evt", shard),
+    accountId: p.log.accountId,
     type: input.type,
     payload,
     applications: input.applications ?? null,
@@ -80,50 +87,19 @@ async function publish(p: Publisher, input: PublishInput, headerKey: string | un
     idempotencyKey: key ?? null,
     createdAt: now.toISOString(),
   };
-  let deliveries: Array<[string, string]>;
-  // Warm: no read at all, only the write transaction, which starts with a guard that fails when the
-  // cached hooks or catalog are stale; the publish is then planned again from a fresh read. The
-  // idempotency claim is not read first either: the claim's insert fails when a live one exists.
-  for (let tries = 1; ; tries++) {
-    const snapshot = await fanoutSnapshot(db, accountId, tries > 1);
-    try {
-      deliveries = planFanout(snapshot, input).map((h): [string, string] => [newId("dlv"), h.id]);
-    } catch (err) {
-      // A repeat answers the first event even if it would no longer be accepted (say, its type left the catalog).
-      const first = key && err instanceof ApiError ? await findClaimedEvent(db, accountId, key, liveAfter) : undefined;
-      if (first) return repeat(db, accountId, first);
-      throw err;
-    }
-    const writes = eventWriteStatements(db, { row, deliveries, idempotency: key ? { key, expiredBefore: liveAfter } : undefined });
-    const guarded = guardable(snapshot) ? [fingerprintGuard(db, accountId, snapshot.fingerprint), ...writes] : writes;
-    try {
-      await db.batch(guarded as [(typeof guarded)[0], ...typeof guarded]);
-      break;
-    } catch (err) {
-      // Hooks or catalog changed since the snapshot: plan again (a third change in a row is an error).
-      if (isStaleSnapshotError(err) && tries < 3) continue;
-      if (!key || !isUniqueViolation(err)) throw err;
-      // The key is claimed (an earlier or concurrent request with it won): answer its event.
-      const first = await findClaimedEvent(db, accountId, key, liveAfter);
-      if (!first) throw ApiError.conflict("a request with this idempotency key is being processed; retry it");
-      return repeat(db, accountId, first);
-    }
-  }
+  // Durable in the log before the answer; never undone afterwards (a repeat answers this event).
+  const stored = await logShard.publish({ meta: p.log.meta(shard), event: row, hookIds, idempotency });
+  if (stored.repeated) return { event: stored.event, deliveries: stored.deliveries, repeated: true };
 
+  const ids = deliveryIdsOf(row.id, hookIds.length);
   try {
-    await enqueueDeliveries(
-      p.queue,
-      deliveries.map(([id]) => ({ delivery_id: id, account_id: accountId })),
-    );
+    await enqueueDeliveries(p.queue, ids.map((id) => ({ delivery_id: id, account_id: row.accountId })));
   } catch (err) {
-    // Undo the event so the producer's retry starts clean (no delivery may wait for a message that
-    // was never sent). Messages already sent find no delivery and are dropped by the consumer.
-    log("error", "enqueueing deliveries failed; event rolled back", { event_id: row.id, error: errorDetail(err) });
-    const undo = eventDeleteStatements(db, accountId, row.id, key ?? null);
-    await db.batch(undo as [(typeof undo)[0], ...typeof undo]);
-    throw new ApiError(503, "internal_error", "the delivery queue is unavailable; nothing was stored, retry the request", [], { "Retry-After": "5" });
+    // The event is stored: its deliveries are sent by the log's alarm, seconds from now.
+    log("error", "enqueueing deliveries failed; the delivery log sends them again", { event_id: row.id, error: errorDetail(err) });
+    await logShard.unsent(ids).catch((error) => log("error", "marking deliveries unsent failed; the log's alarm finds them after its grace", { event_id: row.id, error: errorDetail(error) }));
   }
-  return { event: row, deliveries: deliveries.length, repeated: false };
+  return { event: row, deliveries: hookIds.length, repeated: false };
 }
 
 /** The hooks this event reaches, by the catalog's rules (422 when the type is not cataloged or too many match). */
@@ -145,8 +121,4 @@ function idempotencyKeyOf(header: string | undefined, field: string | undefined)
     throw ApiError.validation("the Idempotency-Key header and idempotency_key differ", [{ path: "idempotency_key", message: "differs from the Idempotency-Key header" }]);
   }
   return header ?? field;
-}
-
-async function repeat(db: Db, accountId: string, first: EventRow): Promise<Published> {
-  return { event: first, deliveries: await countDeliveriesOfEvent(db, accountId, first.id), repeated: true };
 }

@@ -1,7 +1,6 @@
 import { utf8 } from "../crypto/encoding";
 import type { Db } from "../db/client";
-import { catalogProbe } from "../db/events";
-import { insertGateRun } from "../db/gates";
+import { catalogProbe } from "../db/fanout-reads";
 import { listAllHooks } from "../db/hooks";
 import type { HookRow } from "../db/schema";
 import { sendHttp } from "../delivery/http-sender";
@@ -13,12 +12,14 @@ import { selectHooks } from "../domain/matching";
 import { checkOutboundUrl } from "../domain/url-guard";
 import type { Config } from "../env";
 import { ApiError } from "../errors";
+import type { AccountLog } from "./account-log";
 import { MAX_PAYLOAD_BYTES } from "./events";
 
 export interface GateCaller {
   db: Db;
   config: Config;
   accountId: string;
+  log: AccountLog;
 }
 
 export interface GateInput {
@@ -59,7 +60,8 @@ export async function runGates(caller: GateCaller, input: GateInput): Promise<Ga
 
   const now = new Date();
   const started = now.getTime();
-  const runId = newId("gate");
+  const shard = caller.log.shardFor();
+  const runId = caller.log.newId("gate", shard);
   const generatedWorkId = newId("work");
   // Gates get the delivery envelope (whatever the hook's payload_format, which shapes deliveries
   // only): the run id as `id`, the proposed `work_id` and the requester's `auth_id` are what a gate
@@ -73,7 +75,7 @@ export async function runGates(caller: GateCaller, input: GateInput): Promise<Ga
   const outcomes = await Promise.all(gates.map((hook) => callGate(hook, plan)));
   const verdict = combineGates(outcomes, generatedWorkId);
 
-  await insertGateRun(caller.db, {
+  await caller.log.shard(shard).insertGateRun(caller.log.meta(shard), {
     id: runId,
     accountId: caller.accountId,
     workId: verdict.work_id,

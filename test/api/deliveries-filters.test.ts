@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { call, expectErrorShape, newAccount } from "../helpers/api";
-import { seedDeliveries } from "../helpers/seed-deliveries";
+import { seedDeliveries } from "../helpers/log";
 
 // The portal's delivery filters: event type and creation time, with the hook and status filters.
 

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { call, expectErrorShape, newAccount } from "../helpers/api";
-import { seedDeliveries } from "../helpers/seed-deliveries";
+import { seedDeliveries } from "../helpers/log";
 
 // A portal session scoped to applications sees and changes only the hooks scoped to them (and none
 // other), and only those hooks' deliveries and stats; everything else answers as if it did not exist.

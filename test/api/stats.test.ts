@@ -5,7 +5,7 @@ import { accountCountsQuery, hookCountsQuery } from "../../src/db/stats";
 import { statsWindow } from "../../src/domain/delivery-stats";
 import { call, expectErrorShape, newAccount } from "../helpers/api";
 import { plansOfBuilt } from "../helpers/query-plan";
-import { seedDeliveries, seedManyDeliveries } from "../helpers/seed-deliveries";
+import { seedDeliveries, seedManyDeliveries } from "../helpers/log";
 
 const HOUR = 3_600_000;
 const hourStart = (ms: number) => Math.floor(ms / HOUR) * HOUR;

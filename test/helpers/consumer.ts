@@ -1,8 +1,7 @@
 import { env } from "cloudflare:workers";
-import { getDb } from "../../src/db/client";
-import { eventWriteStatements } from "../../src/db/events";
-import { ulid, ulidTime } from "../../src/domain/ids";
+import { deliveryIdOf, newLogId } from "../../src/domain/log-ids";
 import type { DeliveryMessage, Env } from "../../src/env";
+import { logShard } from "./log";
 
 // For tests that drive the queue consumer directly (createMessageBatch + getQueueResult).
 
@@ -13,13 +12,9 @@ export const DLQ = "hookrouter-deliveries-dlq";
  * the consumer); made at `atMs` (ids and created_at), by default now.
  */
 export async function storeEvent(accountId: string, hookIds: string[], atMs = Date.now()): Promise<string[]> {
-  const db = getDb(env.DB);
-  const idAt = (prefix: string) => `${prefix}_${ulidTime(atMs)}${ulid().slice(10)}`;
-  const row = { id: idAt("evt"), accountId, type: "t", payload: '{"k":1}', applications: null, workId: null, idempotencyKey: null, createdAt: new Date(atMs).toISOString() };
-  const deliveries = hookIds.map((h): [string, string] => [idAt("dlv"), h]);
-  const writes = eventWriteStatements(db, { row, deliveries });
-  await db.batch(writes as [(typeof writes)[0], ...typeof writes]);
-  return deliveries.map(([id]) => id);
+  const event = { id: newLogId("evt", 0, atMs), accountId, type: "t", payload: '{"k":1}', applications: null, workId: null, idempotencyKey: null, createdAt: new Date(atMs).toISOString() };
+  await logShard(accountId).publish({ meta: { accountId, shard: 0, retentionDays: 30 }, event, hookIds });
+  return hookIds.map((_, i) => deliveryIdOf(event.id, i));
 }
 
 export function message(accountId: string, deliveryId: string, attempts = 1, extra: Partial<DeliveryMessage> = {}) {

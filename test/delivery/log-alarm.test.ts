@@ -1,66 +1,73 @@
-import { createExecutionContext, createMessageBatch, createScheduledController, getQueueResult } from "cloudflare:test";
+import { createExecutionContext, createMessageBatch, getQueueResult, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { buildApp } from "../../src/app";
 import { queue } from "../../src/delivery/consumer";
-import { UNSENT_TOKEN } from "../../src/db/stalled-deliveries";
-import { sweepStalledDeliveries } from "../../src/delivery/sweeper";
+import type { DeliveryLog } from "../../src/durable/delivery-log";
+import { updateDeliveries } from "../../src/log/writes";
 import { ulid, ulidTime } from "../../src/domain/ids";
 import { hookStateOf } from "../../src/durable/hook-state";
 import type { DeliveryMessage, Env } from "../../src/env";
-import worker from "../../src/index";
-import { newAccount } from "../helpers/api";
+import { call, newAccount } from "../helpers/api";
 import { countingEnv } from "../helpers/counting";
 import { DLQ, envRecordingDeliveries, message, QUEUE, storeEvent } from "../helpers/consumer";
 import { createHook, deliveryRequests, getDelivery, settledDelivery } from "../helpers/delivery";
+import { inLog, logShard } from "../helpers/log";
 import { Receiver } from "../helpers/receiver";
 
-// At-least-once when a delivery's queue message is lost between the D1 commit and sendBatch: the
-// cron sweep sends it again, and the delivery's message token keeps an old message that turns up
-// after all from making a second attempt chain. Deliveries are written straight to D1 as a publish
-// that stopped after its commit leaves them: a row, and no message.
+// At-least-once when a delivery's queue message is lost (the publishing Worker stopped right after
+// its answer, a message went missing): the delivery log's alarm sends it again, whatever its age, and
+// the delivery's message token keeps an old message that turns up after all from making a second
+// attempt chain. Events are stored in the log as a publish that stopped after its write leaves them:
+// a record, and no message.
 
 const bindings = env as unknown as Env;
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 
-async function tokenOf(deliveryId: string): Promise<string | null> {
-  const row = await bindings.DB.prepare("select message_token from deliveries where id = ?").bind(deliveryId).first<{ message_token: string | null }>();
-  return row!.message_token;
+async function tokenOf(accountId: string, deliveryId: string): Promise<string | null> {
+  return (await logShard(accountId).delivery(deliveryId))!.delivery.messageToken;
 }
 
-async function setToken(deliveryId: string, token: string): Promise<void> {
-  await bindings.DB.prepare("update deliveries set message_token = ? where id = ?").bind(token, deliveryId).run();
+async function setToken(accountId: string, deliveryId: string, token: string): Promise<void> {
+  await inLog(accountId, (sql, parts) => updateDeliveries(sql, parts, [deliveryId], (d) => ((d.t = token), true)));
 }
 
-/** The cron trigger, through the Worker's own scheduled handler. */
-async function runCron(): Promise<void> {
-  await worker.scheduled(createScheduledController({ scheduledTime: new Date(), cron: "17 * * * *" }), bindings);
+/** The log's alarm, as the runtime runs it (through the object's own bindings). */
+async function runAlarm(accountId: string): Promise<void> {
+  expect(await runDurableObjectAlarm(logShard(accountId))).toBe(true);
 }
+
+/** The alarm's work with other queue bindings (a recording or refusing queue). */
+function upkeepWith(accountId: string, queues: Pick<Env, "DELIVERIES">): Promise<number> {
+  return runInDurableObject(logShard(accountId), (log) => (log as DeliveryLog).upkeep(queues));
+}
+
+const UNSENT_TOKEN = "0";
 
 /** A message token made at `atMs` (`ulid` itself never goes back in time). */
 const tokenAt = (atMs: number) => ulidTime(atMs) + ulid().slice(10);
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-describe("the stalled-delivery sweep", () => {
+describe("the delivery log's alarm", () => {
   it("sends an orphaned delivery again: the receiver gets it exactly once, and it succeeds", async () => {
     const { accountId, key } = await newAccount();
     const rx = new Receiver();
     const hook = await createHook(key, { url: rx.url() });
     const [orphan] = await storeEvent(accountId, [hook.id], Date.now() - 2 * HOUR);
 
-    await runCron();
+    await runAlarm(accountId);
     const done = await settledDelivery(key, orphan!);
     expect(done).toMatchObject({ status: "succeeded", attempts: 1 });
-    expect(await tokenOf(orphan!)).toMatch(/^[0-9A-Z]{26}$/);
+    expect(await tokenOf(accountId, orphan!)).toMatch(/^[0-9A-Z]{26}$/);
     // Settled: the next run leaves it alone, and nothing else reaches the receiver.
-    await runCron();
+    expect(await upkeepWith(accountId, bindings)).toBe(0);
     await sleep(1500);
     expect((await deliveryRequests(rx)).map((r) => r.headers["webhook-id"])).toEqual([orphan]);
   });
 
-  it("leaves alone a delivery inside the grace, one older than the window, and one swept within the grace", async () => {
+  it("leaves alone a delivery inside the grace and one re-sent within the grace; re-sends a due one whatever its age", async () => {
     const { accountId, key } = await newAccount();
     const rx = new Receiver();
     const hook = await createHook(key, { url: rx.url() });
@@ -68,25 +75,28 @@ describe("the stalled-delivery sweep", () => {
     const [ancient] = await storeEvent(accountId, [hook.id], Date.now() - 25 * HOUR);
     const [swept] = await storeEvent(accountId, [hook.id], Date.now() - 3 * HOUR);
     const recentToken = tokenAt(Date.now() - 5 * MINUTE);
-    await setToken(swept!, recentToken);
-    // And one that is due, so the run is seen to sweep at all.
+    await setToken(accountId, swept!, recentToken);
+    // And one that is due, so the run is seen to re-send at all.
     const [due] = await storeEvent(accountId, [hook.id], Date.now() - 90 * MINUTE);
 
     const { env: recording, sent } = envRecordingDeliveries();
-    await sweepStalledDeliveries(recording);
+    expect(await upkeepWith(accountId, recording)).toBe(2);
     const ours = sent.filter((s) => [young, ancient, swept, due].includes(s.body.delivery_id));
-    expect(ours).toEqual([{ body: { delivery_id: due, account_id: accountId, token: await tokenOf(due!) } }]);
-    expect(await tokenOf(young!)).toBeNull();
-    expect(await tokenOf(ancient!)).toBeNull();
-    expect(await tokenOf(swept!)).toBe(recentToken);
+    expect(ours).toEqual([
+      { body: { delivery_id: ancient, account_id: accountId, token: await tokenOf(accountId, ancient!) } },
+      { body: { delivery_id: due, account_id: accountId, token: await tokenOf(accountId, due!) } },
+    ]);
+    expect(await tokenOf(accountId, young!)).toBeNull();
+    expect(await tokenOf(accountId, swept!)).toBe(recentToken);
 
     expect((await settledDelivery(key, due!)).status).toBe("succeeded");
+    expect((await settledDelivery(key, ancient!)).status).toBe("succeeded");
     await sleep(1500);
-    expect((await deliveryRequests(rx)).map((r) => r.headers["webhook-id"])).toEqual([due]);
-    for (const id of [young, ancient, swept]) expect(await getDelivery(key, id!)).toMatchObject({ status: "pending", attempts: 0 });
+    expect((await deliveryRequests(rx)).map((r) => r.headers["webhook-id"]).sort()).toEqual([ancient, due].sort());
+    for (const id of [young, swept]) expect(await getDelivery(key, id!)).toMatchObject({ status: "pending", attempts: 0 });
   });
 
-  it("a page the queue refuses is released: the run fails, and the next run sends those deliveries at once", async () => {
+  it("deliveries the queue refuses are released: the run fails, and the next run sends them at once", async () => {
     const { accountId, key } = await newAccount();
     const hook = await createHook(key, { url: new Receiver().url() });
     const [orphan] = await storeEvent(accountId, [hook.id], Date.now() - 2 * HOUR);
@@ -94,13 +104,13 @@ describe("the stalled-delivery sweep", () => {
       ...bindings,
       DELIVERIES: { ...bindings.DELIVERIES, sendBatch: () => Promise.reject(new Error("queue unavailable")) } as unknown as Env["DELIVERIES"],
     };
-    await expect(sweepStalledDeliveries(refusing)).rejects.toThrow("queue unavailable");
-    // No message carries the claim's token now: the row holds one that sorts before every sent one.
-    expect(await tokenOf(orphan!)).toBe(UNSENT_TOKEN);
+    await expect(upkeepWith(accountId, refusing)).rejects.toThrow("queue unavailable");
+    // No message carries the claim's token now: the record holds one that sorts before every sent one.
+    expect(await tokenOf(accountId, orphan!)).toBe(UNSENT_TOKEN);
 
     const { env: recording, sent } = envRecordingDeliveries();
-    await sweepStalledDeliveries(recording);
-    const token = await tokenOf(orphan!);
+    expect(await upkeepWith(accountId, recording)).toBe(1);
+    const token = await tokenOf(accountId, orphan!);
     expect(token).toMatch(/^[0-9A-Z]{26}$/);
     expect(sent.filter((s) => s.body.delivery_id === orphan)).toEqual([{ body: { delivery_id: orphan, account_id: accountId, token } }]);
     expect(await settledDelivery(key, orphan!)).toMatchObject({ status: "succeeded", attempts: 1 });
@@ -111,13 +121,49 @@ describe("the stalled-delivery sweep", () => {
     const hook = await createHook(key, { url: new Receiver().url() });
     const [reopened] = await storeEvent(accountId, [hook.id], Date.now() - 5 * HOUR);
     // Dead after 4 attempts, then reopened by a retry (pending, its token set) 2 hours ago.
-    await bindings.DB.prepare("update deliveries set attempts = 4, message_token = ? where id = ?").bind(tokenAt(Date.now() - 2 * HOUR), reopened).run();
+    const reopenedAt = tokenAt(Date.now() - 2 * HOUR);
+    await inLog(accountId, (sql, parts) => updateDeliveries(sql, parts, [reopened!], (d) => ((d.n = 4), (d.t = reopenedAt), true)));
 
     const { env: recording, sent } = envRecordingDeliveries();
-    await sweepStalledDeliveries(recording);
-    const token = await tokenOf(reopened!);
+    expect(await upkeepWith(accountId, recording)).toBe(1);
+    const token = await tokenOf(accountId, reopened!);
     expect(sent.filter((s) => s.body.delivery_id === reopened)).toEqual([{ body: { delivery_id: reopened, account_id: accountId, token, manual: true } }]);
     expect(await settledDelivery(key, reopened!)).toMatchObject({ status: "succeeded", attempts: 5 });
+  });
+});
+
+describe("a publish whose messages never reached the queue", () => {
+  it("answers 202 with the event stored; the log's alarm, due seconds later, delivers it", async () => {
+    const { accountId, key } = await newAccount();
+    const rx = new Receiver();
+    await createHook(key, { url: rx.url() });
+    const refusing: Env = {
+      ...bindings,
+      DELIVERIES: { ...bindings.DELIVERIES, sendBatch: () => Promise.reject(new Error("queue unavailable")) } as unknown as Env["DELIVERIES"],
+    };
+    const res = await buildApp().fetch(
+      new Request("http://hookrouter.test/v1/events", {
+        method: "POST",
+        headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+        body: JSON.stringify({ type: "t", payload: { n: 1 } }),
+      }),
+      refusing,
+      createExecutionContext(),
+    );
+    expect(res.status).toBe(202);
+    const event = (await res.json()) as { id: string; deliveries: number };
+    expect(event.deliveries).toBe(1);
+    const [delivery] = (await call("GET", `/v1/deliveries?event_id=${event.id}`, { token: key })).body.data;
+    expect(delivery).toMatchObject({ status: "pending", attempts: 0 });
+    // No message carries it: marked so that the next run takes it, and that run is seconds away.
+    expect(await tokenOf(accountId, delivery.id)).toBe(UNSENT_TOKEN);
+    const alarmAt = await runInDurableObject(logShard(accountId), (_log, state) => state.storage.getAlarm());
+    expect(alarmAt).not.toBeNull();
+    expect(alarmAt!).toBeLessThanOrEqual(Date.now() + 5000);
+
+    await runAlarm(accountId);
+    expect(await settledDelivery(key, delivery.id)).toMatchObject({ status: "succeeded", attempts: 1 });
+    expect((await deliveryRequests(rx)).map((r) => r.headers["webhook-id"])).toEqual([delivery.id]);
   });
 });
 
@@ -128,9 +174,9 @@ describe("message tokens in the consumer", () => {
     const hook = await createHook(key, { url: rx.url() });
     const [id] = await storeEvent(accountId, [hook.id]);
     const current = ulid();
-    await setToken(id!, current);
+    await setToken(accountId, id!, current);
 
-    // The message sent at creation (no token), and one from an earlier sweep: both replaced.
+    // The message sent at creation (no token), and one from an earlier re-send: both replaced.
     for (const stale of [{}, { token: tokenAt(Date.now() - HOUR) }]) {
       const counted = countingEnv(bindings);
       const batch = createMessageBatch<DeliveryMessage>(QUEUE, [message(accountId, id!, 1, stale)]);
@@ -138,8 +184,9 @@ describe("message tokens in the consumer", () => {
       const result = await getQueueResult(batch, createExecutionContext());
       expect(result.explicitAcks).toEqual([`msg-${id}`]);
       expect(result.retryMessages).toEqual([]);
-      // The batch's one read, nothing written, nothing queued.
+      // The batch's one D1 read (the hook), nothing written, nothing queued.
       expect(counted.d1).toEqual({ roundTrips: 1, statements: 1 });
+      expect(counted.written.rows).toBe(0);
       expect(counted.deliveries.sendCalls).toBe(0);
     }
     expect(await getDelivery(key, id!)).toMatchObject({ status: "pending", attempts: 0, attempt_log: [] });
@@ -147,12 +194,13 @@ describe("message tokens in the consumer", () => {
 
     // The current message, in a batch with a stale one of another delivery: the usual 2 round trips.
     const [other] = await storeEvent(accountId, [hook.id]);
-    await setToken(other!, ulid());
+    await setToken(accountId, other!, ulid());
     const counted = countingEnv(bindings);
     const batch = createMessageBatch<DeliveryMessage>(QUEUE, [message(accountId, id!, 1, { token: current }), message(accountId, other!)]);
     await queue(batch, counted.env);
     expect([...(await getQueueResult(batch, createExecutionContext())).explicitAcks].sort()).toEqual([`msg-${id}`, `msg-${other}`].sort());
-    expect(counted.d1).toEqual({ roundTrips: 2, statements: 3 });
+    // One D1 read (the hooks); the outcome goes to the delivery log, not to D1.
+    expect(counted.d1).toEqual({ roundTrips: 1, statements: 1 });
     expect(await getDelivery(key, id!)).toMatchObject({ status: "succeeded", attempts: 1 });
     expect(await getDelivery(key, other!)).toMatchObject({ status: "pending", attempts: 0 });
     expect((await deliveryRequests(rx)).map((r) => r.headers["webhook-id"])).toEqual([id]);
@@ -174,9 +222,9 @@ describe("message tokens in the consumer", () => {
     expect((await getQueueResult(original, createExecutionContext())).explicitAcks).toEqual([`msg-${id}`]);
     expect(first.sent.map((s) => s.body)).toEqual([{ delivery_id: id, account_id: accountId, tries_before: 0 }]);
 
-    // The sweep takes it for lost (2 hours old, still pending) and queues a message with a token.
-    await sweepStalledDeliveries(bindings);
-    const token = await tokenOf(id!);
+    // The alarm takes it for lost (2 hours old, still pending) and queues a message with a token.
+    await runAlarm(accountId);
+    const token = await tokenOf(accountId, id!);
     expect(token).not.toBeNull();
 
     // The postponed copy comes back while the new message is still held back by the rate limit:
@@ -192,7 +240,7 @@ describe("message tokens in the consumer", () => {
     expect(await settledDelivery(key, id!)).toMatchObject({ status: "succeeded", attempts: 1 });
     await sleep(1500);
     expect((await deliveryRequests(rx)).map((r) => r.headers["webhook-id"])).toEqual([id]);
-    expect(await tokenOf(id!)).toBe(token);
+    expect(await tokenOf(accountId, id!)).toBe(token);
   });
 
   it("a postponed copy carries the token of the message it replaces", async () => {
@@ -200,7 +248,7 @@ describe("message tokens in the consumer", () => {
     const hook = await createHook(key, { url: new Receiver().url(), rate_limit_per_second: 0.5 });
     const [id] = await storeEvent(accountId, [hook.id]);
     const token = ulid();
-    await setToken(id!, token);
+    await setToken(accountId, id!, token);
     await hookStateOf(bindings.HOOK_STATE, hook.id).admit({ rateLimitPerSecond: 0.5, maxWaitMs: 1000 });
     const { env: recording, sent } = envRecordingDeliveries(false);
     const batch = createMessageBatch<DeliveryMessage>(QUEUE, [message(accountId, id!, 2, { token })]);
@@ -214,8 +262,8 @@ describe("message tokens in the consumer", () => {
     const hook = await createHook(key, { url: new Receiver().url() });
     const [replaced, current] = await storeEvent(accountId, [hook.id, hook.id]);
     const token = ulid();
-    await setToken(replaced!, token);
-    await setToken(current!, token);
+    await setToken(accountId, replaced!, token);
+    await setToken(accountId, current!, token);
     const batch = createMessageBatch<DeliveryMessage>(DLQ, [message(accountId, replaced!, 21), message(accountId, current!, 21, { token })]);
     await queue(batch, bindings);
     expect((await getQueueResult(batch, createExecutionContext())).ackAll).toBe(true);
@@ -226,7 +274,7 @@ describe("message tokens in the consumer", () => {
 
 describe("surviving a client disconnect", () => {
   // A disconnect cannot be staged in this runtime (the test calls the handler in-process); what is
-  // checked is the wiring: the work from the D1 commit to the last sendBatch is handed to waitUntil,
+  // checked is the wiring: the work from the log's write to the last sendBatch is handed to waitUntil,
   // which the runtime lets finish when the client goes away.
   async function fetchKeepingWork(path: string, key: string, body: unknown) {
     const { env: recording, sent } = envRecordingDeliveries();
@@ -253,7 +301,7 @@ describe("surviving a client disconnect", () => {
     return { status: res.status, kept: await Promise.all(kept), sent };
   }
 
-  it("publish: the commit and its queue messages run under waitUntil", async () => {
+  it("publish: the log's write and its queue messages run under waitUntil", async () => {
     const { key } = await newAccount();
     await createHook(key, { url: new Receiver().url() });
     await createHook(key, { url: new Receiver().url() });
@@ -268,12 +316,12 @@ describe("surviving a client disconnect", () => {
     const { accountId, key } = await newAccount();
     const hook = await createHook(key, { url: new Receiver().url() });
     const [id] = await storeEvent(accountId, [hook.id]);
-    await bindings.DB.prepare("update deliveries set status = 'dead', attempts = 4 where id = ?").bind(id).run();
+    await inLog(accountId, (sql, parts) => updateDeliveries(sql, parts, [id!], (d) => ((d.s = "dead"), (d.n = 4), true)));
     const { status, kept, sent } = await fetchKeepingWork(`/v1/deliveries/${id}/retry`, key, {});
     expect(status).toBe(202);
     expect(kept).toEqual([{ registeredAfter: 0, sentBySettling: 1 }]);
     // The reopened delivery's new token travels with its message.
-    expect(sent.map((s) => s.body)).toEqual([{ delivery_id: id, account_id: accountId, manual: true, token: await tokenOf(id!) }]);
+    expect(sent.map((s) => s.body)).toEqual([{ delivery_id: id, account_id: accountId, manual: true, token: await tokenOf(accountId, id!) }]);
     expect(await settledDelivery(key, id!)).toMatchObject({ status: "succeeded", attempts: 5 });
   });
 });

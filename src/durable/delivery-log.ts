@@ -1,0 +1,257 @@
+import { DurableObject } from "cloudflare:workers";
+import { enqueueDeliveries } from "../delivery/enqueue";
+import { parseLogId } from "../domain/log-ids";
+import { getConfig, type Env } from "../env";
+import { Partitions } from "../log/partitions";
+import * as reads from "../log/reads";
+import type { DeliveryStatus, EventRow, GateRunRow, AttemptWrite, DeliveryUpdate } from "../log/records";
+import { claimStale, purgeExpired, reopenedSince } from "../log/upkeep";
+import * as writes from "../log/writes";
+import { errorDetail, log } from "../observability/log";
+
+/**
+ * The data plane of one account shard: its events, deliveries, attempts, gate runs and idempotency
+ * claims, in the object's own SQLite (src/log/), one object per (account, shard) (`logOf`). D1 keeps
+ * only the management data, so publishing and delivering for two accounts touch no common writer.
+ * Each RPC method is one atomic step (the object's input and output gates); the alarm re-sends what
+ * stays pending and drops what is past the account's retention (src/log/upkeep.ts).
+ */
+export class DeliveryLog extends DurableObject<Env> {
+  private readonly parts: Partitions;
+  private alarmArmed = false;
+  /** Rows this object wrote since it started (what SQLite storage bills), for `usage`. */
+  private rowsWritten = 0;
+  private readonly sql: SqlStorage;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.sql = countingWrites(ctx.storage.sql, (n) => (this.rowsWritten += n));
+    this.sql.exec("CREATE TABLE IF NOT EXISTS idempotency (key TEXT PRIMARY KEY, event_id TEXT NOT NULL, created_at TEXT NOT NULL) WITHOUT ROWID");
+    this.parts = new Partitions(this.sql);
+  }
+
+  /**
+   * Stores an event and one pending delivery per hook, or, for a key claimed within its window,
+   * answers the event that claimed it (nothing is written). Never undone once answered.
+   */
+  async publish(input: PublishInput): Promise<PublishAnswer> {
+    this.configure(input.meta);
+    const { event } = input;
+    const answer = this.ctx.storage.transactionSync((): PublishAnswer => {
+      if (input.idempotency) {
+        const first = this.claimed(input.idempotency.key, input.idempotency.liveAfter);
+        if (first) return { repeated: true, ...first };
+        this.sql.exec("INSERT OR REPLACE INTO idempotency (key, event_id, created_at) VALUES (?, ?, ?)", input.idempotency.key, event.id, event.createdAt);
+      }
+      writes.insertEvent(this.sql, this.parts, event, input.hookIds);
+      return { repeated: false };
+    });
+    await this.armAlarm();
+    return answer;
+  }
+
+  /** The event a live idempotency claim answers, if any. */
+  claimed(key: string, liveAfter: string): { event: EventRow; deliveries: number } | null {
+    const claim = this.sql.exec<{ event_id: string }>("SELECT event_id FROM idempotency WHERE key = ? AND created_at > ?", key, liveAfter).toArray()[0];
+    const first = claim ? reads.findEvent(this.sql, this.parts, this.accountId(), claim.event_id) : null;
+    return first ? { event: first.event, deliveries: first.deliveries.length } : null;
+  }
+
+  /**
+   * Deliveries whose first message could not be queued: a token no message carries and that sorts
+   * before every ULID makes the alarm, due a few seconds from now, send them at once.
+   */
+  async unsent(ids: string[]): Promise<void> {
+    writes.updateDeliveries(this.sql, this.parts, ids, (d) => (d.s === "pending" && d.t === null ? ((d.t = UNSENT_TOKEN), true) : false));
+    const due = Date.now() + UNSENT_RETRY_MS;
+    const alarm = await this.ctx.storage.getAlarm();
+    if (alarm === null || alarm > due) await this.ctx.storage.setAlarm(due);
+    this.alarmArmed = true;
+  }
+
+  jobs(ids: string[]) {
+    return reads.loadJobs(this.sql, this.parts, this.accountId(), ids);
+  }
+
+  /** A queue batch's outcomes; answers the deliveries whose record could not be written. */
+  recordOutcomes(updates: DeliveryUpdate[], attempts: AttemptWrite[]): string[] {
+    return writes.recordOutcomes(this.sql, this.parts, updates, attempts, new Date().toISOString());
+  }
+
+  markDead(messages: Array<{ id: string; token: string | null }>): number {
+    return writes.markDead(this.sql, this.parts, messages, new Date().toISOString());
+  }
+
+  reopen(ids: string[], token: string): string[] {
+    const reopened = writes.reopen(this.sql, this.parts, ids, token, new Date().toISOString());
+    for (const id of reopened) {
+      const p = parseLogId(id)!;
+      reopenedSince(this.ctx.storage.kv, p.eventId, p.ms);
+    }
+    return reopened;
+  }
+
+  restore(ids: string[], status: DeliveryStatus, token: string): void {
+    writes.restore(this.sql, this.parts, ids, status, token, new Date().toISOString());
+  }
+
+  async insertGateRun(meta: LogMeta, run: GateRunRow): Promise<void> {
+    this.configure(meta);
+    writes.insertGateRun(this.sql, this.parts, run);
+    await this.armAlarm();
+  }
+
+  event(id: string) {
+    return reads.findEvent(this.sql, this.parts, this.accountId(), id);
+  }
+
+  events(filters: reads.EventFilters, limit: number, cursor?: string) {
+    return reads.listEvents(this.sql, this.parts, this.accountId(), filters, limit, cursor);
+  }
+
+  delivery(id: string) {
+    return reads.findDelivery(this.sql, this.parts, this.accountId(), id);
+  }
+
+  attempts(id: string) {
+    return reads.listAttempts(this.sql, this.parts, id);
+  }
+
+  deliveries(filters: reads.DeliveryFilters, limit: number, cursor?: string) {
+    return reads.listDeliveries(this.sql, this.parts, this.accountId(), filters, limit, cursor);
+  }
+
+  counts(since: string, hookIds?: string[]) {
+    return reads.countDeliveries(this.sql, this.parts, since, hookIds);
+  }
+
+  recoverable(hookId: string, since: string, limit: number) {
+    return reads.findRecoverable(this.sql, this.parts, hookId, since, limit);
+  }
+
+  gateRuns(workId: string, limit: number) {
+    return reads.gateRunsByWork(this.sql, this.parts, workId, limit);
+  }
+
+  eventsByWork(workId: string, limit: number) {
+    return reads.eventsByWork(this.sql, this.parts, this.accountId(), workId, limit);
+  }
+
+  /** The account's settings, kept for the alarm (stored only when they change). */
+  configure(meta: LogMeta): void {
+    const known = this.ctx.storage.kv.get<LogMeta>(META);
+    if (!known || known.accountId !== meta.accountId || known.shard !== meta.shard || known.retentionDays !== meta.retentionDays) this.ctx.storage.kv.put(META, meta);
+  }
+
+  /** Forgets everything: the account was deleted. */
+  async destroy(): Promise<void> {
+    await this.ctx.storage.deleteAlarm();
+    await this.ctx.storage.deleteAll();
+    this.alarmArmed = false;
+  }
+
+  override async alarm(): Promise<void> {
+    await this.upkeep(this.env);
+  }
+
+  /**
+   * The alarm's work (src/log/upkeep.ts), sending through `queues` (the object's own bindings, or a
+   * test's recording ones): drop what is past retention, re-send what stays open, arm the next run.
+   * Throws when the re-send could not be queued (the runtime then retries the alarm).
+   */
+  async upkeep(queues: Pick<Env, "DELIVERIES">, now = Date.now()): Promise<number> {
+    const meta = this.ctx.storage.kv.get<LogMeta>(META);
+    if (!meta) return 0;
+    const graceMs = getConfig(this.env).SWEEP_GRACE_SECONDS * 1000;
+    purgeExpired(this.sql, this.parts, this.ctx.storage.kv, now, meta.retentionDays, IDEMPOTENCY_WINDOW_MS);
+    const stale = claimStale(this.sql, this.parts, this.ctx.storage.kv, now, graceMs, RESEND_LIMIT);
+    this.alarmArmed = false;
+    if (this.parts.days().length > 0) {
+      const next = stale.length >= RESEND_LIMIT ? 1000 : Math.min(graceMs, MAX_ALARM_INTERVAL_MS);
+      await this.ctx.storage.setAlarm(now + next);
+      this.alarmArmed = true;
+    }
+    if (stale.length === 0) return 0;
+    try {
+      await enqueueDeliveries(
+        queues.DELIVERIES,
+        stale.map((s) => ({ delivery_id: s.id, account_id: meta.accountId, token: s.token, ...(s.manual ? { manual: true } : {}) })),
+      );
+    } catch (error) {
+      // No message carries their new token: one that sorts before every ULID makes the next run take them at once.
+      writes.updateDeliveries(this.sql, this.parts, stale.map((s) => s.id), (d) => ((d.t = UNSENT_TOKEN), true));
+      log("error", "re-sending deliveries failed", { error: errorDetail(error) });
+      throw error;
+    }
+    log("warn", "deliveries re-sent by the delivery log's alarm", { count: stale.length });
+    return stale.length;
+  }
+
+  /** One alarm at a time, set once (each setAlarm is a row written), then re-armed by itself. */
+  private async armAlarm(): Promise<void> {
+    if (this.alarmArmed) return;
+    if ((await this.ctx.storage.getAlarm()) === null) {
+      const graceMs = getConfig(this.env).SWEEP_GRACE_SECONDS * 1000;
+      await this.ctx.storage.setAlarm(Date.now() + Math.min(graceMs, MAX_ALARM_INTERVAL_MS));
+    }
+    this.alarmArmed = true;
+  }
+
+  private accountId(): string {
+    return this.ctx.storage.kv.get<LogMeta>(META)?.accountId ?? "";
+  }
+
+  /** Rows written since the object started: the bench's and the cost test's meter (reads are $0.001/M, not counted). */
+  usage(): { rowsWritten: number } {
+    return { rowsWritten: this.rowsWritten };
+  }
+}
+
+/** The object's SQL, adding up the rows each statement wrote (an index entry counts as a row). */
+function countingWrites(sql: SqlStorage, add: (rows: number) => void): SqlStorage {
+  return new Proxy(sql, {
+    get(target, prop) {
+      if (prop !== "exec") return Reflect.get(target, prop, target);
+      return (query: string, ...bindings: unknown[]) => {
+        const cursor = target.exec(query, ...bindings);
+        if (!/^\s*SELECT/i.test(query)) {
+          cursor.toArray(); // a write runs to its end, and its count is final
+          add(cursor.rowsWritten);
+        }
+        return cursor;
+      };
+    },
+  });
+}
+
+const META = "meta";
+/** How long an idempotency key answers its first event. */
+export const IDEMPOTENCY_WINDOW_MS = 24 * 3600 * 1000;
+/** Deliveries re-sent per alarm run (50 sendBatch calls); more wait a second for the next run. */
+const RESEND_LIMIT = 5000;
+/** The alarm runs at least hourly: retention is enforced within the hour. */
+const MAX_ALARM_INTERVAL_MS = 3600 * 1000;
+/** How soon the alarm sends deliveries whose first message could not be queued. */
+const UNSENT_RETRY_MS = 5000;
+/** Sorts before every ULID (see `claimStale`). */
+const UNSENT_TOKEN = "0";
+
+export interface LogMeta {
+  accountId: string;
+  shard: number;
+  retentionDays: number;
+}
+
+export interface PublishInput {
+  meta: LogMeta;
+  event: EventRow;
+  hookIds: string[];
+  idempotency?: { key: string; liveAfter: string };
+}
+
+export type PublishAnswer = { repeated: false } | { repeated: true; event: EventRow; deliveries: number };
+
+/** The log object of one account shard. */
+export function logOf(ns: Env["DELIVERY_LOG"], accountId: string, shard: number): DurableObjectStub<DeliveryLog> {
+  return ns.get(ns.idFromName(`${accountId}:${shard}`));
+}

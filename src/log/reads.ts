@@ -1,0 +1,237 @@
+import { dayOf, deliveryIdOf, lowestIdAt, parseLogId } from "../domain/log-ids";
+import { attemptsTable, eventsTable, gateRunsTable, type Partitions, type Sql } from "./partitions";
+import { deliveryRow, type AttemptRow, type DeliveryRow, type DeliveryStatus, type EventRow, type EventSummaryRow, type GateRunRow } from "./records";
+import { readEvent } from "./writes";
+
+// The log's reads, newest day first. A page walks the day partitions from the cursor's day down and
+// stops as soon as it is full; each day is one statement over its primary key (ids are time-ordered).
+// Filters on a delivery's hook or status are evaluated on the JSON of each event's row: no index is
+// written for them (each would cost a row per delivery), so a rare match over a long range reads
+// many rows, at $0.001 per million rows read (docs/architecture.md).
+
+export interface EventFilters {
+  type?: string;
+  createdAfter?: string;
+  createdBefore?: string;
+}
+
+export interface DeliveryFilters {
+  hookId?: string;
+  /** Only deliveries of these hooks (a portal session's scope, resolved by the caller). */
+  hookIds?: string[];
+  eventId?: string;
+  status?: DeliveryStatus;
+  eventType?: string;
+  createdAfter?: string;
+  createdBefore?: string;
+}
+
+/** The days a time range can touch, newest first. */
+function daysWithin(parts: Partitions, after?: string, before?: string): string[] {
+  const from = after ? dayOf(Date.parse(after)) : "";
+  const to = before ? dayOf(Date.parse(before)) : "99999999";
+  return parts.days().filter((d) => d >= from && d <= to);
+}
+
+const SUMMARY = "id, type, created_at, applications, work_id, idempotency_key";
+
+function summaryOf(accountId: string, r: Record<string, SqlStorageValue>): EventSummaryRow {
+  return {
+    id: r.id as string,
+    accountId,
+    type: r.type as string,
+    applications: r.applications === null ? null : (JSON.parse(r.applications as string) as string[]),
+    workId: r.work_id as string | null,
+    idempotencyKey: r.idempotency_key as string | null,
+    createdAt: r.created_at as string,
+  };
+}
+
+export function findEvent(sql: Sql, parts: Partitions, accountId: string, id: string): { event: EventRow; deliveries: DeliveryRow[] } | null {
+  const stored = readEvent(sql, parts, id);
+  if (!stored) return null;
+  const event = { ...stored.event, accountId };
+  return { event, deliveries: stored.deliveries.map((d, i) => deliveryRow(accountId, id, deliveryIdOf(id, i), event.createdAt, d)) };
+}
+
+export function listEvents(sql: Sql, parts: Partitions, accountId: string, f: EventFilters, limit: number, cursor?: string): EventSummaryRow[] {
+  const out: EventSummaryRow[] = [];
+  for (const day of daysWithin(parts, f.createdAfter, f.createdBefore)) {
+    const where = ["1 = 1"];
+    const args: SqlStorageValue[] = [];
+    if (cursor) where.push("id < ?"), args.push(cursor);
+    if (f.type) where.push("type = ?"), args.push(f.type);
+    if (f.createdAfter) where.push("id >= ? AND created_at > ?"), args.push(lowestIdAt("evt", Date.parse(f.createdAfter)), f.createdAfter);
+    if (f.createdBefore) where.push("created_at < ?"), args.push(f.createdBefore);
+    const rows = sql.exec(`SELECT ${SUMMARY} FROM ${eventsTable(day)} WHERE ${where.join(" AND ")} ORDER BY id DESC LIMIT ?`, ...args, limit - out.length).toArray();
+    out.push(...rows.map((r) => summaryOf(accountId, r)));
+    if (out.length >= limit) break;
+  }
+  return out;
+}
+
+/**
+ * Deliveries newest event first, and within an event in position order. The cursor is the last
+ * delivery of the previous page: the page goes on after it, in that order.
+ */
+export function listDeliveries(sql: Sql, parts: Partitions, accountId: string, f: DeliveryFilters, limit: number, cursor?: string): Array<{ delivery: DeliveryRow; eventType: string }> {
+  const after = cursor ? parseLogId(cursor) : null;
+  if (cursor && (!after || after.kind !== "dlv")) return [];
+  const event = f.eventId ? parseLogId(f.eventId) : null;
+  if (f.eventId && (!event || event.kind !== "evt")) return [];
+  const days = event ? [dayOf(event.ms)].filter((d) => parts.has(d)) : daysWithin(parts, f.createdAfter, f.createdBefore);
+  const out: Array<{ delivery: DeliveryRow; eventType: string }> = [];
+  for (const day of days) {
+    if (after && day > dayOf(after.ms)) continue;
+    const where = ["1 = 1"];
+    const args: SqlStorageValue[] = [];
+    if (after) where.push("(e.id < ? OR (e.id = ? AND d.key > ?))"), args.push(after.eventId, after.eventId, after.position);
+    if (f.eventId) where.push("e.id = ?"), args.push(f.eventId);
+    if (f.eventType) where.push("e.type = ?"), args.push(f.eventType);
+    if (f.createdAfter) where.push("e.created_at >= ?"), args.push(f.createdAfter);
+    if (f.createdBefore) where.push("e.created_at < ?"), args.push(f.createdBefore);
+    if (f.hookId) where.push("json_extract(d.value, '$.h') = ?"), args.push(f.hookId);
+    if (f.hookIds) where.push("json_extract(d.value, '$.h') IN (SELECT value FROM json_each(?))"), args.push(JSON.stringify(f.hookIds));
+    if (f.status) where.push("json_extract(d.value, '$.s') = ?"), args.push(f.status);
+    const rows = sql
+      .exec<{ id: string; type: string; created_at: string; pos: number; value: string }>(
+        `SELECT e.id, e.type, e.created_at, d.key AS pos, d.value FROM ${eventsTable(day)} AS e, json_each(e.deliveries) AS d
+         WHERE ${where.join(" AND ")} ORDER BY e.id DESC, d.key ASC LIMIT ?`,
+        ...args,
+        limit - out.length,
+      )
+      .toArray();
+    for (const r of rows) {
+      out.push({ delivery: deliveryRow(accountId, r.id, deliveryIdOf(r.id, r.pos), r.created_at, JSON.parse(r.value)), eventType: r.type });
+    }
+    if (out.length >= limit) break;
+  }
+  return out;
+}
+
+/** A delivery with its event's type. */
+export function findDelivery(sql: Sql, parts: Partitions, accountId: string, id: string): { delivery: DeliveryRow; eventType: string } | null {
+  const p = parseLogId(id);
+  if (!p || p.kind !== "dlv") return null;
+  const stored = readEvent(sql, parts, p.eventId);
+  const d = stored?.deliveries[p.position];
+  if (!stored || !d) return null;
+  return { delivery: deliveryRow(accountId, p.eventId, id, stored.event.createdAt, d), eventType: stored.event.type };
+}
+
+/** Every attempt of a delivery, in order: a first-try success from the delivery itself, the rest from rows. */
+export function listAttempts(sql: Sql, parts: Partitions, id: string): AttemptRow[] {
+  const p = parseLogId(id);
+  if (!p || p.kind !== "dlv") return [];
+  const stored = readEvent(sql, parts, p.eventId);
+  const d = stored?.deliveries[p.position];
+  if (!d) return [];
+  const out: AttemptRow[] = d.f ? [{ deliveryId: id, n: 1, ...d.f }] : [];
+  const rows = sql.exec(`SELECT * FROM ${attemptsTable(dayOf(p.ms))} WHERE delivery_id = ? ORDER BY n`, id).toArray();
+  for (const r of rows) {
+    out.push({
+      deliveryId: id,
+      n: r.n as number,
+      at: r.at as string,
+      responseStatus: r.response_status as number | null,
+      responseBody: r.response_body as string | null,
+      error: r.error as string | null,
+      durationMs: r.duration_ms as number,
+    });
+  }
+  return out;
+}
+
+export interface CountRow {
+  hour: string;
+  hookId: string;
+  status: DeliveryStatus;
+  n: number;
+}
+
+/** Deliveries per (hour created, hook, status) since `since`, for one hook or the hooks listed. */
+export function countDeliveries(sql: Sql, parts: Partitions, since: string, hookIds?: string[]): CountRow[] {
+  const out: CountRow[] = [];
+  for (const day of daysWithin(parts, since)) {
+    const filter = hookIds ? "AND json_extract(d.value, '$.h') IN (SELECT value FROM json_each(?))" : "";
+    const args: SqlStorageValue[] = [since, ...(hookIds ? [JSON.stringify(hookIds)] : [])];
+    const rows = sql
+      .exec<CountRow & Record<string, SqlStorageValue>>(
+        `SELECT substr(e.created_at, 1, 13) AS hour, json_extract(d.value, '$.h') AS hookId, json_extract(d.value, '$.s') AS status, count(*) AS n
+         FROM ${eventsTable(day)} AS e, json_each(e.deliveries) AS d WHERE e.created_at >= ? ${filter} GROUP BY 1, 2, 3`,
+        ...args,
+      )
+      .toArray();
+    out.push(...rows);
+  }
+  return out;
+}
+
+/** A hook's failed, dead and skipped deliveries created since `since`, oldest first. */
+export function findRecoverable(
+  sql: Sql,
+  parts: Partitions,
+  hookId: string,
+  since: string,
+  limit: number,
+): Array<Pick<DeliveryRow, "id" | "status" | "createdAt" | "messageToken">> {
+  const out: Array<Pick<DeliveryRow, "id" | "status" | "createdAt" | "messageToken">> = [];
+  for (const day of daysWithin(parts, since).reverse()) {
+    const rows = sql
+      .exec<{ id: string; created_at: string; pos: number; value: string }>(
+        `SELECT e.id, e.created_at, d.key AS pos, d.value FROM ${eventsTable(day)} AS e, json_each(e.deliveries) AS d
+         WHERE e.created_at >= ? AND json_extract(d.value, '$.h') = ? AND json_extract(d.value, '$.s') IN ('failed', 'dead', 'skipped')
+         ORDER BY e.id ASC, d.key ASC LIMIT ?`,
+        since,
+        hookId,
+        limit - out.length,
+      )
+      .toArray();
+    for (const r of rows) {
+      const d = JSON.parse(r.value) as { s: DeliveryStatus; t: string | null };
+      out.push({ id: deliveryIdOf(r.id, r.pos), status: d.s, createdAt: r.created_at, messageToken: d.t });
+    }
+    if (out.length >= limit) break;
+  }
+  return out;
+}
+
+/** The gate runs under a work id, oldest first. */
+export function gateRunsByWork(sql: Sql, parts: Partitions, workId: string, limit: number): GateRunRow[] {
+  const out: GateRunRow[] = [];
+  for (const day of parts.days().reverse()) {
+    const rows = sql.exec<{ body: string }>(`SELECT body FROM ${gateRunsTable(day)} WHERE work_id = ? ORDER BY id LIMIT ?`, workId, limit - out.length).toArray();
+    out.push(...rows.map((r) => JSON.parse(r.body) as GateRunRow));
+    if (out.length >= limit) break;
+  }
+  return out;
+}
+
+/** The events published under a work id, oldest first, without payloads. */
+export function eventsByWork(sql: Sql, parts: Partitions, accountId: string, workId: string, limit: number): EventSummaryRow[] {
+  const out: EventSummaryRow[] = [];
+  for (const day of parts.days().reverse()) {
+    const rows = sql.exec(`SELECT ${SUMMARY} FROM ${eventsTable(day)} WHERE work_id = ? ORDER BY id LIMIT ?`, workId, limit - out.length).toArray();
+    out.push(...rows.map((r) => summaryOf(accountId, r)));
+    if (out.length >= limit) break;
+  }
+  return out;
+}
+
+/** Deliveries with their events, for the queue consumer (ids this log does not hold are left out). */
+export function loadJobs(sql: Sql, parts: Partitions, accountId: string, ids: string[]): Array<{ delivery: DeliveryRow; event: EventRow }> {
+  const out: Array<{ delivery: DeliveryRow; event: EventRow }> = [];
+  const events = new Map<string, ReturnType<typeof readEvent>>();
+  for (const id of ids) {
+    const p = parseLogId(id);
+    if (!p || p.kind !== "dlv") continue;
+    if (!events.has(p.eventId)) events.set(p.eventId, readEvent(sql, parts, p.eventId));
+    const stored = events.get(p.eventId);
+    const d = stored?.deliveries[p.position];
+    if (!stored || !d) continue;
+    const event = { ...stored.event, accountId };
+    out.push({ delivery: deliveryRow(accountId, event.id, id, event.createdAt, d), event });
+  }
+  return out;
+}
+

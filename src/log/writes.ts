@@ -1,0 +1,229 @@
+import { dayOf, deliveryIdOf, parseLogId } from "../domain/log-ids";
+import { attemptsTable, eventsTable, gateRunsTable, type Partitions, type Sql } from "./partitions";
+import {
+  capText,
+  MAX_STORED_BODY,
+  MAX_STORED_ERROR,
+  newStoredDelivery,
+  OPEN_STATUSES,
+  type AttemptWrite,
+  type DeliveryStatus,
+  type DeliveryUpdate,
+  type EventRow,
+  type GateRunRow,
+  type StoredDelivery,
+} from "./records";
+
+// The log's writes. Each runs inside one Durable Object call, so it is atomic (the object's input and
+// output gates), and each event's row is read and written back whole: an event and its deliveries
+// are one row written per change, whatever the fan-out.
+
+export interface StoredEvent {
+  event: EventRow;
+  deliveries: StoredDelivery[];
+}
+
+/** Reads one event's row (`null`: no such event in this log). */
+export function readEvent(sql: Sql, parts: Partitions, eventId: string): StoredEvent | null {
+  const id = parseLogId(eventId);
+  if (!id || id.kind !== "evt") return null;
+  const day = dayOf(id.ms);
+  if (!parts.has(day)) return null;
+  const row = sql.exec<EventColumns>(`SELECT * FROM ${eventsTable(day)} WHERE id = ?`, eventId).toArray()[0];
+  return row ? fromColumns(row) : null;
+}
+
+export interface EventColumns extends Record<string, SqlStorageValue> {
+  id: string;
+  type: string;
+  created_at: string;
+  applications: string | null;
+  work_id: string | null;
+  idempotency_key: string | null;
+  payload: string;
+  deliveries: string;
+  open: number;
+}
+
+export function fromColumns(r: EventColumns): StoredEvent {
+  return {
+    event: {
+      id: r.id,
+      accountId: "",
+      type: r.type,
+      payload: r.payload,
+      applications: r.applications === null ? null : (JSON.parse(r.applications) as string[]),
+      workId: r.work_id,
+      idempotencyKey: r.idempotency_key,
+      createdAt: r.created_at,
+    },
+    deliveries: JSON.parse(r.deliveries) as StoredDelivery[],
+  };
+}
+
+function openCount(deliveries: StoredDelivery[]): number {
+  return deliveries.filter((d) => OPEN_STATUSES.includes(d.s)).length;
+}
+
+/** Stores a new event with one pending delivery per hook. */
+export function insertEvent(sql: Sql, parts: Partitions, event: EventRow, hookIds: string[]): void {
+  const day = dayOf(parseLogId(event.id)!.ms);
+  parts.ensure(day);
+  const deliveries = hookIds.map((h) => newStoredDelivery(h, event.createdAt));
+  sql.exec(
+    `INSERT INTO ${eventsTable(day)} (id, type, created_at, applications, work_id, idempotency_key, payload, deliveries, open) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    event.id,
+    event.type,
+    event.createdAt,
+    event.applications === null ? null : JSON.stringify(event.applications),
+    event.workId,
+    event.idempotencyKey,
+    event.payload,
+    JSON.stringify(deliveries),
+    deliveries.length,
+  );
+}
+
+/** Writes an event's deliveries back (the only column that changes after the insert). */
+export function writeDeliveries(sql: Sql, eventId: string, deliveries: StoredDelivery[]): void {
+  const day = dayOf(parseLogId(eventId)!.ms);
+  sql.exec(`UPDATE ${eventsTable(day)} SET deliveries = ?, open = ? WHERE id = ?`, JSON.stringify(deliveries), openCount(deliveries), eventId);
+}
+
+/** The deliveries named, grouped by their event (ids this log did not make are left out). */
+export function byEvent(ids: string[]): Map<string, Array<{ id: string; position: number }>> {
+  const out = new Map<string, Array<{ id: string; position: number }>>();
+  for (const id of ids) {
+    const p = parseLogId(id);
+    if (!p || p.kind !== "dlv") continue;
+    let list = out.get(p.eventId);
+    if (!list) out.set(p.eventId, (list = []));
+    list.push({ id, position: p.position });
+  }
+  return out;
+}
+
+/**
+ * Applies `change` to each named delivery of each event, writing each event back once. An event whose
+ * write fails (it cannot be parsed, or is too large) is skipped and reported: the other events of
+ * the call are still written.
+ */
+export function updateDeliveries(
+  sql: Sql,
+  parts: Partitions,
+  ids: string[],
+  change: (d: StoredDelivery, id: string, eventId: string) => boolean,
+): { changed: string[]; failed: string[] } {
+  const changed: string[] = [];
+  const failed: string[] = [];
+  for (const [eventId, list] of byEvent(ids)) {
+    try {
+      const stored = readEvent(sql, parts, eventId);
+      if (!stored) continue;
+      let any = false;
+      for (const { id, position } of list) {
+        const d = stored.deliveries[position];
+        if (d && change(d, id, eventId)) {
+          any = true;
+          changed.push(id);
+        }
+      }
+      if (any) writeDeliveries(sql, eventId, stored.deliveries);
+    } catch {
+      failed.push(...list.map((l) => l.id));
+    }
+  }
+  return { changed, failed };
+}
+
+/**
+ * Records a batch's outcomes: the deliveries' new states, and their attempts (a success at the first
+ * try in the delivery itself, any other attempt as a row). Errors and answers are capped first.
+ * Answers the ids whose event could not be written (their messages are retried).
+ */
+export function recordOutcomes(sql: Sql, parts: Partitions, updates: DeliveryUpdate[], attempts: AttemptWrite[], now: string): string[] {
+  const update = new Map(updates.map((u) => [u.id, u]));
+  const attempt = new Map(attempts.map((a) => [a.deliveryId, a]));
+  const { failed } = updateDeliveries(sql, parts, [...update.keys()], (d, id, eventId) => {
+    const u = update.get(id)!;
+    const a = attempt.get(id);
+    if (a && u.attemptsAdded === 1) {
+      const kept = { at: a.at, responseStatus: a.responseStatus, responseBody: capText(a.responseBody, MAX_STORED_BODY), error: capText(a.error, MAX_STORED_ERROR), durationMs: a.durationMs };
+      if (d.n === 0 && u.status === "succeeded") d.f = kept;
+      else insertAttempt(sql, eventId, { deliveryId: id, n: d.n + 1, ...kept });
+    }
+    d.s = u.status;
+    d.n += u.attemptsAdded;
+    d.la = u.lastAttemptAt ?? d.la;
+    d.na = u.nextAttemptAt;
+    d.u = now;
+    return true;
+  });
+  return failed;
+}
+
+function insertAttempt(sql: Sql, eventId: string, a: AttemptWrite & { n: number }): void {
+  const day = dayOf(parseLogId(eventId)!.ms);
+  sql.exec(
+    `INSERT OR REPLACE INTO ${attemptsTable(day)} (delivery_id, n, at, response_status, response_body, error, duration_ms) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+    a.deliveryId,
+    a.n,
+    a.at,
+    a.responseStatus,
+    a.responseBody,
+    a.error,
+    a.durationMs,
+  );
+}
+
+/**
+ * The dead-letter queue's duty: a delivery whose message landed there is `dead`, unless it is settled
+ * already or its message was replaced (`token` is no longer its own). Answers how many were marked.
+ */
+export function markDead(sql: Sql, parts: Partitions, messages: Array<{ id: string; token: string | null }>, now: string): number {
+  const token = new Map(messages.map((m) => [m.id, m.token]));
+  return updateDeliveries(sql, parts, [...token.keys()], (d, id) => {
+    if (!OPEN_STATUSES.includes(d.s) || d.t !== token.get(id)) return false;
+    d.s = "dead";
+    d.na = null;
+    d.u = now;
+    return true;
+  }).changed.length;
+}
+
+/**
+ * A manual retry takes `dead` and `skipped` deliveries back to `pending` with the token their new
+ * message carries (a `failed` one keeps its status and token: its automatic retry is still queued).
+ */
+export function reopen(sql: Sql, parts: Partitions, ids: string[], token: string, now: string): string[] {
+  return updateDeliveries(sql, parts, ids, (d) => {
+    if (d.s !== "dead" && d.s !== "skipped") return false;
+    d.s = "pending";
+    d.na = now;
+    d.u = now;
+    d.t = token;
+    return true;
+  }).changed;
+}
+
+/** Undoes `reopen` when the queue refused the messages. */
+export function restore(sql: Sql, parts: Partitions, ids: string[], status: DeliveryStatus, token: string, now: string): void {
+  updateDeliveries(sql, parts, ids, (d) => {
+    if (d.s !== "pending" || d.t !== token) return false;
+    d.s = status;
+    d.na = null;
+    d.u = now;
+    return true;
+  });
+}
+
+export function insertGateRun(sql: Sql, parts: Partitions, run: GateRunRow): void {
+  const day = dayOf(parseLogId(run.id)?.ms ?? Date.parse(run.createdAt));
+  parts.ensure(day);
+  sql.exec(`INSERT INTO ${gateRunsTable(day)} (id, work_id, body) VALUES (?, ?, ?)`, run.id, run.workId, JSON.stringify(run));
+}
+
+/** The ids of an event's deliveries, in position order. */
+export function deliveryIdsOf(eventId: string, count: number): string[] {
+  return Array.from({ length: count }, (_, i) => deliveryIdOf(eventId, i));
+}

@@ -1,0 +1,68 @@
+import { runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { logOf, type DeliveryLog } from "../../src/durable/delivery-log";
+import { deliveryIdOf, newLogId } from "../../src/domain/log-ids";
+import type { Env } from "../../src/env";
+import { Partitions } from "../../src/log/partitions";
+import type { DeliveryStatus } from "../../src/log/records";
+import { insertEvent, updateDeliveries } from "../../src/log/writes";
+
+// The delivery log seen from tests: an account's shard object, and records written straight into it
+// with the statuses and creation times a test needs (making them through real deliveries would take
+// minutes of retries).
+
+export const logNs = () => (env as unknown as Env).DELIVERY_LOG;
+
+export function logShard(accountId: string, shard = 0): DurableObjectStub<DeliveryLog> {
+  return logOf(logNs(), accountId, shard);
+}
+
+export interface SeededDelivery {
+  hookId: string;
+  status: DeliveryStatus;
+  createdAt: string;
+}
+
+/** Inside the account's shard 0: `fn` gets its SQL and partitions. */
+export async function inLog<T>(accountId: string, fn: (sql: SqlStorage, parts: Partitions, state: DurableObjectState) => T): Promise<T> {
+  const stub = logShard(accountId);
+  await stub.configure({ accountId, shard: 0, retentionDays: 30 });
+  return runInDurableObject(stub, (_instance, state) => fn(state.storage.sql, new Partitions(state.storage.sql), state));
+}
+
+/**
+ * One event of `type` per row, created at the row's time, with that one delivery in the row's
+ * status; answers the delivery ids in row order.
+ */
+export async function seedDeliveries(accountId: string, type: string, rows: SeededDelivery[]): Promise<string[]> {
+  return inLog(accountId, (sql, parts) =>
+    rows.map((r) => {
+      const at = Date.parse(r.createdAt);
+      const event = { id: newLogId("evt", 0, at), accountId, type, payload: "{}", applications: null, workId: null, idempotencyKey: null, createdAt: r.createdAt };
+      insertEvent(sql, parts, event, [r.hookId]);
+      const id = deliveryIdOf(event.id, 0);
+      updateDeliveries(sql, parts, [id], (d) => ((d.s = r.status), (d.n = r.status === "pending" ? 0 : 1), true));
+      return id;
+    }),
+  );
+}
+
+/**
+ * `count` deliveries spread evenly over the `spanMs` before `endMs`, one event each, round-robin over
+ * the hooks, with a status cycle of 8 (5 succeeded, 1 failed, 1 dead, 1 pending).
+ */
+export async function seedManyDeliveries(accountId: string, hookIds: string[], count: number, endMs: number, spanMs: number): Promise<void> {
+  const cycle: DeliveryStatus[] = ["succeeded", "succeeded", "succeeded", "succeeded", "succeeded", "failed", "dead", "pending"];
+  await inLog(accountId, (sql, parts, state) =>
+    state.storage.transactionSync(() => {
+      for (let i = 0; i < count; i++) {
+        const at = Math.floor(endMs - spanMs + (i * spanMs) / count);
+        const createdAt = new Date(at).toISOString();
+        const event = { id: newLogId("evt", 0, at), accountId, type: "bulk.test", payload: "{}", applications: null, workId: null, idempotencyKey: null, createdAt };
+        insertEvent(sql, parts, event, [hookIds[i % hookIds.length]!]);
+        const status = cycle[i % 8]!;
+        if (status !== "pending") updateDeliveries(sql, parts, [deliveryIdOf(event.id, 0)], (d) => ((d.s = status), (d.n = 1), true));
+      }
+    }),
+  );
+}

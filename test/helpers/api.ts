@@ -3,7 +3,7 @@ import { env } from "cloudflare:workers";
 import type { Env } from "../../src/env";
 import worker from "../../src/index";
 
-export const ADMIN_TOKEN = "test-admin-token-0123456789";
+export const ADMIN_TOKEN = "test-admin-token-0123456789-UvWxYz-abcdefghijklmnopqrstuvwxyz";
 
 export interface Answer<T = any> {
   status: number;

@@ -1,20 +1,8 @@
-import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
-import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import type { Env } from "../../src/env";
-import worker from "../../src/index";
-import { expectErrorShape } from "../helpers/api";
+import { call, expectErrorShape } from "../helpers/api";
 
 // A deployment whose configuration is invalid serves nothing: every request, whatever its route or
 // credentials, answers 503 not_configured naming the variable, never a 500 and never a served request.
-
-async function callWith(bindings: Partial<Env>, method: string, path: string, token?: string) {
-  const ctx = createExecutionContext();
-  const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
-  const res = await worker.fetch(new Request(`http://hookrouter.test${path}`, { method, headers }), { ...(env as unknown as Env), ...bindings } as Env, ctx);
-  await waitOnExecutionContext(ctx);
-  return { status: res.status, body: (await res.json()) as any, headers: res.headers };
-}
 
 describe("a short ADMIN_TOKEN", () => {
   it("answers every request with 503 not_configured naming ADMIN_TOKEN, the admin API with that very token too", async () => {
@@ -25,7 +13,7 @@ describe("a short ADMIN_TOKEN", () => {
       ["GET", "/v1/hooks", "hrk_whatever"],
       ["GET", "/openapi.json", undefined],
     ] as const) {
-      const res = await callWith({ ADMIN_TOKEN: weak }, method, path, token);
+      const res = await call(method, path, { token, bindings: { ADMIN_TOKEN: weak } });
       expectErrorShape(res, 503, "not_configured");
       expect(res.body.error.message, path).toMatch(/ADMIN_TOKEN: must carry at least 32 random bytes/);
       expect(res.body.error.message).not.toContain(weak);

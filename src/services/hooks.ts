@@ -1,5 +1,5 @@
 import type { z } from "@hono/zod-openapi";
-import { secretBoxFor } from "../crypto/secret-box";
+import { SealedIn, secretBoxFor } from "../crypto/secret-box";
 import { isUniqueViolation, nowIso, type Db } from "../db/client";
 import { listEventTypes } from "../db/event-types";
 import { deleteHook, findHook, insertHook, updateHook } from "../db/hooks";
@@ -99,8 +99,9 @@ export async function createHook(actor: Actor, input: CreateInput): Promise<{ ho
   const secret = input.secret ?? generateSecret();
   const box = await secretBoxFor(actor.config);
   const now = nowIso();
+  const id = newId("hook");
   const row: NewHookRow = {
-    id: newId("hook"),
+    id,
     accountId: actor.accountId,
     name: input.name,
     description: input.description,
@@ -118,7 +119,7 @@ export async function createHook(actor: Actor, input: CreateInput): Promise<{ ho
     payloadFormat: input.payload_format,
     headers: input.headers,
     metadata: input.metadata,
-    secretSealed: await box.seal(secret),
+    secretSealed: await box.seal(secret, SealedIn.hookSecret(id)),
     state: "new",
     createdBy: actor.keyId,
     updatedBy: actor.keyId,
@@ -179,7 +180,7 @@ export async function patchHook(actor: Actor, id: string, input: PatchInput): Pr
   if (input.payload_format !== undefined) set.payloadFormat = input.payload_format;
   if (input.headers !== undefined) set.headers = input.headers;
   if (input.metadata !== undefined) set.metadata = input.metadata;
-  if (input.secret !== undefined) set.secretSealed = await (await secretBoxFor(actor.config)).seal(input.secret);
+  if (input.secret !== undefined) set.secretSealed = await (await secretBoxFor(actor.config)).seal(input.secret, SealedIn.hookSecret(current.id));
   const state = nextState(current.state, input.state);
   if (state) set.state = state;
   // A new destination or secret has not been shown to work yet: back to `new` (re-tested).

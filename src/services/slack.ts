@@ -1,6 +1,6 @@
 import type { z } from "@hono/zod-openapi";
 import { bytesToHex } from "../crypto/encoding";
-import { secretBoxFor } from "../crypto/secret-box";
+import { SealedIn, secretBoxFor } from "../crypto/secret-box";
 import { nowIso, type Db } from "../db/client";
 import type { SlackConnectionRow } from "../db/schema";
 import {
@@ -117,7 +117,7 @@ export async function completeSlackOAuth(db: Db, config: Config, q: { code?: str
       teamId: team.id,
       teamName,
       botUserId: typeof data.bot_user_id === "string" ? data.bot_user_id : null,
-      tokenSealed: await (await secretBoxFor(config)).seal(token),
+      tokenSealed: await (await secretBoxFor(config)).seal(token, SealedIn.slackToken(accountId)),
     },
     nowIso(),
   );
@@ -125,7 +125,7 @@ export async function completeSlackOAuth(db: Db, config: Config, q: { code?: str
 }
 
 async function openToken(config: Config, connection: SlackConnectionRow): Promise<string> {
-  return (await secretBoxFor(config)).open(connection.tokenSealed);
+  return (await secretBoxFor(config)).open(connection.tokenSealed, SealedIn.slackToken(connection.accountId));
 }
 
 /** Vydon's TestSlackConnection: auth.test with the stored token. */

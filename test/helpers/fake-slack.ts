@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { inject } from "vitest";
-import { secretBoxFor } from "../../src/crypto/secret-box";
+import { SealedIn, secretBoxFor } from "../../src/crypto/secret-box";
 import { getDb } from "../../src/db/client";
 import { insertHook } from "../../src/db/hooks";
 import type { HookRow } from "../../src/db/schema";
@@ -81,14 +81,15 @@ export class FakeSlackTeam {
 export async function insertSlackHook(accountId: string, channel: string): Promise<HookRow> {
   const bindings = env as unknown as Env;
   const now = new Date().toISOString();
+  const id = newId("hook");
   return insertHook(getDb(bindings.DB), {
-    id: newId("hook"),
+    id,
     accountId,
     name: `slack-${crypto.randomUUID()}`,
     kind: "slack",
     slackChannelId: channel,
     events: [],
-    secretSealed: await (await secretBoxFor(getConfig(bindings))).seal("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"),
+    secretSealed: await (await secretBoxFor(getConfig(bindings))).seal("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", SealedIn.hookSecret(id)),
     state: "valid",
     createdAt: now,
     updatedAt: now,

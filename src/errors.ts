@@ -8,6 +8,7 @@ export type ErrorCode =
   | "validation_failed"
   | "invalid_json"
   | "unauthorized"
+  | "forbidden"
   | "not_found"
   | "conflict"
   | "payload_too_large"

@@ -31,7 +31,7 @@ export function requireSlackApp(config: Config): SlackApp {
   throw new ApiError(
     503,
     "not_configured",
-    `Slack is not configured on this hookrouter: set ${missingSlackSettings(config).join(", ")} (see README, "Slack")`,
+    `Slack is not configured on this hookrouter: set ${missingSlackSettings(config).join(", ")} (see docs/slack.md)`,
   );
 }
 

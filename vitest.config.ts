@@ -9,7 +9,7 @@ import { slackBindingsFor } from "./test/setup/slack-app";
 const migrations = await readD1Migrations(path.join(import.meta.dirname, "migrations"));
 
 const testBindings = {
-  ADMIN_TOKEN: "test-admin-token-0123456789",
+  ADMIN_TOKEN: "test-admin-token-0123456789-UvWxYz-abcdefghijklmnopqrstuvwxyz",
   ENCRYPTION_KEY: "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
   TEST_MIGRATIONS: migrations,
 };

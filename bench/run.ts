@@ -25,7 +25,7 @@ import { measureRateLimit } from "./phases/rate-limit";
 const QUICK = process.env.BENCH_QUICK === "1";
 const scale = (full: number, quick: number) => (QUICK ? quick : full);
 
-const ADMIN_TOKEN = "bench-admin-token-0123456789";
+const ADMIN_TOKEN = "bench-admin-token-0123456789-UvWxYz-abcdefghijklmnopqrstuvwxyz";
 /** A fixed key: the bench's data is thrown away with its temporary state folder. */
 const ENCRYPTION_KEY = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
 /** Shrunk: one-second retries, 13 attempts, so a delivery survives 30% chaos (0.3^13 ≈ 2e-7 to die). */

@@ -24,7 +24,8 @@ const PORT = /^\[dev\][^[]*?^port\s*=\s*(\d+)/ms.exec(readFileSync(join(root, "w
 
 /** What local development needs; each generated only when the file does not already set it. */
 const REQUIRED = {
-  ADMIN_TOKEN: () => `adm_${randomBytes(24).toString("base64url")}`,
+  // 32 random bytes: the least the router accepts (src/env.ts, MIN_ADMIN_TOKEN_BITS).
+  ADMIN_TOKEN: () => `adm_${randomBytes(32).toString("base64url")}`,
   // AES-GCM key for hook secrets and Slack tokens at rest: the base64 of 32 random bytes.
   ENCRYPTION_KEY: () => randomBytes(32).toString("base64"),
   // Local receivers live on localhost, which the outbound URL guard refuses in production.
@@ -40,9 +41,17 @@ function readVars(text) {
   return vars;
 }
 
+/** What this script generated before the router required 32 random bytes: 24, which it now refuses. */
+const OLD_GENERATED_ADMIN_TOKEN = /^ADMIN_TOKEN=adm_[A-Za-z0-9_-]{32}$/m;
+
 function ensureDevVars() {
   const existed = existsSync(DEV_VARS);
-  const text = existed ? readFileSync(DEV_VARS, "utf8") : "";
+  let text = existed ? readFileSync(DEV_VARS, "utf8") : "";
+  if (OLD_GENERATED_ADMIN_TOKEN.test(text)) {
+    text = text.replace(OLD_GENERATED_ADMIN_TOKEN, `ADMIN_TOKEN=${REQUIRED.ADMIN_TOKEN()}`);
+    writeFileSync(DEV_VARS, text, { mode: 0o600 });
+    console.log("dev-setup: replaced the ADMIN_TOKEN it generated earlier with a longer one (32 random bytes)");
+  }
   const vars = readVars(text);
   const missing = Object.keys(REQUIRED).filter((k) => !vars[k]);
   if (missing.length === 0) {

@@ -39,7 +39,7 @@ const limit = Number(flags.batch);
 const base = flags.url.replace(/\/+$/, "");
 
 let cursor;
-const totals = { batches: 0, scanned: 0, resealed: 0, changed_meanwhile: 0, unreadable: [] };
+const totals = { batches: 0, scanned: 0, resealed: 0, unbound_found: 0, changed_meanwhile: 0, unreadable: [] };
 let keyId;
 do {
   const res = await fetch(`${base}/v1/admin/reencrypt`, {
@@ -56,13 +56,15 @@ do {
   totals.batches++;
   totals.scanned += body.scanned;
   totals.resealed += body.resealed;
+  totals.unbound_found += body.unbound_found;
   totals.changed_meanwhile += body.changed_meanwhile;
   totals.unreadable.push(...body.unreadable);
   cursor = body.next_cursor ?? undefined;
 } while (cursor);
 
 console.log(
-  `current key ${keyId}: ${totals.scanned} rows scanned in ${totals.batches} batches, ${totals.resealed} re-sealed, ` +
+  `current key ${keyId}: ${totals.scanned} rows scanned in ${totals.batches} batches, ${totals.resealed} re-sealed ` +
+    `(${totals.unbound_found} values among them sealed before row binding, now bound), ` +
     `${totals.changed_meanwhile} changed meanwhile (run again to check them), ${totals.unreadable.length} unreadable`,
 );
 for (const u of totals.unreadable) console.log(`  unreadable: ${u.table} ${u.id}: ${u.error}`);

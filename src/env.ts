@@ -53,11 +53,32 @@ export interface DeliveryMessage {
   token?: string;
 }
 
+/**
+ * The admin token is the one credential an operator chooses, and the per-address budget only slows
+ * guessing down: it must be as strong as 32 random bytes, whatever alphabet it is written in.
+ */
+export const MIN_ADMIN_TOKEN_BITS = 256;
+
+/**
+ * An upper bound on the bits a token of this length can carry in the smallest usual alphabet its
+ * characters fit (digits, hex, base64url, printable ASCII): 64 hex digits or 43 base64url characters
+ * reach 256. Not an entropy measurement (`aaaa…` passes); it refuses the short, chosen-by-hand kind.
+ */
+export function tokenStrengthBits(token: string): number {
+  const alphabet = /^[0-9]*$/.test(token) ? 10 : /^[0-9a-fA-F]*$/.test(token) ? 16 : /^[A-Za-z0-9_\-+/=]*$/.test(token) ? 64 : 94;
+  return Math.floor(token.length * Math.log2(alphabet));
+}
+
 const bool = z.enum(["true", "false"]).transform((v) => v === "true");
 const positiveInt = z.coerce.number().int().positive();
 
 const ConfigSchema = z.object({
-  ADMIN_TOKEN: z.string().min(16, "must be at least 16 characters"),
+  ADMIN_TOKEN: z
+    .string()
+    .refine(
+      (v) => tokenStrengthBits(v) >= MIN_ADMIN_TOKEN_BITS,
+      "must carry at least 32 random bytes: 43+ base64url characters or 64+ hex digits (e.g. `openssl rand -hex 32`)",
+    ),
   ENCRYPTION_KEY: z
     .string()
     .refine((v) => base64Length(v) === 32, "must be the base64 of exactly 32 bytes"),

@@ -8,6 +8,7 @@ export type ErrorCode =
   | "validation_failed"
   | "invalid_json"
   | "unauthorized"
+  | "forbidden"
   | "not_found"
   | "conflict"
   | "payload_too_large"
@@ -85,9 +86,10 @@ export function handleError(err: Error, c: Context): Response {
     const message = err.status === 415 ? "Content-Type must be application/json" : err.message || code;
     return c.json(errorBody(c, code, message, []), err.status as ContentfulStatusCode);
   }
+  // The deployment, not the request, is wrong: 503 (nothing is served until it is fixed), not a 500 bug.
   if (err instanceof ConfigError) {
     logError(c, err.message);
-    return c.json(errorBody(c, "not_configured", err.message, []), 500);
+    return c.json(errorBody(c, "not_configured", err.message, []), 503);
   }
   logError(c, "unhandled error", err);
   return c.json(errorBody(c, "internal_error", "internal error", []), 500);

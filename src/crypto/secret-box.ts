@@ -1,9 +1,26 @@
 import { base64ToBytes, bytesToBase64, bytesToHex, utf8 } from "./encoding";
 
 // Secrets at rest (hook signing secrets, Slack bot tokens) are sealed with AES-256-GCM.
-// Sealed form: `v1.<key id>.<base64 iv>.<base64 ciphertext+tag>`. The key id (first 8 hex digits of
+// Sealed form: `v2.<key id>.<base64 iv>.<base64 ciphertext+tag>`. The key id (first 8 hex digits of
 // SHA-256 of the key) says which key opens it, so ENCRYPTION_KEY can be rotated: old values stay
 // readable through ENCRYPTION_KEYS_PREVIOUS while new ones use the current key.
+//
+// The additional data binds a value to the key id and to where it is stored (`SealedIn`: the row and
+// column). Someone who can write the database but lacks the key could otherwise copy a sealed value
+// into another row's column (their own hook's secret into yours, or your Slack token into their
+// account) and have hookrouter open and use it there. `v1.` values, sealed before the binding with
+// the key id alone as additional data, still open; re-encryption (src/services/reencrypt.ts) re-seals
+// them bound, and counts them.
+
+/** Where a sealed value lives: its additional data, so it opens nowhere else. */
+export const SealedIn = {
+  hookSecret: (hookId: string) => `hook:${hookId}:secret`,
+  hookPreviousSecret: (hookId: string) => `hook:${hookId}:previous_secret`,
+  slackToken: (accountId: string) => `slack:${accountId}:token`,
+} as const;
+
+const BOUND = "v2";
+const LEGACY = "v1";
 
 /**
  * A sealed value this hookrouter cannot open: not a sealed value, sealed under a key that is not
@@ -42,35 +59,49 @@ export class SecretBox {
     return [...this.byId.keys()];
   }
 
-  /** True when `sealed` was made with the current key (re-encryption can leave it alone). */
+  /** True when `sealed` was made with the current key and bound to its place (re-encryption can leave it alone). */
   isCurrent(sealed: string): boolean {
-    return SecretBox.keyIdOf(sealed) === this.current.id;
+    return sealed.startsWith(`${BOUND}.`) && SecretBox.keyIdOf(sealed) === this.current.id;
   }
 
-  async seal(plain: string): Promise<string> {
+  /** Sealed for `place` (a `SealedIn` value): it opens only there. */
+  async seal(plain: string, place: string): Promise<string> {
     const iv = crypto.getRandomValues(new Uint8Array(12));
-    const ct = await crypto.subtle.encrypt({ name: "AES-GCM", iv, additionalData: utf8(this.current.id) }, this.current.key, utf8(plain));
-    return `v1.${this.current.id}.${bytesToBase64(iv)}.${bytesToBase64(new Uint8Array(ct))}`;
+    const ct = await crypto.subtle.encrypt({ name: "AES-GCM", iv, additionalData: boundData(this.current.id, place) }, this.current.key, utf8(plain));
+    return `${BOUND}.${this.current.id}.${bytesToBase64(iv)}.${bytesToBase64(new Uint8Array(ct))}`;
   }
 
-  async open(sealed: string): Promise<string> {
+  /** Opens a value stored at `place`; a `v1.` value (sealed before the binding) opens anywhere. */
+  async open(sealed: string, place: string): Promise<string> {
     const [version, keyId, ivB64, ctB64] = sealed.split(".");
-    if (version !== "v1" || !keyId || !ivB64 || !ctB64) throw new UnreadableSecretError("not a sealed value");
+    if ((version !== BOUND && version !== LEGACY) || !keyId || !ivB64 || !ctB64) throw new UnreadableSecretError("not a sealed value");
     const k = this.byId.get(keyId);
     if (!k) throw new UnreadableSecretError(`no encryption key with id ${keyId} is configured`);
+    const additionalData = version === BOUND ? boundData(keyId, place) : utf8(keyId);
     let plain: ArrayBuffer;
     try {
-      plain = await crypto.subtle.decrypt({ name: "AES-GCM", iv: base64ToBytes(ivB64), additionalData: utf8(keyId) }, k.key, base64ToBytes(ctB64));
+      plain = await crypto.subtle.decrypt({ name: "AES-GCM", iv: base64ToBytes(ivB64), additionalData }, k.key, base64ToBytes(ctB64));
     } catch {
-      throw new UnreadableSecretError(`the value sealed under encryption key ${keyId} does not open with it (altered, or another key with the same id)`);
+      throw new UnreadableSecretError(
+        `the value sealed under encryption key ${keyId} does not open with it here (altered, sealed for another row or column, or another key with the same id)`,
+      );
     }
     return new TextDecoder().decode(plain);
+  }
+
+  /** True for a value sealed before values were bound to their place (the key id alone as additional data). */
+  static isUnbound(sealed: string): boolean {
+    return sealed.startsWith(`${LEGACY}.`);
   }
 
   /** The key id a sealed value was made with. */
   static keyIdOf(sealed: string): string | undefined {
     return sealed.split(".")[1];
   }
+}
+
+function boundData(keyId: string, place: string): Uint8Array {
+  return utf8(`${BOUND}|${keyId}|${place}`);
 }
 
 async function loadKey(b64: string): Promise<LoadedKey> {

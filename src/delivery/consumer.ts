@@ -10,7 +10,7 @@ import { ConnectionSlots, OUTGOING_CONNECTIONS } from "./connection-slots";
 import { handleDeadLetterBatch } from "./dead-letters";
 import type { SendResult } from "./http-sender";
 import { sendDelivery, type SendContext } from "./send";
-import { errorDetail, log } from "../observability/log";
+import { errorDetail, log, redactMessage } from "../observability/log";
 import type { AttemptWrite, DeliveryUpdate } from "../log/records";
 import { loadDeliveryJobs, recordOutcomes, type DeliveryJob } from "./jobs";
 
@@ -286,8 +286,9 @@ function isDeliveryMessage(body: unknown): body is DeliveryMessage {
   return typeof m.delivery_id === "string" && (m.token === undefined || typeof m.token === "string");
 }
 
+/** Recorded in the attempt log, which the account reads: redacted like a log line (no bound values). */
 function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+  return error instanceof Error ? redactMessage(error.message) : String(error);
 }
 
 function logCrash(message: string, error: unknown): void {

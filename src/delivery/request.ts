@@ -2,7 +2,7 @@ import type { EventForDelivery } from "../domain/event-for-delivery";
 import { isReservedHeader } from "../domain/hook-headers";
 import { signatureHeader } from "./signer";
 
-// The one place that builds what a receiver sees (the delivery contract in README.md): used by
+// The one place that builds what a receiver sees (the delivery contract in docs/delivery.md): used by
 // queued deliveries, endpoint tests and pre-hook gate calls alike.
 
 export const USER_AGENT = "hookrouter/0.1.0";

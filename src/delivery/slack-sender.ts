@@ -1,4 +1,4 @@
-import { secretBoxFor } from "../crypto/secret-box";
+import { SealedIn, secretBoxFor } from "../crypto/secret-box";
 import { nowIso, type Db } from "../db/client";
 import { updateHook } from "../db/hooks";
 import type { HookRow, SlackConnectionRow } from "../db/schema";
@@ -41,7 +41,7 @@ export async function sendSlack(ctx: SlackSendContext, hook: HookRow, event: Eve
     return notSent(`the Slack connection is broken (${connection.error ?? "unknown error"}): reconnect the workspace`, started);
   }
 
-  const token = await (await secretBoxFor(ctx.config)).open(connection.tokenSealed);
+  const token = await (await secretBoxFor(ctx.config)).open(connection.tokenSealed, SealedIn.slackToken(hook.accountId));
   const call = await chatPostMessage(app.apiBase, token, hook.slackChannelId, buildSlackMessage(event), ctx.config.DELIVERY_TIMEOUT_MS);
   if (isDeadTokenError(call.error)) {
     const now = nowIso();

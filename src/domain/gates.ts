@@ -26,6 +26,15 @@ export interface GateOutcome {
   extra: Array<[string, unknown]>;
 }
 
+/**
+ * The most pre-hooks one gate call reaches. A Worker has 6 connections in flight, so 12 gates are
+ * two rounds of sends (each timer starts when its request is sent: the run lasts at most about two
+ * gate timeouts), and 12 fetches plus the run's 3 D1 calls stay far below the 50 subrequests of a
+ * Workers Free invocation. Enforced when a hook is saved (422), and again at call time for hooks
+ * saved otherwise: those past the cap are not called and count as their `on_error`.
+ */
+export const MAX_GATES_PER_CALL = 12;
+
 /** A work id, from a gate or a producer: printable ASCII without spaces (safe in a URL path, a header, a log). */
 export const WORK_ID_PATTERN = /^[\x21-\x7e]{1,128}$/;
 export const MAX_REASON_LENGTH = 1000;

@@ -67,6 +67,42 @@ export function selectHooks<H extends MatchableHook>(hooks: readonly H[], event:
   return candidates.filter((h) => !h.fallback || !appScopedMatched);
 }
 
+/**
+ * Could one event type reach both subscriptions? Two globs overlap when some name matches both:
+ * walked pairwise, a `*` on either side may take any run of the other side (memoised, O(|a|·|b|)).
+ */
+export function subscriptionsOverlap(a: readonly string[], b: readonly string[]): boolean {
+  const every = (s: readonly string[]) => (s.length === 0 ? ["*"] : s);
+  return every(a).some((p) => every(b).some((q) => globsOverlap(p, q)));
+}
+
+function globsOverlap(p: string, q: string): boolean {
+  const seen = new Map<number, boolean>();
+  const walk = (i: number, j: number): boolean => {
+    const key = i * (q.length + 1) + j;
+    const hit = seen.get(key);
+    if (hit !== undefined) return hit;
+    let ok: boolean;
+    if (i === p.length && j === q.length) ok = true;
+    else if (p[i] === "*") ok = walk(i + 1, j) || (j < q.length && walk(i, j + 1));
+    else if (q[j] === "*") ok = walk(i, j + 1) || (i < p.length && walk(i + 1, j));
+    else ok = i < p.length && j < q.length && p[i] === q[j] && walk(i + 1, j + 1);
+    seen.set(key, ok);
+    return ok;
+  };
+  return walk(0, 0);
+}
+
+/**
+ * The live pre-hooks among `others` that some event type could reach together with `hook` (when it
+ * is a live pre-hook itself; otherwise none). Applications are left out: an overlap counts whatever
+ * the scopes, so the count can only be too high, never too low.
+ */
+export function gatesSharingEvents<H extends MatchableHook>(hook: MatchableHook, others: readonly H[]): H[] {
+  if (!isLive(hook, "pre")) return [];
+  return others.filter((o) => o.id !== hook.id && isLive(o, "pre") && subscriptionsOverlap(hook.events, o.events));
+}
+
 /** Does a catalog of names allow this subscription? A pattern must match at least one cataloged name. */
 export function patternAllowedByCatalog(pattern: string, catalog: readonly string[]): boolean {
   return catalog.some((name) => patternMatches(pattern, name));

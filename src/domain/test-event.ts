@@ -23,7 +23,7 @@ export interface SamplePayload {
   hook_name: string;
 }
 
-/** The sample payload of every test event (documented in README.md, "Testing a hook"). */
+/** The sample payload of every test event (documented in docs/hook-state.md, "Testing a hook"). */
 export function samplePayload(hook: { id: string; name: string }): SamplePayload {
   return {
     test: true,

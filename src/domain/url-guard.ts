@@ -1,8 +1,11 @@
 // Outbound URL guard against server-side request forgery. Pure: it judges the URL text only.
 // The WHATWG URL parser already normalises every IPv4 literal form (decimal 2130706433, hex
-// 0x7f000001, short 127.1, octal 0177.0.0.1) to dotted quads, so the checks below see one form.
-// Names are not resolved (Workers cannot pin DNS answers); redirects are never followed at send
-// time, which closes the other door.
+// 0x7f000001, short 127.1, octal 0177.0.0.1, percent-encoded, fullwidth digits) to dotted quads and
+// IPv6 to its compressed hex form, so the checks below see one form of each. Refused: every range of
+// the IANA IPv4 and IPv6 special-purpose registries (judging an embedded IPv4 address where a
+// translator or tunnel would reach it), multicast, and the local names. Names are not resolved
+// (Workers cannot pin DNS answers; SECURITY.md says what that leaves open); redirects are never
+// followed at send time, which closes the other door.
 
 export type UrlVerdict = { ok: true; url: URL } | { ok: false; reason: string };
 
@@ -49,27 +52,37 @@ export function parseIPv4(host: string): number | null {
   return n;
 }
 
-const V4_BLOCKS: Array<[string, number, string]> = [
-  ["0.0.0.0", 8, "an unspecified address"],
+/**
+ * Every range of the IANA IPv4 Special-Purpose Address Registry, plus multicast: none is a public
+ * receiver's address, including the few the registry calls globally reachable (AS112, AMT, the
+ * 6to4 relay anycast), which no webhook receiver lives at. The first match names the refusal.
+ */
+const V4_BLOCKS: ReadonlyArray<readonly [base: string, bits: number, why: string]> = [
+  ["0.0.0.0", 8, "an unspecified (\"this network\") address"],
   ["10.0.0.0", 8, "a private address"],
   ["100.64.0.0", 10, "a carrier-grade NAT address"],
   ["127.0.0.0", 8, "a loopback address"],
   ["169.254.0.0", 16, "a link-local or metadata address"],
   ["172.16.0.0", 12, "a private address"],
   ["192.0.0.0", 24, "an IETF protocol address"],
+  ["192.0.2.0", 24, "a documentation address"],
+  ["192.31.196.0", 24, "an AS112 address"],
+  ["192.52.193.0", 24, "an AMT address"],
+  ["192.88.99.0", 24, "a 6to4 relay anycast address"],
   ["192.168.0.0", 16, "a private address"],
+  ["192.175.48.0", 24, "an AS112 address"],
   ["198.18.0.0", 15, "a benchmarking address"],
+  ["198.51.100.0", 24, "a documentation address"],
+  ["203.0.113.0", 24, "a documentation address"],
   ["224.0.0.0", 4, "a multicast address"],
-  ["240.0.0.0", 4, "a reserved or broadcast address"],
+  ["255.255.255.255", 32, "the broadcast address"],
+  ["240.0.0.0", 4, "a reserved address"],
 ];
 
+const V4_RANGES = V4_BLOCKS.map(([base, bits, why]) => ({ first: parseIPv4(base)!, size: 2 ** (32 - bits), why }));
+
 export function blockedIPv4(ip: number): string | null {
-  for (const [base, bits, why] of V4_BLOCKS) {
-    const b = parseIPv4(base)!;
-    const size = 2 ** (32 - bits);
-    if (ip >= b && ip < b + size) return why;
-  }
-  return null;
+  return V4_RANGES.find((r) => ip >= r.first && ip < r.first + r.size)?.why ?? null;
 }
 
 /** IPv6 text (no brackets) to eight 16-bit groups, or null. Accepts an embedded dotted IPv4 tail. */
@@ -101,20 +114,58 @@ export function parseIPv6(text: string): number[] | null {
   return groups.length === 8 ? groups : null;
 }
 
+/**
+ * Ranges whose address embeds an IPv4 address that a translator or tunnel would reach: judged by
+ * that IPv4 address (`at`: the 16-bit groups holding it). 64:ff9b::/96 and 6to4 to a public IPv4
+ * address are public; to a private one they are not.
+ */
+const V6_EMBEDDING: ReadonlyArray<readonly [prefix: string, bits: number, at: number]> = [
+  ["::ffff:0:0", 96, 6], // IPv4-mapped ::ffff:a.b.c.d
+  ["::ffff:0:0:0", 96, 6], // IPv4-translated ::ffff:0:a.b.c.d (SIIT)
+  ["64:ff9b::", 96, 6], // NAT64 well-known prefix
+  ["2002::", 16, 1], // 6to4 2002:AABB:CCDD::
+];
+
+/**
+ * Every other range of the IANA IPv6 Special-Purpose Address Registry, plus multicast, the
+ * deprecated site-local range and the rest of ::/8. The first match names the refusal.
+ */
+const V6_BLOCKS: ReadonlyArray<readonly [prefix: string, bits: number, why: string]> = [
+  ["::", 128, "an unspecified address"],
+  ["::1", 128, "a loopback address"],
+  ["::", 96, "an IPv4-compatible address"], // ::a.b.c.d, deprecated: judged as reserved whatever it embeds
+  ["64:ff9b:1::", 48, "a local-use IPv4/IPv6 translation address"],
+  ["100::", 64, "a discard-only address"],
+  ["100:0:0:1::", 64, "a dummy address"],
+  ["2001::", 32, "a Teredo address"],
+  ["2001:2::", 48, "a benchmarking address"],
+  ["2001:10::", 28, "an ORCHID address"],
+  ["2001:20::", 28, "an ORCHIDv2 address"],
+  ["2001::", 23, "an IETF protocol address"],
+  ["2001:db8::", 32, "a documentation address"],
+  ["2620:4f:8000::", 48, "an AS112 address"],
+  ["3fff::", 20, "a documentation address"],
+  ["5f00::", 16, "a segment routing address"],
+  ["fc00::", 7, "a unique-local (private) address"],
+  ["fe80::", 10, "a link-local address"],
+  ["fec0::", 10, "a site-local address"],
+  ["ff00::", 8, "a multicast address"],
+  ["::", 8, "a reserved address"], // last: 64:ff9b:1::/48 lies within it
+];
+
+const inPrefix = (groups: number[], prefix: number[], bits: number): boolean =>
+  prefix.every((p, i) => {
+    const take = Math.max(0, Math.min(16, bits - 16 * i));
+    const mask = take === 0 ? 0 : (0xffff << (16 - take)) & 0xffff;
+    return (groups[i]! & mask) === (p & mask);
+  });
+
+const V6_EMBEDDING_RANGES = V6_EMBEDDING.map(([prefix, bits, at]) => ({ prefix: parseIPv6(prefix)!, bits, at }));
+const V6_RANGES = V6_BLOCKS.map(([prefix, bits, why]) => ({ prefix: parseIPv6(prefix)!, bits, why }));
+
 export function blockedIPv6(g: number[]): string | null {
-  const [a, b, c, d, e, f, g6, h] = g as [number, number, number, number, number, number, number, number];
-  const embeddedV4 = g6 * 65536 + h;
-  if (a === 0 && b === 0 && c === 0 && d === 0 && e === 0) {
-    if (f === 0 && g6 === 0 && (h === 0 || h === 1)) return h === 1 ? "a loopback address" : "an unspecified address";
-    // ::ffff:a.b.c.d (IPv4-mapped) and ::a.b.c.d (IPv4-compatible) reach the IPv4 address.
-    if (f === 0xffff || f === 0) return blockedIPv4(embeddedV4) ?? null;
-  }
-  if (a === 0x64 && b === 0xff9b) return blockedIPv4(embeddedV4); // NAT64
-  if (a === 0x2002) return blockedIPv4(b * 65536 + c); // 6to4
-  if ((a & 0xffc0) === 0xfe80) return "a link-local address";
-  if ((a & 0xffc0) === 0xfec0) return "a site-local address";
-  if ((a & 0xfe00) === 0xfc00) return "a unique-local (private) address";
-  if ((a & 0xff00) === 0xff00) return "a multicast address";
-  if (a === 0xfd00 && b === 0x0ec2) return "a metadata address";
-  return null;
+  // ::ffff:a.b.c.d is matched by the first row below, before ::/8 would refuse it as reserved.
+  const embedding = V6_EMBEDDING_RANGES.find((r) => inPrefix(g, r.prefix, r.bits));
+  if (embedding) return blockedIPv4(g[embedding.at]! * 65536 + g[embedding.at + 1]!);
+  return V6_RANGES.find((r) => inPrefix(g, r.prefix, r.bits))?.why ?? null;
 }

@@ -1,3 +1,4 @@
+import { parseIPv6 } from "../domain/url-guard";
 import type { Env } from "../env";
 import { ApiError } from "../errors";
 
@@ -37,10 +38,16 @@ export function enforceApiKeyRateLimit(env: Env, keyId: string): Promise<void> {
 /** The budget key of requests that carry no `CF-Connecting-IP` (only outside Cloudflare: local runs, tests). */
 export const UNKNOWN_CLIENT = "unknown-client";
 
-/** Whose budget `enforceClientRateLimit` counts: the client's IP address as Cloudflare saw it. */
+/**
+ * Whose budget `enforceClientRateLimit` counts: an IPv4 client's address as Cloudflare saw it, an
+ * IPv6 client's /64. One subscriber, even one host, is handed a whole /64 (often more) and may use
+ * any of its 2^64 addresses: keyed by the full address, every guess could come from a fresh budget.
+ */
 export function clientRateLimitKey(connectingIp: string | undefined): string {
   const ip = connectingIp?.trim();
-  return ip ? `ip:${ip}` : UNKNOWN_CLIENT;
+  if (!ip) return UNKNOWN_CLIENT;
+  const v6 = ip.includes(":") ? parseIPv6(ip) : null;
+  return v6 ? `ip6:${v6.slice(0, 4).map((g) => g.toString(16)).join(":")}::/64` : `ip:${ip}`;
 }
 
 /**

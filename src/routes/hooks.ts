@@ -173,7 +173,8 @@ for (const action of ["enable", "disable"] as const) {
       security,
       summary: `${action === "enable" ? "Enable" : "Disable"} a hook`,
       request: { params: HookIdParam },
-      responses: { 200: jsonResponse(Hook, "The hook"), ...errorResponses(401, 404) },
+      // Enabling a pre-hook is refused (422) when it would take a gate call past MAX_GATES_PER_CALL.
+      responses: { 200: jsonResponse(Hook, "The hook"), ...(action === "enable" ? errorResponses(401, 404, 422) : errorResponses(401, 404)) },
     }),
     async (c) => {
       const hook = await setHookEnabled(actorOf(c), c.req.valid("param").id, action === "enable");

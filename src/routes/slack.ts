@@ -1,10 +1,12 @@
 import { createRoute, z } from "@hono/zod-openapi";
+import { getCookie, setCookie } from "hono/cookie";
+import { BROWSER_COOKIE, CALLBACK_PATH, STATE_TTL_SECONDS } from "../domain/slack-oauth-state";
 import { ApiError } from "../errors";
 import { requireApiKey } from "../http/auth";
 import { newRouter } from "../http/context";
 import { presentSlackConnection } from "../presenters/slack";
 import { ErrorSchema, errorResponses, jsonResponse } from "../schemas/common";
-import { SlackCallbackQuery, SlackConnection, SlackConnectUrl, SlackDisconnected, SlackTestResult } from "../schemas/slack";
+import { SlackCallbackQuery, SlackConnection, SlackConnectQuery, SlackConnectUrl, SlackDisconnected, SlackTestResult } from "../schemas/slack";
 import { completeSlackOAuth, disconnectSlack, getSlackConnection, slackConnectUrl, testSlackConnection, type OAuthOutcome } from "../services/slack";
 
 const tags = ["Slack"];
@@ -12,7 +14,8 @@ const security = [{ bearer: [] }];
 
 export const slackRouter = newRouter();
 // The OAuth callback is the one Slack route without an API key: Slack's redirect brings the user's
-// browser there, and the signed, single-use state is what authenticates it.
+// browser there, and the signed, single-use state plus the cookie of the browser that asked for it
+// are what authenticate it.
 for (const path of ["/v1/slack/connect-url", "/v1/slack/test", "/v1/slack/connection"]) slackRouter.use(path, requireApiKey);
 
 slackRouter.openapi(
@@ -22,9 +25,19 @@ slackRouter.openapi(
     tags,
     security,
     summary: "The Slack OAuth URL that connects a workspace to this account",
-    responses: { 200: jsonResponse(SlackConnectUrl, "Open this URL in a browser"), ...errorResponses(401, 503) },
+    description:
+      "Call it from the browser that will approve the app (a page of this hookrouter's origin, e.g. /docs): the answer sets a cookie " +
+      "for the callback, and the callback refuses (403) a flow whose browser lacks it, so a connect link sent to someone else or leaked " +
+      "connects nothing. An account that already has a connection gets 409 unless replace=true.",
+    request: { query: SlackConnectQuery },
+    responses: { 200: jsonResponse(SlackConnectUrl, "Open this URL in the same browser"), ...errorResponses(400, 401, 409, 503) },
   }),
-  async (c) => c.json({ url: await slackConnectUrl(c.var.db, c.var.config, c.var.accountId) }, 200),
+  async (c) => {
+    const { url, browserSecret } = await slackConnectUrl(c.var.db, c.var.config, c.var.accountId, c.req.valid("query").replace);
+    setCookie(c, BROWSER_COOKIE, browserSecret, { path: CALLBACK_PATH, httpOnly: true, secure: true, sameSite: "Lax", maxAge: STATE_TTL_SECONDS });
+    c.header("cache-control", "no-store");
+    return c.json({ url }, 200);
+  },
 );
 
 const escapeHtml = (s: string) =>
@@ -51,7 +64,7 @@ const pageOr = <T extends z.ZodTypeAny>(json: T, description: string) => ({
 slackRouter.openapi(
   createRoute({
     method: "get",
-    path: "/v1/slack/oauth/callback",
+    path: CALLBACK_PATH,
     tags,
     summary: "Slack's OAuth redirect target: stores the bot token (no API key: the state authenticates)",
     description:
@@ -61,12 +74,15 @@ slackRouter.openapi(
     responses: {
       200: pageOr(SlackConnection, "Connected"),
       400: pageOr(ErrorSchema, "Refused: forged, expired, used or other-account state, cancelled, or a code Slack does not accept"),
+      403: pageOr(ErrorSchema, "Refused: the flow was started in another browser (its cookie is missing or different)"),
+      409: pageOr(ErrorSchema, "Refused: the account has a connection and the flow was not started with replace=true"),
       502: pageOr(ErrorSchema, "Slack could not be reached or refused hookrouter's app credentials"),
       ...errorResponses(503),
     },
   }),
   async (c) => {
-    const outcome = await completeSlackOAuth(c.var.db, c.var.config, c.req.valid("query"));
+    // The cookie is left to expire with the state: the nonce already makes the flow single-use.
+    const outcome = await completeSlackOAuth(c.var.db, c.var.config, c.req.valid("query"), getCookie(c, BROWSER_COOKIE));
     if (!(c.req.header("accept") ?? "").includes("text/html")) {
       if (!outcome.ok) throw new ApiError(outcome.status, outcome.code, outcome.reason);
       return c.json(presentSlackConnection(outcome.connection), 200);

@@ -18,7 +18,11 @@ export const ReencryptReport = z
   .object({
     current_key_id: z.string().openapi({ example: "3f9a0c1d" }),
     scanned: z.number().int(),
-    resealed: z.number().int(),
+    resealed: z.number().int().openapi({ description: "Rows whose values were sealed again under the current key, bound to their row and column" }),
+    unbound_found: z
+      .number()
+      .int()
+      .openapi({ description: "Values of the rows re-sealed here that were sealed the old way (key id only as additional data, `v1.`): they opened in any row; now they open only in theirs" }),
     changed_meanwhile: z.number().int(),
     unreadable: z.array(z.object({ table: SealedTable, id: z.string(), error: z.string() })),
     next_cursor: z.string().nullable(),

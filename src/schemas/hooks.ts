@@ -32,7 +32,10 @@ const hookFields = {
   events: z.array(EventPattern).max(100),
   applications: z.array(ApplicationName).min(1).max(100).nullable(),
   fallback: z.boolean(),
-  phase: z.enum(["post", "pre"]),
+  phase: z.enum(["post", "pre"]).openapi({
+    description:
+      "`pre`: a gate, called by POST /v1/gates/{type}. A gate call reaches at most 12 pre-hooks: saving or enabling a pre-hook that would share event types with 12 enabled others answers 422",
+  }),
   on_error: z.enum(["reject", "approve"]),
   timeout_ms: z.number().int().min(100).max(15000).nullable().openapi({ description: "Pre-hook (gate) timeout; default GATE_TIMEOUT_MS" }),
   enabled: z.boolean(),

@@ -4,11 +4,21 @@ import { Timestamp } from "./common";
 export const SlackConnectUrl = z
   .object({
     url: z.string().openapi({
-      description: "Slack's OAuth v2 authorize URL (chat:write scope) with a signed, single-use state valid for 10 minutes",
+      description:
+        "Slack's OAuth v2 authorize URL (chat:write scope) with a signed, single-use state valid for 10 minutes, bound to the browser that asked: " +
+        "the answer sets an HttpOnly cookie for the callback, so open the URL in the browser that made this request",
       example: "https://slack.com/oauth/v2/authorize?client_id=123.456&scope=chat%3Awrite&redirect_uri=…&state=…",
     }),
   })
   .openapi("SlackConnectUrl");
+
+export const SlackConnectQuery = z.object({
+  replace: z
+    .enum(["true", "false"])
+    .default("false")
+    .transform((v) => v === "true")
+    .openapi({ description: "true to replace the account's existing connection; without it, an account that has one gets 409" }),
+});
 
 // Lenient on purpose: a browser lands here from Slack, so a missing or odd parameter gets an HTML
 // page that says what went wrong rather than a JSON validation error.

@@ -3,10 +3,11 @@ import type { Db } from "../db/client";
 import { catalogProbe } from "../db/fanout-reads";
 import { listAllHooks } from "../db/hooks";
 import type { HookRow } from "../db/schema";
+import { ConnectionSlots, OUTGOING_CONNECTIONS } from "../delivery/connection-slots";
 import { sendHttp } from "../delivery/http-sender";
 import { buildBody, buildSignedRequest } from "../delivery/request";
 import { signingSecrets } from "../delivery/signing-secrets";
-import { combineGates, decideGate, uncallableGate, type GateOutcome, type GateVerdict } from "../domain/gates";
+import { combineGates, decideGate, MAX_GATES_PER_CALL, uncallableGate, type GateOutcome, type GateVerdict } from "../domain/gates";
 import { newId } from "../domain/ids";
 import { selectHooks } from "../domain/matching";
 import { checkOutboundUrl } from "../domain/url-guard";
@@ -29,18 +30,20 @@ export interface GateInput {
   auth_id?: string;
 }
 
-/** One gate call's shared inputs: the same body goes to every gate of the run. */
+/** One gate call's shared inputs: the same body goes to every gate of the run, through its connections. */
 interface GateCallPlan {
   runId: string;
   body: string;
   config: Config;
   now: Date;
+  connections: ConnectionSlots;
 }
 
 /**
  * Runs the account's pre-hooks for one action and records the run: every enabled `phase: "pre"`
- * hook the shared matching function selects is called at once, each with its own timeout, so the
- * run takes as long as its slowest gate, never the sum.
+ * hook the shared matching function selects is called, up to 6 at a time (the Worker's connections
+ * in flight), each with its own timeout started when its request is sent: a gate waiting for a
+ * connection is never timed out unsent. At most MAX_GATES_PER_CALL are called.
  */
 export async function runGates(caller: GateCaller, input: GateInput): Promise<GateVerdict> {
   const payload = JSON.stringify(input.payload);
@@ -71,8 +74,14 @@ export async function runGates(caller: GateCaller, input: GateInput): Promise<Ga
     "envelope",
     { auth_id: input.auth_id ?? null },
   );
-  const plan: GateCallPlan = { runId, body, config: caller.config, now };
-  const outcomes = await Promise.all(gates.map((hook) => callGate(hook, plan)));
+  const plan: GateCallPlan = { runId, body, config: caller.config, now, connections: new ConnectionSlots(OUTGOING_CONNECTIONS) };
+  const outcomes = await Promise.all(
+    gates.map((hook, i) =>
+      i < MAX_GATES_PER_CALL
+        ? callGate(hook, plan)
+        : uncallableGate(hook.id, hook.onError, `not called: more than ${MAX_GATES_PER_CALL} pre-hooks match this event type`),
+    ),
+  );
   const verdict = combineGates(outcomes, generatedWorkId);
 
   await caller.log.shard(shard).insertGateRun(caller.log.meta(shard), {
@@ -106,6 +115,6 @@ async function callGate(hook: HookRow, plan: GateCallPlan): Promise<GateOutcome>
     secrets: await signingSecrets(hook, plan.config, plan.now),
     hookHeaders: hook.headers,
   });
-  const sent = await sendHttp(req, hook.timeoutMs ?? plan.config.GATE_TIMEOUT_MS);
+  const sent = await plan.connections.run(() => sendHttp(req, hook.timeoutMs ?? plan.config.GATE_TIMEOUT_MS));
   return decideGate(hook.id, hook.onError, sent);
 }

@@ -1,5 +1,5 @@
 import type { z } from "@hono/zod-openapi";
-import { secretBoxFor } from "../crypto/secret-box";
+import { SealedIn, secretBoxFor } from "../crypto/secret-box";
 import { nowIso, type Db } from "../db/client";
 import { replaceHookSecret } from "../db/hook-secrets";
 import { findHook } from "../db/hooks";
@@ -43,13 +43,15 @@ export async function rotateHookSecret(actor: SecretActor, hookId: string, grace
   const secret = generateSecret();
   const now = nowIso();
   const expiresAt = graceSeconds > 0 ? new Date(Date.parse(now) + graceSeconds * 1000).toISOString() : null;
+  // The secret it replaces moves to the previous-secret column: sealed again for that column.
+  const replacedSecret = expiresAt ? await box.open(hook.secretSealed, SealedIn.hookSecret(hook.id)) : null;
   const replaced = await replaceHookSecret(actor.db, actor.accountId, hookId, hook.secretSealed, {
-    secretSealed: await box.seal(secret),
-    previousSecretSealed: expiresAt ? hook.secretSealed : null,
+    secretSealed: await box.seal(secret, SealedIn.hookSecret(hook.id)),
+    previousSecretSealed: replacedSecret === null ? null : await box.seal(replacedSecret, SealedIn.hookPreviousSecret(hook.id)),
     previousSecretExpiresAt: expiresAt,
     updatedBy: actor.keyId,
     updatedAt: now,
   });
   if (!replaced) throw ApiError.conflict("the secret changed while rotating it; retry");
-  return { secret, previous_secret: expiresAt ? await box.open(hook.secretSealed) : null, previous_secret_expires_at: expiresAt };
+  return { secret, previous_secret: replacedSecret, previous_secret_expires_at: expiresAt };
 }

@@ -1,12 +1,13 @@
 import type { z } from "@hono/zod-openapi";
-import { secretBoxFor } from "../crypto/secret-box";
+import { SealedIn, secretBoxFor } from "../crypto/secret-box";
 import { isUniqueViolation, nowIso, type Db } from "../db/client";
 import { listEventTypes } from "../db/event-types";
-import { deleteHook, findHook, insertHook, updateHook } from "../db/hooks";
+import { deleteHook, findHook, insertHook, listAllHooks, updateHook } from "../db/hooks";
 import type { HookRow, NewHookRow } from "../db/schema";
 import { generateSecret } from "../domain/hook-secret";
 import { newId } from "../domain/ids";
-import { patternAllowedByCatalog } from "../domain/matching";
+import { MAX_GATES_PER_CALL } from "../domain/gates";
+import { gatesSharingEvents, patternAllowedByCatalog, type MatchableHook } from "../domain/matching";
 import { hookWithinScope } from "../domain/portal-access";
 import { checkOutboundUrl } from "../domain/url-guard";
 import { hookStateOf } from "../durable/hook-state";
@@ -82,6 +83,22 @@ async function checkCatalog(actor: Actor, patterns: string[]): Promise<void> {
   }
 }
 
+/**
+ * A live pre-hook may share event types with at most MAX_GATES_PER_CALL - 1 others, so no gate call
+ * reaches more than the cap. Counted over every type the hook could share (scopes ignored: see
+ * gatesSharingEvents), one read of the account's hooks, and only when a live pre-hook is saved.
+ */
+async function checkGateCap(actor: Actor, hook: MatchableHook): Promise<void> {
+  if (hook.phase !== "pre" || !hook.enabled || hook.state === "deactivated") return;
+  const sharing = gatesSharingEvents(hook, await listAllHooks(actor.db, actor.accountId));
+  if (sharing.length < MAX_GATES_PER_CALL) return;
+  throw ApiError.unprocessable(
+    `a gate call reaches at most ${MAX_GATES_PER_CALL} pre-hooks, and ${sharing.length} enabled pre-hooks of this account already subscribe to event types this one would share ` +
+      `(${sharing.map((h) => h.name).slice(0, 5).join(", ")}${sharing.length > 5 ? ", …" : ""}): disable, narrow or remove one of them, or narrow this hook's events`,
+    "events",
+  );
+}
+
 function duplicateName(name: string): ApiError {
   return ApiError.conflict(`a hook named "${name}" already exists in this account`);
 }
@@ -99,8 +116,9 @@ export async function createHook(actor: Actor, input: CreateInput): Promise<{ ho
   const secret = input.secret ?? generateSecret();
   const box = await secretBoxFor(actor.config);
   const now = nowIso();
+  const id = newId("hook");
   const row: NewHookRow = {
-    id: newId("hook"),
+    id,
     accountId: actor.accountId,
     name: input.name,
     description: input.description,
@@ -118,13 +136,14 @@ export async function createHook(actor: Actor, input: CreateInput): Promise<{ ho
     payloadFormat: input.payload_format,
     headers: input.headers,
     metadata: input.metadata,
-    secretSealed: await box.seal(secret),
+    secretSealed: await box.seal(secret, SealedIn.hookSecret(id)),
     state: "new",
     createdBy: actor.keyId,
     updatedBy: actor.keyId,
     createdAt: now,
     updatedAt: now,
   };
+  await checkGateCap(actor, { ...row, applications: row.applications ?? null, fallback: input.fallback, phase: input.phase, enabled: input.enabled, state: "new" });
   let hook: HookRow;
   try {
     hook = await insertHook(actor.db, row);
@@ -179,7 +198,7 @@ export async function patchHook(actor: Actor, id: string, input: PatchInput): Pr
   if (input.payload_format !== undefined) set.payloadFormat = input.payload_format;
   if (input.headers !== undefined) set.headers = input.headers;
   if (input.metadata !== undefined) set.metadata = input.metadata;
-  if (input.secret !== undefined) set.secretSealed = await (await secretBoxFor(actor.config)).seal(input.secret);
+  if (input.secret !== undefined) set.secretSealed = await (await secretBoxFor(actor.config)).seal(input.secret, SealedIn.hookSecret(current.id));
   const state = nextState(current.state, input.state);
   if (state) set.state = state;
   // A new destination or secret has not been shown to work yet: back to `new` (re-tested).
@@ -188,6 +207,7 @@ export async function patchHook(actor: Actor, id: string, input: PatchInput): Pr
   // A retired hook stays retired until it is explicitly set back to `new`.
   const retired = (set.state ?? current.state) === "deactivated";
   if ((urlChanged || channelChanged || input.secret !== undefined) && !retired) set.state = "new";
+  if (set.events || set.phase || set.enabled || set.state || set.applications !== undefined) await checkGateCap(actor, { ...current, ...set } as HookRow);
   let updated: HookRow | undefined;
   try {
     updated = await updateHook(actor.db, actor.accountId, id, set);
@@ -202,6 +222,11 @@ export async function patchHook(actor: Actor, id: string, input: PatchInput): Pr
 }
 
 export async function setHookEnabled(actor: Actor, id: string, enabled: boolean): Promise<HookRow> {
+  if (enabled) {
+    const current = await findHook(actor.db, actor.accountId, id);
+    if (!current) throw ApiError.notFound("hook");
+    if (!current.enabled) await checkGateCap(actor, { ...current, enabled: true });
+  }
   const updated = await updateHook(actor.db, actor.accountId, id, {
     enabled,
     disabledReason: enabled ? null : "disabled through the API",

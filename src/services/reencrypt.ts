@@ -1,16 +1,18 @@
 import type { z } from "@hono/zod-openapi";
-import type { SecretBox } from "../crypto/secret-box";
+import { SealedIn, SecretBox } from "../crypto/secret-box";
 import type { Db } from "../db/client";
 import { countSealedByKey, pageHookSealed, pageSlackSealed, resealHooks, resealSlackTokens, type HookSealed, type SlackSealed } from "../db/sealed-secrets";
 import type { EncryptionKeyUsage, ReencryptReport as ReencryptReportSchema } from "../schemas/admin";
 
 // Re-encryption after a key rotation: every sealed value (hook secret, previous hook secret, Slack
 // token) is opened with whichever configured key made it and sealed again with the current key, in
-// bounded batches so one call does bounded work. Values stay readable throughout: until the last
+// bounded batches so one call does bounded work. Values sealed before values were bound to their row
+// and column (`v1.`, src/crypto/secret-box.ts) are re-sealed bound, even under the current key. Values stay readable throughout: until the last
 // batch ran, the old key still opens what it sealed (it is in ENCRYPTION_KEYS_PREVIOUS).
 
 /**
  * What one batch did (schemas/admin.ts): rows `scanned`; `resealed` under the current key;
+ * `unbound_found`: values among them sealed before the row binding (re-sealed bound unless unreadable);
  * `changed_meanwhile` (their newer values were kept as they were); `unreadable` (their key is missing
  * from ENCRYPTION_KEYS_PREVIOUS); `next_cursor` to pass back, null when every table is done.
  */
@@ -35,34 +37,37 @@ function decodeCursor(s: string | undefined): ReencryptCursor {
   return { table, after: s.slice(i + 1) };
 }
 
-type Outcome<T> = { kind: "current" } | { kind: "resealed"; to: T } | { kind: "unreadable"; error: string };
+type Outcome<T> = { kind: "current" } | { kind: "resealed"; to: T; unbound: number } | { kind: "unreadable"; error: string };
 
-/** Re-seals one value; null stays null. */
-async function reseal(box: SecretBox, sealed: string | null): Promise<string | null> {
+/** Re-seals one value for its place; null stays null. */
+async function reseal(box: SecretBox, sealed: string | null, place: string): Promise<string | null> {
   if (sealed === null || box.isCurrent(sealed)) return sealed;
-  return box.seal(await box.open(sealed));
+  return box.seal(await box.open(sealed, place), place);
 }
 
-async function resealHook(box: SecretBox, row: HookSealed): Promise<Outcome<HookSealed>> {
-  if (box.isCurrent(row.secretSealed) && (row.previousSecretSealed === null || box.isCurrent(row.previousSecretSealed))) return { kind: "current" };
+/** Re-seals a row's values, or says why it cannot; `unbound`: how many were sealed before the binding. */
+async function resealRow<T>(box: SecretBox, values: Array<string | null>, make: () => Promise<T>): Promise<Outcome<T>> {
+  if (values.every((v) => v === null || box.isCurrent(v))) return { kind: "current" };
+  const unbound = values.filter((v) => v !== null && SecretBox.isUnbound(v)).length;
   try {
-    return {
-      kind: "resealed",
-      to: { id: row.id, secretSealed: (await reseal(box, row.secretSealed))!, previousSecretSealed: await reseal(box, row.previousSecretSealed) },
-    };
+    return { kind: "resealed", to: await make(), unbound };
   } catch (err) {
     return { kind: "unreadable", error: err instanceof Error ? err.message : String(err) };
   }
 }
 
-async function resealSlack(box: SecretBox, row: SlackSealed): Promise<Outcome<SlackSealed>> {
-  if (box.isCurrent(row.tokenSealed)) return { kind: "current" };
-  try {
-    return { kind: "resealed", to: { accountId: row.accountId, tokenSealed: (await reseal(box, row.tokenSealed))! } };
-  } catch (err) {
-    return { kind: "unreadable", error: err instanceof Error ? err.message : String(err) };
-  }
-}
+const resealHook = (box: SecretBox, row: HookSealed): Promise<Outcome<HookSealed>> =>
+  resealRow(box, [row.secretSealed, row.previousSecretSealed], async () => ({
+    id: row.id,
+    secretSealed: (await reseal(box, row.secretSealed, SealedIn.hookSecret(row.id)))!,
+    previousSecretSealed: await reseal(box, row.previousSecretSealed, SealedIn.hookPreviousSecret(row.id)),
+  }));
+
+const resealSlack = (box: SecretBox, row: SlackSealed): Promise<Outcome<SlackSealed>> =>
+  resealRow(box, [row.tokenSealed], async () => ({
+    accountId: row.accountId,
+    tokenSealed: (await reseal(box, row.tokenSealed, SealedIn.slackToken(row.accountId)))!,
+  }));
 
 /** How one table's sealed columns are paged, re-sealed and written back. */
 interface SealedTableAccess<T> {
@@ -84,7 +89,10 @@ async function reencryptPage<T>(db: Db, box: SecretBox, table: SealedTable, acce
   const writes: Array<{ from: T; to: T }> = [];
   for (const row of rows) {
     const outcome = await access.reseal(box, row);
-    if (outcome.kind === "resealed") writes.push({ from: row, to: outcome.to });
+    if (outcome.kind === "resealed") {
+      writes.push({ from: row, to: outcome.to });
+      report.unbound_found += outcome.unbound;
+    }
     else if (outcome.kind === "unreadable") report.unreadable.push({ table, id: access.keyOf(row), error: outcome.error });
   }
   const written = await access.write(db, writes);
@@ -96,7 +104,7 @@ async function reencryptPage<T>(db: Db, box: SecretBox, table: SealedTable, acce
 
 /** One batch of at most `limit` rows, hooks first, then Slack connections. */
 export async function reencryptBatch(db: Db, box: SecretBox, limit: number, cursorText?: string): Promise<ReencryptReport> {
-  const report: ReencryptReport = { current_key_id: box.currentKeyId, scanned: 0, resealed: 0, changed_meanwhile: 0, unreadable: [], next_cursor: null };
+  const report: ReencryptReport = { current_key_id: box.currentKeyId, scanned: 0, resealed: 0, unbound_found: 0, changed_meanwhile: 0, unreadable: [], next_cursor: null };
   const cursor = decodeCursor(cursorText);
   let after = cursor.after;
   for (const table of ORDER.slice(ORDER.indexOf(cursor.table))) {

@@ -1,6 +1,6 @@
 import type { z } from "@hono/zod-openapi";
-import { bytesToHex } from "../crypto/encoding";
-import { secretBoxFor } from "../crypto/secret-box";
+import { bytesToHex, sha256Hex, timingSafeEqualStrings } from "../crypto/encoding";
+import { SealedIn, secretBoxFor } from "../crypto/secret-box";
 import { nowIso, type Db } from "../db/client";
 import type { SlackConnectionRow } from "../db/schema";
 import {
@@ -11,6 +11,7 @@ import {
   markSlackConnectionBroken,
   upsertSlackConnection,
 } from "../db/slack";
+import { base64url } from "../domain/ids";
 import { oauthStateKey, signOAuthState, STATE_TTL_SECONDS, verifyOAuthState } from "../domain/slack-oauth-state";
 import { authRevoke, authTest, isDeadTokenError, missingSlackSettings, oauthV2Access, slackApp, type SlackApp } from "../delivery/slack-client";
 import type { Config } from "../env";
@@ -30,7 +31,7 @@ export function requireSlackApp(config: Config): SlackApp {
   throw new ApiError(
     503,
     "not_configured",
-    `Slack is not configured on this hookrouter: set ${missingSlackSettings(config).join(", ")} (see README, "Slack")`,
+    `Slack is not configured on this hookrouter: set ${missingSlackSettings(config).join(", ")} (see docs/slack.md)`,
   );
 }
 
@@ -44,25 +45,47 @@ function stateKeyFor(config: Config): Promise<CryptoKey> {
   return key;
 }
 
-/** Slack's authorize URL for this account, with a fresh signed, single-use, 10-minute state. */
-export async function slackConnectUrl(db: Db, config: Config, accountId: string): Promise<string> {
+/** A connect URL, and the browser secret the caller must set as the callback's cookie. */
+export interface SlackConnectStart {
+  url: string;
+  browserSecret: string;
+}
+
+/**
+ * Slack's authorize URL for this account, with a fresh signed, single-use, 10-minute state bound to
+ * the browser that asked (the hash of `browserSecret`, which only its cookie carries). An account
+ * that already has a connection gets one only when replacing it is asked for (`replace`), so a
+ * connect link never silently replaces a working connection.
+ */
+export async function slackConnectUrl(db: Db, config: Config, accountId: string, replace: boolean): Promise<SlackConnectStart> {
   const app = requireSlackApp(config);
+  const existing = await findSlackConnection(db, accountId);
+  if (existing && !replace) throw alreadyConnected(existing);
   const now = Date.now();
   const nonce = bytesToHex(crypto.getRandomValues(new Uint8Array(16)));
+  const browserSecret = base64url(crypto.getRandomValues(new Uint8Array(32)));
   const expiresAt = Math.floor(now / 1000) + STATE_TTL_SECONDS;
   await insertOauthState(db, { nonce, accountId, expiresAt: new Date(expiresAt * 1000).toISOString() }, new Date(now).toISOString());
-  const state = await signOAuthState(await stateKeyFor(config), { nonce, accountId, expiresAt });
+  const state = await signOAuthState(await stateKeyFor(config), { nonce, accountId, expiresAt, browserHash: await sha256Hex(browserSecret), replace });
   const url = new URL(app.authorizeUrl);
   url.searchParams.set("client_id", app.clientId);
   url.searchParams.set("scope", SLACK_SCOPES.join(","));
   url.searchParams.set("redirect_uri", app.redirectUri);
   url.searchParams.set("state", state);
-  return url.toString();
+  return { url: url.toString(), browserSecret };
+}
+
+function alreadyConnected(c: SlackConnectionRow): ApiError {
+  return ApiError.conflict(
+    `this account already has the Slack workspace "${c.teamName}" connected: ask for a connect URL with replace=true to replace it, or disconnect it first (DELETE /v1/slack/connection)`,
+  );
 }
 
 export type OAuthOutcome =
   | { ok: true; connection: SlackConnectionRow }
   | { ok: false; status: 400; code: "validation_failed"; reason: string }
+  | { ok: false; status: 403; code: "forbidden"; reason: string }
+  | { ok: false; status: 409; code: "conflict"; reason: string }
   | { ok: false; status: 502; code: "upstream_error"; reason: string };
 
 /** The request itself is wrong (state, cancelled, code): never a 5xx. */
@@ -74,11 +97,17 @@ const upstream = (reason: string): OAuthOutcome => ({ ok: false, status: 502, co
 const BAD_CODE_ERRORS = new Set(["invalid_code", "code_already_used", "code_expired", "bad_redirect_uri", "invalid_grant_type"]);
 
 /**
- * The OAuth callback. The state is checked first (signature, expiry, then the nonce is used up for
- * its account), so a forged, expired, replayed or other-account state never reaches Slack; then the
- * code is exchanged and the bot token stored sealed. Reconnecting replaces the previous token.
+ * The OAuth callback. The state is checked first (signature, expiry, the browser's cookie, then the
+ * nonce is used up for its account), so a forged, expired, replayed, other-account or other-browser
+ * state never reaches Slack; then the code is exchanged and the bot token stored sealed. An existing
+ * connection is replaced only by a flow started with replace=true.
  */
-export async function completeSlackOAuth(db: Db, config: Config, q: { code?: string; state?: string; error?: string }): Promise<OAuthOutcome> {
+export async function completeSlackOAuth(
+  db: Db,
+  config: Config,
+  q: { code?: string; state?: string; error?: string },
+  browserSecret: string | undefined,
+): Promise<OAuthOutcome> {
   const app = requireSlackApp(config);
   if (!q.state) return refused("The link has no state parameter. Start again from hookrouter's connect URL.");
   const verdict = await verifyOAuthState(await stateKeyFor(config), q.state, Date.now());
@@ -89,12 +118,24 @@ export async function completeSlackOAuth(db: Db, config: Config, q: { code?: str
         : "This connection link was not issued by hookrouter (invalid state).",
     );
   }
-  const { nonce, accountId } = verdict.claims;
+  const { nonce, accountId, browserHash, replace } = verdict.claims;
+  // Before the nonce is spent: a link opened in another browser (sent to someone, or leaked) changes nothing.
+  if (!browserSecret || !(await timingSafeEqualStrings(await sha256Hex(browserSecret), browserHash))) {
+    return {
+      ok: false,
+      status: 403,
+      code: "forbidden",
+      reason: "This connection link was started in another browser. Ask hookrouter for a new connect URL from this browser, then open it here.",
+    };
+  }
   if (!(await consumeOauthState(db, nonce, accountId, nowIso()))) {
     return refused("This connection link was already used, or does not belong to that account. Ask hookrouter for a new connect URL.");
   }
   if (q.error) return refused(`Slack did not authorize the app (${q.error}).`);
   if (!q.code) return refused("Slack sent no authorization code.");
+  // Connected meanwhile (by another flow): only a flow started with replace=true may replace it.
+  const existing = replace ? undefined : await findSlackConnection(db, accountId);
+  if (existing) return { ok: false, status: 409, code: "conflict", reason: alreadyConnected(existing).message };
 
   const call = await oauthV2Access(app, q.code, SLACK_API_TIMEOUT_MS);
   if (!call.ok) {
@@ -117,7 +158,7 @@ export async function completeSlackOAuth(db: Db, config: Config, q: { code?: str
       teamId: team.id,
       teamName,
       botUserId: typeof data.bot_user_id === "string" ? data.bot_user_id : null,
-      tokenSealed: await (await secretBoxFor(config)).seal(token),
+      tokenSealed: await (await secretBoxFor(config)).seal(token, SealedIn.slackToken(accountId)),
     },
     nowIso(),
   );
@@ -125,7 +166,7 @@ export async function completeSlackOAuth(db: Db, config: Config, q: { code?: str
 }
 
 async function openToken(config: Config, connection: SlackConnectionRow): Promise<string> {
-  return (await secretBoxFor(config)).open(connection.tokenSealed);
+  return (await secretBoxFor(config)).open(connection.tokenSealed, SealedIn.slackToken(connection.accountId));
 }
 
 /** Vydon's TestSlackConnection: auth.test with the stored token. */

@@ -104,8 +104,13 @@ async function execute(op: Operation, req: FuzzRequest): Promise<{ sent: Sent; a
     return encode(pick(v.pool === "victim" ? victimPool : inUrl.own, v.index));
   });
   let url = resolver(inUrl)(path + (req.query ? `?${req.query}` : ""));
-  if (url.includes(FRESH_STATE)) url = url.replaceAll(FRESH_STATE, encode(await mintOAuthState()));
   const headers: Record<string, string> = { ...req.headers };
+  if (url.includes(FRESH_STATE)) {
+    // Sent as the browser that asked for it (its cookie), so the callback's code runs past the state.
+    const minted = await mintOAuthState();
+    url = url.replaceAll(FRESH_STATE, encode(minted.state));
+    headers.cookie = minted.cookie;
+  }
   const token = credentialFor(op, req);
   if (token) headers.authorization = `Bearer ${token}`;
   if (req.body?.type) headers["content-type"] = req.body.type;
@@ -118,10 +123,14 @@ async function execute(op: Operation, req: FuzzRequest): Promise<{ sent: Sent; a
   return { sent: { url, body, asAttacker }, answer };
 }
 
-/** A Slack OAuth state the router issued to the attacker (single use, so one per request). */
-async function mintOAuthState(): Promise<string> {
-  const a = await send("GET", "/v1/slack/connect-url", { authorization: `Bearer ${attacker.key}` });
-  return new URL(JSON.parse(a.text).url).searchParams.get("state") ?? "";
+/**
+ * A Slack OAuth state the router issued to the attacker, and the cookie that binds it to the asker
+ * (single use, so one per request). replace=true: the attacker's account has a connection already.
+ */
+async function mintOAuthState(): Promise<{ state: string; cookie: string }> {
+  const a = await send("GET", "/v1/slack/connect-url?replace=true", { authorization: `Bearer ${attacker.key}` });
+  const state = new URL(JSON.parse(a.text).url).searchParams.get("state") ?? "";
+  return { state, cookie: a.headers.get("set-cookie")?.split(";")[0] ?? "" };
 }
 
 /** A header that duplicates a body field (Idempotency-Key and idempotency_key) must agree with it. */
@@ -231,11 +240,12 @@ describe("API fuzz", () => {
         handedOut.push(JSON.parse(rotated.text).secret);
       }
     }
-    const connected = await send("GET", `/v1/slack/oauth/callback?code=fuzz-code&state=${encode(await mintOAuthState())}`);
+    const minted = await mintOAuthState();
+    const connected = await send("GET", `/v1/slack/oauth/callback?code=fuzz-code&state=${encode(minted.state)}`, { cookie: minted.cookie });
     expect(connected.status).toBe(200);
     const db = (env as unknown as { DB: D1Database }).DB;
     const slack = await db.prepare("select token_sealed from slack_connections where account_id = ?").bind(attacker.accountId).first<{ token_sealed: string }>();
-    expect(slack?.token_sealed).toMatch(/^v1\.[0-9a-f]{8}\./);
+    expect(slack?.token_sealed).toMatch(/^v2\.[0-9a-f]{8}\./);
     const counts = await db.prepare("select (select count(*) from hooks) as hooks, (select count(*) from hooks where previous_secret_sealed is not null) as rotated, (select count(*) from slack_connections) as slack").first<Record<string, number>>();
     expect(counts!.hooks).toBeGreaterThanOrEqual(7);
     expect(counts!.rotated).toBeGreaterThanOrEqual(2);

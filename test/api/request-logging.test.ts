@@ -2,7 +2,10 @@ import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test"
 import { env } from "cloudflare:workers";
 import { Hono } from "hono";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { getDb } from "../../src/db/client";
+import { hooks } from "../../src/db/schema";
 import type { Env } from "../../src/env";
+import { handleError } from "../../src/errors";
 import type { AppEnv } from "../../src/http/context";
 import { logContext, requestIds } from "../../src/http/security";
 import worker from "../../src/index";
@@ -79,5 +82,47 @@ describe("request ids in log lines", () => {
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatchObject({ level: "warn", request_id: answer!.headers.get("x-request-id"), hook_id: hook.body.id });
     expect(lines[0]!.error).toContain("Durable Object unreachable");
+  });
+});
+
+// drizzle's DrizzleQueryError carries a failed statement's bound values in its message, and its
+// stack repeats that message: neither may reach a log line, whoever logs the error.
+describe("a failed statement's values are never logged", () => {
+  it("the error handler logs the error's name and SQL, not the secret, header value or payload it was bound to", async () => {
+    const secret = "whsec_NeverLoggedSecret0123456789abcdef";
+    const headerValue = "header-value-never-logged-4711";
+    const payloadMarker = "payload-never-logged-0815";
+    const app = new Hono<AppEnv>();
+    app.onError(handleError);
+    app.use("*", requestIds, logContext);
+    app.post("/v1/failing-statement", async () => {
+      // A real statement that D1 refuses: its account does not exist (foreign key).
+      await getDb((env as unknown as Env).DB)
+        .insert(hooks)
+        .values({
+          id: "hook_never_logged",
+          accountId: "acct_does_not_exist",
+          name: "never-logged",
+          kind: "webhook",
+          url: "https://example.com/hook",
+          events: ["*"],
+          headers: { "x-api-key": headerValue },
+          metadata: { note: payloadMarker },
+          secretSealed: secret,
+          createdAt: "2026-01-01T00:00:00.000Z",
+          updatedAt: "2026-01-01T00:00:00.000Z",
+        });
+      return new Response("unreachable");
+    });
+    const lines: string[] = [];
+    vi.spyOn(console, "error").mockImplementation((...args: unknown[]) => void lines.push(args.map(String).join(" ")));
+    const res = await app.request("/v1/failing-statement", { method: "POST" });
+    expect(res.status).toBe(500);
+    expect(lines).toHaveLength(1);
+    for (const value of [secret, headerValue, payloadMarker]) expect(lines[0]).not.toContain(value);
+    const logged = JSON.parse(lines[0]!) as Record<string, string>;
+    expect(logged.error).toContain("DrizzleQueryError");
+    expect(logged.error).toContain('insert into "hooks"');
+    expect(logged.error).toContain("FOREIGN KEY constraint failed");
   });
 });

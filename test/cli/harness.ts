@@ -9,7 +9,7 @@ export { freePort, startRouter, until, type Router } from "../helpers/wrangler-d
 
 const BIN = join(ROOT, "bin", "hookrouter.mjs");
 
-export const ADMIN_TOKEN = "cli-test-admin-token-0123456789";
+export const ADMIN_TOKEN = "cli-test-admin-token-0123456789-UvWxYz-abcdefghijklmnopqrstuvwxyz";
 
 export interface CliResult {
   code: number | null;

@@ -2,7 +2,7 @@ import { createExecutionContext, createMessageBatch, getQueueResult } from "clou
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { buildApp } from "../../src/app";
-import { secretBoxFor } from "../../src/crypto/secret-box";
+import { SealedIn, secretBoxFor } from "../../src/crypto/secret-box";
 import { getDb } from "../../src/db/client";
 import { hooks, type NewHookRow } from "../../src/db/schema";
 import { queue } from "../../src/delivery/consumer";
@@ -28,16 +28,19 @@ const bindings = env as unknown as Env;
 /** Hooks written straight to D1 (as test/helpers/many-hooks.ts does): hundreds of API calls in one file slow the runtime down. */
 async function seedHooks(accountId: string, url: string, count: number): Promise<string[]> {
   const db = getDb(bindings.DB);
-  const sealed = await (await secretBoxFor(getConfig(bindings))).seal(generateSecret());
+  const box = await secretBoxFor(getConfig(bindings));
   const now = new Date().toISOString();
-  const rows: NewHookRow[] = Array.from({ length: count }, (_, i) => ({
-    id: newId("hook"),
+  const ids = Array.from({ length: count }, () => newId("hook"));
+  // Each sealed for its own row: a sealed value opens only in the row and column it was sealed for.
+  const sealed = await Promise.all(ids.map((id) => box.seal(generateSecret(), SealedIn.hookSecret(id))));
+  const rows: NewHookRow[] = ids.map((id, i) => ({
+    id,
     accountId,
     name: `seeded-${i}-${crypto.randomUUID()}`,
     kind: "webhook",
     url,
     events: [],
-    secretSealed: sealed,
+    secretSealed: sealed[i]!,
     createdAt: now,
     updatedAt: now,
   }));

@@ -3,7 +3,7 @@ import { env } from "cloudflare:workers";
 import type { Env } from "../../src/env";
 import worker from "../../src/index";
 
-export const ADMIN_TOKEN = "test-admin-token-0123456789";
+export const ADMIN_TOKEN = "test-admin-token-0123456789-UvWxYz-abcdefghijklmnopqrstuvwxyz";
 
 export interface Answer<T = any> {
   status: number;
@@ -19,7 +19,7 @@ export interface Answer<T = any> {
 export async function call<T = any>(
   method: string,
   path: string,
-  opts: { token?: string; body?: unknown; rawBody?: string; headers?: Record<string, string> } = {},
+  opts: { token?: string; body?: unknown; rawBody?: string; headers?: Record<string, string>; bindings?: Partial<Env> } = {},
 ): Promise<Answer<T>> {
   const headers: Record<string, string> = { ...opts.headers };
   if (opts.token) headers.authorization = `Bearer ${opts.token}`;
@@ -30,7 +30,7 @@ export async function call<T = any>(
     headers["content-type"] ??= "application/json";
   }
   if (body !== undefined) headers["content-length"] ??= String(new TextEncoder().encode(body).byteLength);
-  const { res, text } = await fetchWorker(new Request(`http://hookrouter.test${path}`, { method, headers, body }));
+  const { res, text } = await fetchWorker(new Request(`http://hookrouter.test${path}`, { method, headers, body }), opts.bindings);
   let parsed: unknown = text;
   try {
     parsed = JSON.parse(text);
@@ -48,11 +48,13 @@ export async function call<T = any>(
  * vitest-pool-workers 0.23, makes every call slower than the one before it
  * (cloudflare/workers-sdk#15446; 5 ms to over 200 ms per request within 300 requests), and a test
  * file sends hundreds. The handler's waitUntil work (none today) is awaited before this returns, so
- * background work never piles up between requests.
+ * background work never piles up between requests. `bindings` override the project's for this request.
  */
-export async function fetchWorker(request: Request): Promise<{ res: Response; text: string }> {
+export async function fetchWorker(request: Request, bindings: Partial<Env> = {}): Promise<{ res: Response; text: string }> {
   const ctx = createExecutionContext();
-  const res = await worker.fetch(request as Request<unknown, IncomingRequestCfProperties>, env as unknown as Env, ctx);
+  // Bindings overridden for this one request (a configuration is parsed per env object: src/env.ts).
+  const requestEnv = Object.keys(bindings).length === 0 ? (env as unknown as Env) : ({ ...(env as unknown as Env), ...bindings } as Env);
+  const res = await worker.fetch(request as Request<unknown, IncomingRequestCfProperties>, requestEnv, ctx);
   const text = await res.text();
   await waitOnExecutionContext(ctx);
   return { res, text };

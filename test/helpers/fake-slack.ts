@@ -1,17 +1,60 @@
 import { env } from "cloudflare:workers";
 import { inject } from "vitest";
-import { secretBoxFor } from "../../src/crypto/secret-box";
+import { SealedIn, secretBoxFor } from "../../src/crypto/secret-box";
 import { getDb } from "../../src/db/client";
 import { insertHook } from "../../src/db/hooks";
 import type { HookRow } from "../../src/db/schema";
 import { newId } from "../../src/domain/ids";
 import { getConfig, type Env } from "../../src/env";
 import type { ScriptedSlackAnswer, SlackCallRecord } from "../setup/fake-slack-server";
-import { call } from "./api";
+import { call, type Answer } from "./api";
 
-/** A GET as a browser makes it (Accept: text/html): the OAuth callback then answers its HTML page. */
+/**
+ * A browser's cookies for the router: kept from its Set-Cookie answers, sent back on the paths they
+ * are scoped to, as a browser does (the Slack connect step binds its flow to the browser this way).
+ */
+export class Browser {
+  private readonly jar = new Map<string, { value: string; path: string }>();
+
+  /** GET /v1/slack/connect-url with an API key from a page of the router's origin (the answer's cookie is kept). */
+  async connectUrl(apiKey: string, opts: { replace?: boolean } = {}): Promise<Answer> {
+    const res = await call("GET", `/v1/slack/connect-url${opts.replace ? "?replace=true" : ""}`, { token: apiKey });
+    this.keep(res.headers);
+    return res;
+  }
+
+  /** A GET as a browser makes it: Accept: text/html (the callback answers its page) unless `json`. */
+  async get(path: string, opts: { json?: boolean } = {}): Promise<Answer> {
+    const cookie = [...this.jar].filter(([, c]) => path.startsWith(c.path)).map(([name, c]) => `${name}=${c.value}`).join("; ");
+    const headers: Record<string, string> = opts.json ? {} : { accept: "text/html,application/xhtml+xml,*/*;q=0.8" };
+    if (cookie) headers.cookie = cookie;
+    const res = await call("GET", path, { headers });
+    this.keep(res.headers);
+    return res;
+  }
+
+  /** Every Set-Cookie line this browser was answered, in order, attributes and all. */
+  readonly setCookies: string[] = [];
+
+  private keep(headers: Headers): void {
+    // getSetCookie is in the Workers runtime, not yet in @cloudflare/workers-types' Headers.
+    for (const line of (headers as unknown as { getSetCookie(): string[] }).getSetCookie()) {
+      this.setCookies.push(line);
+      const [pair, ...attributes] = line.split(/;\s*/);
+      const [name, value] = [pair!.slice(0, pair!.indexOf("=")), pair!.slice(pair!.indexOf("=") + 1)];
+      const path = attributes.find((a: string) => /^path=/i.test(a))?.slice(5) ?? "/";
+      if (attributes.some((a: string) => /^max-age=0$/i.test(a)) || value === "") this.jar.delete(name);
+      else this.jar.set(name, { value, path });
+    }
+  }
+}
+
+/** The test's own browser: the one that asks for connect URLs unless a test says otherwise. */
+export const browser = new Browser();
+
+/** A GET as the test's browser makes it (Accept: text/html): the OAuth callback then answers its HTML page. */
 export function browse(path: string) {
-  return call("GET", path, { headers: { accept: "text/html,application/xhtml+xml,*/*;q=0.8" } });
+  return browser.get(path);
 }
 
 /** One workspace on the shared fake Slack: its own id, script, tokens and call log. */
@@ -67,12 +110,13 @@ export class FakeSlackTeam {
     return { callbackPath: back.pathname + back.search };
   }
 
-  /** The whole connection flow for an account: connect URL → Slack → callback. */
-  async connect(apiKey: string): Promise<{ status: number; page: string }> {
-    const urlAnswer = await call("GET", "/v1/slack/connect-url", { token: apiKey });
+  /** The whole connection flow for an account, in one browser: connect URL → Slack → callback. */
+  async connect(apiKey: string, opts: { replace?: boolean; browser?: Browser } = {}): Promise<{ status: number; page: string }> {
+    const using = opts.browser ?? browser;
+    const urlAnswer = await using.connectUrl(apiKey, opts);
     if (urlAnswer.status !== 200) throw new Error(`connect-url: ${urlAnswer.status} ${JSON.stringify(urlAnswer.body)}`);
     const { callbackPath } = await this.authorize(urlAnswer.body.url);
-    const page = await browse(callbackPath);
+    const page = await using.get(callbackPath);
     return { status: page.status, page: String(page.body) };
   }
 }
@@ -81,14 +125,15 @@ export class FakeSlackTeam {
 export async function insertSlackHook(accountId: string, channel: string): Promise<HookRow> {
   const bindings = env as unknown as Env;
   const now = new Date().toISOString();
+  const id = newId("hook");
   return insertHook(getDb(bindings.DB), {
-    id: newId("hook"),
+    id,
     accountId,
     name: `slack-${crypto.randomUUID()}`,
     kind: "slack",
     slackChannelId: channel,
     events: [],
-    secretSealed: await (await secretBoxFor(getConfig(bindings))).seal("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"),
+    secretSealed: await (await secretBoxFor(getConfig(bindings))).seal("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", SealedIn.hookSecret(id)),
     state: "valid",
     createdAt: now,
     updatedAt: now,

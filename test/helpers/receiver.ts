@@ -39,6 +39,11 @@ export class Receiver {
     return (await (await fetch(`${this.base}/_control/chaos/${this.ns}`)).json()) as Record<ChaosFault | "ok", number>;
   }
 
+  /** The most requests this namespace was answering at once. */
+  async maxInFlight(): Promise<number> {
+    return ((await (await fetch(`${this.base}/_control/concurrency/${this.ns}`)).json()) as { max_in_flight: number }).max_in_flight;
+  }
+
   async requests(): Promise<ReceivedRequest[]> {
     const res = await fetch(`${this.base}/_control/requests/${this.ns}`);
     return (await res.json()) as ReceivedRequest[];

@@ -1,7 +1,7 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
-import { SecretBox } from "../../src/crypto/secret-box";
+import { SealedIn, SecretBox } from "../../src/crypto/secret-box";
 import { hookStateOf, type HookState } from "../../src/durable/hook-state";
 import type { Env } from "../../src/env";
 import { call, expectErrorShape, newAccount } from "../helpers/api";
@@ -77,15 +77,15 @@ describe("deleting a hook", () => {
 
 describe("a hook whose sealed secret cannot be opened", () => {
   /** Sealed under a key this hookrouter is not configured with. */
-  async function sealedUnderUnknownKey(): Promise<{ sealed: string; keyId: string }> {
+  async function sealedUnderUnknownKey(hookId: string): Promise<{ sealed: string; keyId: string }> {
     const box = await SecretBox.create(btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(32)))));
-    return { sealed: await box.seal("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"), keyId: box.currentKeyId };
+    return { sealed: await box.seal("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", SealedIn.hookSecret(hookId)), keyId: box.currentKeyId };
   }
 
   it("fails its automatic test with the reason, becomes invalid, and the alarm does not throw", async () => {
     const rx = new Receiver();
     const hook = await createSettledHook(rx);
-    const { sealed, keyId } = await sealedUnderUnknownKey();
+    const { sealed, keyId } = await sealedUnderUnknownKey(hook.id);
     // A `new` hook (as after a secret change) whose secret was sealed under a key since removed.
     await db.prepare("update hooks set secret_sealed = ?, state = 'new' where id = ?").bind(sealed, hook.id).run();
     const stub = hookStateOf(ns, hook.id);
@@ -105,7 +105,7 @@ describe("a hook whose sealed secret cannot be opened", () => {
   it("POST /v1/hooks/{id}/test answers the failed test, not a 500", async () => {
     const rx = new Receiver();
     const hook = await createSettledHook(rx);
-    const { sealed, keyId } = await sealedUnderUnknownKey();
+    const { sealed, keyId } = await sealedUnderUnknownKey(hook.id);
     await db.prepare("update hooks set secret_sealed = ? where id = ?").bind(sealed, hook.id).run();
 
     const res = await call("POST", `/v1/hooks/${hook.id}/test`, { token: key });

@@ -10,7 +10,7 @@ import { ROOT, startRouter, until, type Router } from "../helpers/wrangler-dev";
 // router under `wrangler dev` and a real HTTP receiver on 127.0.0.1. Screenshots of the main pages go
 // to test/screenshots/ (git-ignored; docs/portal.png is one of them).
 
-const ADMIN_TOKEN = "portal-test-admin-token-0123456789";
+const ADMIN_TOKEN = "portal-test-admin-token-0123456789-UvWxYz-abcdefghijklmnopqrstuvwxyz";
 const SHOTS = join(ROOT, "test", "screenshots");
 const CHROMIUM_ARGS = [
   "--headless",

@@ -19,8 +19,10 @@ async function freshWindow(needMs = 6000): Promise<number> {
   return windowOf();
 }
 
-/** A documentation address (RFC 3849) no other test uses. */
-const newAddress = () => `2001:db8::${[...crypto.getRandomValues(new Uint16Array(3))].map((x) => x.toString(16)).join(":")}`;
+/** A random documentation /64 (RFC 3849): the per-address budget counts an IPv6 client by its /64. */
+const newPrefix = () => `2001:db8:${[...crypto.getRandomValues(new Uint16Array(2))].map((x) => x.toString(16)).join(":")}`;
+/** A documentation address in a /64 no other test uses. */
+const newAddress = () => `${newPrefix()}::1`;
 
 const from = (ip: string) => ({ "cf-connecting-ip": ip });
 
@@ -71,6 +73,17 @@ describe("per-address limit on failed authentication", () => {
     // Retry-After is honest: once it has passed, the address is answered 401 again.
     await new Promise((r) => setTimeout(r, 10_000));
     expectErrorShape(await badCredentials(ip, 1), 401, "unauthorized");
+  });
+
+  it("counts an IPv6 client by its /64: every address in it spends one budget, the next /64 has its own", async () => {
+    const prefix = newPrefix();
+    const window = await freshWindow();
+    // A client rotating through its /64, a fresh address for every guess.
+    for (let i = 0; i < LIMIT; i++) expectErrorShape(await badCredentials(`${prefix}::${(i + 1).toString(16)}`, i), 401, "unauthorized");
+    expectErrorShape(await badCredentials(`${prefix}:ffff:ffff:ffff:fffe`, LIMIT), 429, "rate_limited");
+    expectErrorShape(await call("GET", "/v1/admin/encryption-keys", { token: ADMIN_TOKEN, headers: from(`${prefix}:0:0:0:abcd`) }), 429, "rate_limited");
+    expectErrorShape(await badCredentials(`${newPrefix()}::1`, 1), 401, "unauthorized");
+    expect(windowOf(), "the checks above ran in one window").toBe(window);
   });
 
   it("counts every admin request of an address, the right token too, before comparing it", async () => {

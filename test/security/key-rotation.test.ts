@@ -1,11 +1,12 @@
 import { env } from "cloudflare:workers";
 import { Webhook } from "standardwebhooks";
 import { describe, expect, it } from "vitest";
-import { SecretBox } from "../../src/crypto/secret-box";
+import { SealedIn, SecretBox } from "../../src/crypto/secret-box";
 import { getDb } from "../../src/db/client";
 import { resealHooks } from "../../src/db/sealed-secrets";
 import { ADMIN_TOKEN, call, expectErrorShape, newAccount } from "../helpers/api";
 import { Receiver } from "../helpers/receiver";
+import { freshKey, reencryptAll as reencryptAllUnder, sealedColumns } from "../helpers/sealed";
 
 // This project runs after a rotation: ENCRYPTION_KEY is a new key and the api project's key is in
 // ENCRYPTION_KEYS_PREVIOUS. Values sealed before the rotation are made here with the old key, as
@@ -17,35 +18,7 @@ const oldBox = await SecretBox.create(bindings.ENCRYPTION_KEYS_PREVIOUS);
 const newBox = await SecretBox.create(bindings.ENCRYPTION_KEY);
 const strayBox = await SecretBox.create(btoa(String.fromCharCode(...new Array(32).fill(7))));
 
-/** The rate limit here is small and per key: each step of a test uses a key of its own. */
-async function freshKey(accountId: string): Promise<string> {
-  const k = await call("POST", `/v1/accounts/${accountId}/keys`, { token: ADMIN_TOKEN, body: { name: "step" } });
-  expect(k.status).toBe(201);
-  return k.body.key;
-}
-
-async function sealedColumns(id: string) {
-  return db.prepare("select secret_sealed, previous_secret_sealed from hooks where id = ?").bind(id).first<{ secret_sealed: string; previous_secret_sealed: string | null }>();
-}
-
-async function reencryptAll(limit: number): Promise<{ calls: number; resealed: number; unreadable: Array<{ table: string; id: string }> }> {
-  let cursor: string | undefined;
-  let calls = 0;
-  let resealed = 0;
-  const unreadable: Array<{ table: string; id: string }> = [];
-  do {
-    const r = await call("POST", "/v1/admin/reencrypt", { token: ADMIN_TOKEN, body: cursor ? { limit, cursor } : { limit } });
-    expect(r.status).toBe(200);
-    expect(r.body.scanned).toBeLessThanOrEqual(limit);
-    expect(r.body.current_key_id).toBe(newBox.currentKeyId);
-    resealed += r.body.resealed;
-    unreadable.push(...r.body.unreadable);
-    cursor = r.body.next_cursor ?? undefined;
-    calls++;
-    expect(calls).toBeLessThan(1000);
-  } while (cursor);
-  return { calls, resealed, unreadable };
-}
+const reencryptAll = (limit: number) => reencryptAllUnder(limit, newBox.currentKeyId);
 
 describe("rotating ENCRYPTION_KEY", () => {
   it("re-seals every hook secret, previous secret and Slack token in bounded batches; every hook stays readable and deliverable", async () => {
@@ -71,13 +44,13 @@ describe("rotating ENCRYPTION_KEY", () => {
       if (i < 2) h.previous = "whsec_" + btoa(`previous-secret-of-hook-${i}-xx`);
       await db
         .prepare("update hooks set secret_sealed = ?, previous_secret_sealed = ?, previous_secret_expires_at = ? where id = ?")
-        .bind(await oldBox.seal(h.secret), h.previous ? await oldBox.seal(h.previous) : null, h.previous ? expiresAt : null, h.id)
+        .bind(await oldBox.seal(h.secret, SealedIn.hookSecret(h.id)), h.previous ? await oldBox.seal(h.previous, SealedIn.hookPreviousSecret(h.id)) : null, h.previous ? expiresAt : null, h.id)
         .run();
     }
     const slackToken = "xoxb-rotation-test-token-0123456789";
     await db
       .prepare("insert into slack_connections (account_id, team_id, team_name, bot_user_id, token_sealed, status, created_at, updated_at) values (?, 'T1', 'Team', null, ?, 'connected', ?, ?)")
-      .bind(accountId, await oldBox.seal(slackToken), expiresAt, expiresAt)
+      .bind(accountId, await oldBox.seal(slackToken, SealedIn.slackToken(accountId)), expiresAt, expiresAt)
       .run();
 
     const before = await call("GET", "/v1/admin/encryption-keys", { token: ADMIN_TOKEN });
@@ -111,13 +84,13 @@ describe("rotating ENCRYPTION_KEY", () => {
     for (const h of hooks) {
       const row = (await sealedColumns(h.id))!;
       expect(newBox.isCurrent(row.secret_sealed)).toBe(true);
-      expect(await newBox.open(row.secret_sealed)).toBe(h.secret);
-      if (h.previous) expect(await newBox.open(row.previous_secret_sealed!)).toBe(h.previous);
+      expect(await newBox.open(row.secret_sealed, SealedIn.hookSecret(h.id))).toBe(h.secret);
+      if (h.previous) expect(await newBox.open(row.previous_secret_sealed!, SealedIn.hookPreviousSecret(h.id))).toBe(h.previous);
       else expect(row.previous_secret_sealed).toBeNull();
     }
     const slack = await db.prepare("select token_sealed from slack_connections where account_id = ?").bind(accountId).first<{ token_sealed: string }>();
     expect(newBox.isCurrent(slack!.token_sealed)).toBe(true);
-    expect(await newBox.open(slack!.token_sealed)).toBe(slackToken);
+    expect(await newBox.open(slack!.token_sealed, SealedIn.slackToken(accountId))).toBe(slackToken);
     const after = await call("GET", "/v1/admin/encryption-keys", { token: ADMIN_TOKEN });
     expect(after.body.keys.find((k: { id: string }) => k.id === oldBox.currentKeyId)?.sealed_values ?? 0).toBe(0);
 
@@ -146,7 +119,7 @@ describe("rotating ENCRYPTION_KEY", () => {
     const created = await call("POST", "/v1/hooks", { token: key, body: { name: "stray", url: rx.url() } });
     expect(created.status).toBe(201);
     expect(await rx.waitFor(1)).toHaveLength(1); // the creation's own test delivery is done before the secret is swapped
-    const straySealed = await strayBox.seal(created.body.secret);
+    const straySealed = await strayBox.seal(created.body.secret, SealedIn.hookSecret(created.body.id));
     await db.prepare("update hooks set secret_sealed = ? where id = ?").bind(straySealed, created.body.id).run();
 
     const done = await reencryptAll(2);
@@ -171,14 +144,14 @@ describe("rotating ENCRYPTION_KEY", () => {
     expect(created.status).toBe(201);
     expect(await rx.waitFor(1)).toHaveLength(1);
     const id: string = created.body.id;
-    const stale = { id, secretSealed: await oldBox.seal(created.body.secret), previousSecretSealed: null };
+    const stale = { id, secretSealed: await oldBox.seal(created.body.secret, SealedIn.hookSecret(id)), previousSecretSealed: null };
     await db.prepare("update hooks set secret_sealed = ? where id = ?").bind(stale.secretSealed, id).run();
     // The batch read `stale`; meanwhile the account sets a new secret (sealed with the new key).
     const newer = "whsec_" + btoa("a-brand-new-secret-set-meanwhile");
     expect((await call("PATCH", `/v1/hooks/${id}`, { token: key, body: { secret: newer } })).status).toBe(200);
-    const written = await resealHooks(getDb(db), [{ from: stale, to: { ...stale, secretSealed: await newBox.seal(created.body.secret) } }]);
+    const written = await resealHooks(getDb(db), [{ from: stale, to: { ...stale, secretSealed: await newBox.seal(created.body.secret, SealedIn.hookSecret(id)) } }]);
     expect(written).toBe(0);
-    expect(await newBox.open((await sealedColumns(id))!.secret_sealed)).toBe(newer);
+    expect(await newBox.open((await sealedColumns(id))!.secret_sealed, SealedIn.hookSecret(id))).toBe(newer);
   });
 
   it("is for the admin token only, and validates its input", async () => {

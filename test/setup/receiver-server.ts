@@ -26,6 +26,9 @@ interface Namespace {
   /** Answers deliveries (webhook-id dlv_…) that the script does not, when set (test/setup/chaos.ts). */
   chaos?: Chaos;
   requests: Array<{ at: number; method: string; path: string; headers: Record<string, string>; body: string }>;
+  /** Requests being answered now, and the most there ever were at once. */
+  inFlight: number;
+  maxInFlight: number;
 }
 
 export function startReceiver(port = 0): Promise<{ server: http.Server; port: number }> {
@@ -33,7 +36,7 @@ export function startReceiver(port = 0): Promise<{ server: http.Server; port: nu
   const space = (ns: string): Namespace => {
     let s = spaces.get(ns);
     if (!s) {
-      s = { queue: [], fallback: { status: 200, body: "ok" }, requests: [] };
+      s = { queue: [], fallback: { status: 200, body: "ok" }, requests: [], inFlight: 0, maxInFlight: 0 };
       spaces.set(ns, s);
     }
     return s;
@@ -54,6 +57,7 @@ export function startReceiver(port = 0): Promise<{ server: http.Server; port: nu
       }
       if (parts[1] === "requests") return json(200, ns.requests);
       if (parts[1] === "chaos") return json(200, ns.chaos?.tally ?? null);
+      if (parts[1] === "concurrency") return json(200, { max_in_flight: ns.maxInFlight });
       if (parts[1] === "reset") {
         spaces.delete(parts[2] ?? "default");
         return json(200, { ok: true });
@@ -65,6 +69,8 @@ export function startReceiver(port = 0): Promise<{ server: http.Server; port: nu
     const headers: Record<string, string> = {};
     for (const [k, v] of Object.entries(req.headers)) if (typeof v === "string") headers[k] = v;
     ns.requests.push({ at: Date.now(), method: req.method ?? "", path: url.pathname + url.search, headers, body });
+    ns.maxInFlight = Math.max(ns.maxInFlight, ++ns.inFlight);
+    res.once("close", () => ns.inFlight--);
     const webhookId = headers["webhook-id"];
     const r = ns.queue.shift() ?? (ns.chaos && webhookId?.startsWith("dlv_") ? ns.chaos.respond(webhookId) : ns.fallback);
     const answer = () => {

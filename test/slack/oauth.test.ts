@@ -2,7 +2,8 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { oauthStateKey, signOAuthState } from "../../src/domain/slack-oauth-state";
 import { call, expectErrorShape, newAccount } from "../helpers/api";
-import { browse, FakeSlackTeam } from "../helpers/fake-slack";
+import { sha256Hex } from "../../src/crypto/encoding";
+import { browse, browser, Browser, FakeSlackTeam } from "../helpers/fake-slack";
 import { SLACK_TEST_APP } from "../setup/slack-app";
 
 const db = (env as unknown as { DB: D1Database }).DB;
@@ -12,14 +13,15 @@ async function connectionRow(accountId: string) {
   return db.prepare("select * from slack_connections where account_id = ?").bind(accountId).first<Record<string, string | null>>();
 }
 
-async function connectUrl(key: string): Promise<URL> {
-  const res = await call("GET", "/v1/slack/connect-url", { token: key });
+/** A connect URL asked for by the test's browser (which keeps the answer's cookie). */
+async function connectUrl(key: string, asker: Browser = browser): Promise<URL> {
+  const res = await asker.connectUrl(key);
   expect(res.status).toBe(200);
   return new URL(res.body.url);
 }
 
 /** The state of a connect URL, and its claims (the part before the signature). */
-function stateOf(url: URL): { state: string; claims: { n: string; a: string; e: number } } {
+function stateOf(url: URL): { state: string; claims: { n: string; a: string; e: number; b: string; r: boolean } } {
   const state = url.searchParams.get("state")!;
   const body = state.split(".")[0]!.replace(/-/g, "+").replace(/_/g, "/");
   return { state, claims: JSON.parse(atob(body + "=".repeat((4 - (body.length % 4)) % 4))) };
@@ -40,6 +42,14 @@ describe("Slack connection (OAuth against a fake Slack)", () => {
     const nonce = await db.prepare("select * from slack_oauth_states where nonce = ?").bind(claims.n).first<Record<string, string | null>>();
     expect(nonce).toMatchObject({ account_id: accountId, used_at: null });
     expectErrorShape(await call("GET", "/v1/slack/connect-url"), 401, "unauthorized");
+    // Bound to this browser: the cookie only the callback receives carries the secret whose hash is in the state.
+    const cookie = browser.setCookies.at(-1)!;
+    const [name, secret] = cookie.split(";")[0]!.split("=") as [string, string];
+    expect(name).toBe("hookrouter_slack_oauth");
+    expect(cookie.split(/;\s*/).slice(1).sort()).toEqual(["HttpOnly", "Max-Age=600", "Path=/v1/slack/oauth/callback", "SameSite=Lax", "Secure"]);
+    expect(secret).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(claims.b).toBe(await sha256Hex(secret));
+    expect(claims.r).toBe(false);
   });
 
   it("connects: the callback exchanges the code, stores the bot token sealed, and auth.test answers through /v1/slack/test", async () => {
@@ -57,7 +67,7 @@ describe("Slack connection (OAuth against a fake Slack)", () => {
     expect(token!.token).toMatch(/^xoxb-/);
     const row = await connectionRow(accountId);
     expect(row).toMatchObject({ team_id: slack.id, team_name: slack.name, status: "connected", error: null });
-    expect(row!.token_sealed).toMatch(/^v1\.[0-9a-f]{8}\./);
+    expect(row!.token_sealed).toMatch(/^v2\.[0-9a-f]{8}\./);
     const everything = JSON.stringify(await db.prepare("select * from slack_connections").all());
     expect(everything).not.toContain(token!.token);
     expect(everything).not.toContain(token!.token.slice(5));
@@ -74,13 +84,13 @@ describe("Slack connection (OAuth against a fake Slack)", () => {
     expect(JSON.stringify(conn.body)).not.toContain("xoxb");
   });
 
-  it("reconnecting replaces the token (and the workspace)", async () => {
+  it("reconnecting with replace=true replaces the token (and the workspace)", async () => {
     const { key, accountId } = await newAccount();
     const first = new FakeSlackTeam();
     const second = new FakeSlackTeam();
     expect((await first.connect(key)).status).toBe(200);
     const before = await connectionRow(accountId);
-    expect((await second.connect(key)).status).toBe(200);
+    expect((await second.connect(key, { replace: true })).status).toBe(200);
     const after = await connectionRow(accountId);
     expect(after).toMatchObject({ team_id: second.id, team_name: second.name, status: "connected" });
     expect(after!.token_sealed).not.toBe(before!.token_sealed);
@@ -145,7 +155,13 @@ describe("Slack connection (OAuth against a fake Slack)", () => {
     // Expired: signed correctly, nonce real and unused, but past its 10 minutes.
     const aliceUrl = await connectUrl(alice.key);
     const aliceClaims = stateOf(aliceUrl).claims;
-    const expired = await signOAuthState(key, { nonce: aliceClaims.n, accountId: alice.accountId, expiresAt: Math.floor(Date.now() / 1000) - 1 });
+    const expired = await signOAuthState(key, {
+      nonce: aliceClaims.n,
+      accountId: alice.accountId,
+      expiresAt: Math.floor(Date.now() / 1000) - 1,
+      browserHash: aliceClaims.b,
+      replace: false,
+    });
     const trip = await slack.authorize(aliceUrl.toString());
     const expiredPath = trip.callbackPath.replace(/state=[^&]+/, `state=${encodeURIComponent(expired)}`);
     const expiredAnswer = await browse(expiredPath);
@@ -154,7 +170,7 @@ describe("Slack connection (OAuth against a fake Slack)", () => {
 
     // Other account: Alice's nonce presented as Mallory's (the signature is valid: only the nonce
     // record, which belongs to Alice, can tell). Mallory must not get Alice's workspace.
-    const crossed = await signOAuthState(key, { nonce: aliceClaims.n, accountId: mallory.accountId, expiresAt: aliceClaims.e });
+    const crossed = await signOAuthState(key, { nonce: aliceClaims.n, accountId: mallory.accountId, expiresAt: aliceClaims.e, browserHash: aliceClaims.b, replace: false });
     const crossedAnswer = await browse(trip.callbackPath.replace(/state=[^&]+/, `state=${encodeURIComponent(crossed)}`));
     expect(crossedAnswer.status).toBe(400);
     expect(String(crossedAnswer.body)).toContain("does not belong to that account");
@@ -224,12 +240,12 @@ describe("Slack connection (OAuth against a fake Slack)", () => {
     expect(forged.body.error.message).toContain("not issued by hookrouter");
     expectErrorShape(await call("GET", "/v1/slack/oauth/callback"), 400, "validation_failed");
 
-    const ok = await call("GET", trip.callbackPath);
+    const ok = await browser.get(trip.callbackPath, { json: true });
     expect(ok.status).toBe(200);
     expect(ok.body).toMatchObject({ team_id: slack.id, team_name: slack.name, status: "connected", error: null });
     expect(JSON.stringify(ok.body)).not.toContain("xoxb");
     expect(await connectionRow(accountId)).toMatchObject({ team_id: slack.id });
-    expectErrorShape(await call("GET", trip.callbackPath), 400, "validation_failed"); // replayed
+    expectErrorShape(await browser.get(trip.callbackPath, { json: true }), 400, "validation_failed"); // replayed
   });
 
   it("documents the Slack routes in /openapi.json, the callback without an API key", async () => {
@@ -253,9 +269,56 @@ describe("Slack connection (OAuth against a fake Slack)", () => {
     const tested = await call("POST", "/v1/slack/test", { token: key });
     expect(tested.body).toEqual({ has_configuration: true, error: "token_revoked" });
     expect((await call("GET", "/v1/slack/connection", { token: key })).body).toMatchObject({ status: "broken", error: "token_revoked" });
-    // Connecting again repairs it.
-    await slack.connect(key);
+    // Connecting again (replacing the broken connection) repairs it.
+    await slack.connect(key, { replace: true });
     expect((await call("GET", "/v1/slack/connection", { token: key })).body).toMatchObject({ status: "connected", error: null });
     expect((await call("POST", "/v1/slack/test", { token: key })).body.test_response.team).toBe(slack.name);
+  });
+
+  it("a connect link completed in another browser (sent to a Slack admin, or leaked) connects nothing, and never reaches Slack's token endpoint", async () => {
+    const attacker = await newAccount("attacker");
+    const slack = new FakeSlackTeam();
+    const attackersBrowser = new Browser();
+    const url = await connectUrl(attacker.key, attackersBrowser);
+    const trip = await slack.authorize(url.toString()); // the victim approves in their own browser
+
+    const victimsBrowser = new Browser();
+    await victimsBrowser.connectUrl((await newAccount("victim")).key); // holding a cookie of its own flow changes nothing
+    for (const someoneElse of [victimsBrowser, new Browser()]) {
+      const page = await someoneElse.get(trip.callbackPath);
+      expect(page.status).toBe(403);
+      expect(String(page.body)).toContain("started in another browser");
+      expectErrorShape(await someoneElse.get(trip.callbackPath, { json: true }), 403, "forbidden");
+    }
+    expectErrorShape(await call("GET", trip.callbackPath), 403, "forbidden");
+    expect(await connectionRow(attacker.accountId)).toBeNull();
+    expect(await slack.tokens()).toHaveLength(0);
+    // The browser that asked for the link can still use it: the refusals spent nothing.
+    expect((await attackersBrowser.get(trip.callbackPath)).status).toBe(200);
+  });
+
+  it("replacing a connection is an explicit choice: without replace=true, 409 when connecting and at the callback", async () => {
+    const { key, accountId } = await newAccount();
+    const current = new FakeSlackTeam();
+    const other = new FakeSlackTeam();
+    // A link asked for before the account had a connection, kept unused.
+    const early = await other.authorize((await connectUrl(key)).toString());
+    const earlyBrowserCookie = browser.setCookies.at(-1)!;
+    const own = new Browser();
+    expect((await current.connect(key, { browser: own })).status).toBe(200);
+
+    const refused = await browser.connectUrl(key);
+    expectErrorShape(refused, 409, "conflict");
+    expect(refused.body.error.message).toContain(`"${current.name}" connected: ask for a connect URL with replace=true`);
+    // The early link, in the browser that asked for it: refused, the connection and its token untouched.
+    expect(browser.setCookies.at(-1)).toBe(earlyBrowserCookie);
+    const late = await browse(early.callbackPath);
+    expect(late.status).toBe(409);
+    expect(String(late.body)).toContain("replace=true");
+    expect(await connectionRow(accountId)).toMatchObject({ team_id: current.id });
+    expect(await other.tokens()).toHaveLength(0);
+
+    expect((await browser.connectUrl(key, { replace: true })).status).toBe(200);
+    expectErrorShape(await call("GET", "/v1/slack/connect-url?replace=maybe", { token: key }), 400, "validation_failed");
   });
 });

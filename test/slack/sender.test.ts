@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { secretBoxFor } from "../../src/crypto/secret-box";
+import { SealedIn, secretBoxFor } from "../../src/crypto/secret-box";
 import { getDb } from "../../src/db/client";
 import { findHook } from "../../src/db/hooks";
 import { findSlackConnection } from "../../src/db/slack";
@@ -84,7 +84,7 @@ describe("Slack sender", () => {
     const { accountId, slack } = await connected();
     const hook = await insertSlackHook(accountId, "C0ALERTS");
     // Replace the stored token by one Slack never issued.
-    await (env as unknown as Env).DB.prepare("update slack_connections set token_sealed = ? where account_id = ?").bind(await (await secretBoxFor(config)).seal("xoxb-never-issued"), accountId).run();
+    await (env as unknown as Env).DB.prepare("update slack_connections set token_sealed = ? where account_id = ?").bind(await (await secretBoxFor(config)).seal("xoxb-never-issued", SealedIn.slackToken(accountId)), accountId).run();
     const result = await sendSlack(ctx, hook, event);
     expect(result.error).toBe("Slack: invalid_auth");
     expect((await findHook(db, accountId, hook.id))!.state).toBe("invalid");

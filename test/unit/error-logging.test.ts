@@ -3,6 +3,7 @@ import path from "node:path";
 import { Hono } from "hono";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { handleError } from "../../src/errors";
+import { errorDetail } from "../../src/observability/log";
 import { requestIds } from "../../src/http/security";
 
 afterEach(() => vi.restoreAllMocks());
@@ -35,6 +36,22 @@ describe("error logging", () => {
     expect(lines[0]).not.toContain(secretKey);
     expect(lines[0]).not.toContain("oauth-code-123");
     expect(lines[0]).not.toContain("whsec_");
+  });
+});
+
+describe("errorDetail", () => {
+  it("keeps an error's name, code and message but not the input a JSON parse error quotes, nor credentials", () => {
+    let parseError: unknown;
+    try {
+      JSON.parse('{"token": "xoxb-quoted-by-v8-0123456789"');
+    } catch (err) {
+      parseError = err;
+    }
+    const detail = errorDetail(parseError);
+    expect(detail).toMatch(/^SyntaxError: /);
+    expect(detail).not.toContain("xoxb-quoted-by-v8");
+    const coded = Object.assign(new Error("refused for Bearer hrk_abcdefghijklmnopqrstuvwxyz0123"), { code: "E_REFUSED" });
+    expect(errorDetail(coded)).toBe("Error [E_REFUSED]: refused for [redacted]");
   });
 });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { patternAllowedByCatalog, patternMatches, selectHooks, subscribesTo, type MatchableHook } from "../../src/domain/matching";
+import { gatesSharingEvents, patternAllowedByCatalog, patternMatches, selectHooks, subscribesTo, subscriptionsOverlap, type MatchableHook } from "../../src/domain/matching";
 
 function hook(id: string, over: Partial<MatchableHook> = {}): MatchableHook {
   return { id, events: [], applications: null, fallback: false, phase: "post", enabled: true, state: "valid", ...over };
@@ -147,5 +147,39 @@ describe("patternAllowedByCatalog", () => {
     expect(patternAllowedByCatalog("job_run.started", catalog)).toBe(false);
     expect(patternAllowedByCatalog("experiment.*", catalog)).toBe(false);
     expect(patternAllowedByCatalog("job_run", catalog)).toBe(false);
+  });
+});
+
+describe("subscriptions that could share an event type (the gate cap)", () => {
+  it.each([
+    [["cluster.create"], ["cluster.create"], true],
+    [["cluster.create"], ["cluster.delete"], false],
+    [["cluster.*"], ["cluster.create"], true],
+    [["cluster.*"], ["*.create"], true],
+    [["a*b"], ["*c"], false],
+    [["a*b"], ["a*c*b"], true],
+    [["node.*"], ["cluster.*"], false],
+    [[], ["anything"], true],
+    [["x", "y.*"], ["y.z"], true],
+    [["*"], ["*"], true],
+  ] as const)("%j and %j: %s", (a, b, overlap) => {
+    expect(subscriptionsOverlap(a, b)).toBe(overlap);
+    expect(subscriptionsOverlap(b, a)).toBe(overlap);
+    // Whenever they overlap on a concrete name, the pure matcher agrees.
+    if (!overlap) for (const name of ["cluster.create", "node.add", "y.z", "acb"]) expect(subscribesTo(a, name) && subscribesTo(b, name)).toBe(false);
+  });
+
+  it("counts only live pre-hooks other than the hook itself, and none for a hook that is no live gate", () => {
+    const gate = hook("g", { phase: "pre", events: ["cluster.*"] });
+    const others = [
+      hook("a", { phase: "pre", events: ["cluster.create"] }),
+      hook("b", { phase: "pre", events: ["node.add"] }),
+      hook("c", { phase: "post", events: ["cluster.create"] }),
+      hook("d", { phase: "pre", events: ["cluster.create"], enabled: false }),
+      hook("e", { phase: "pre", events: ["cluster.create"], state: "deactivated" }),
+      hook("g", { phase: "pre", events: ["cluster.*"] }),
+    ];
+    expect(gatesSharingEvents(gate, others).map((h) => h.id)).toEqual(["a"]);
+    expect(gatesSharingEvents({ ...gate, enabled: false }, others)).toEqual([]);
   });
 });

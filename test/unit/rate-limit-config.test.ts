@@ -29,8 +29,15 @@ describe("rate limit configuration", () => {
 describe("client address of the per-address limit", () => {
   it("is CF-Connecting-IP, and one shared fallback budget when the header is missing or blank", () => {
     expect(clientRateLimitKey("203.0.113.7")).toBe("ip:203.0.113.7");
-    expect(clientRateLimitKey(" 2001:db8::1 ")).toBe("ip:2001:db8::1");
+    expect(clientRateLimitKey(" 2001:db8::1 ")).toBe("ip6:2001:db8:0:0::/64");
     expect(clientRateLimitKey(undefined)).toBe(UNKNOWN_CLIENT);
     expect(clientRateLimitKey("  ")).toBe(UNKNOWN_CLIENT);
+  });
+
+  it("is an IPv6 client's /64, whatever the spelling, so rotating addresses within it buys no new budget", () => {
+    const key = clientRateLimitKey("2001:db8:1:2::1");
+    for (const same of ["2001:db8:1:2:ffff:ffff:ffff:ffff", "2001:0db8:0001:0002:0:0:0:7", "2001:DB8:1:2::abcd"]) expect(clientRateLimitKey(same)).toBe(key);
+    for (const other of ["2001:db8:1:3::1", "2001:db8:2:2::1", "2001:db9:1:2::1"]) expect(clientRateLimitKey(other)).not.toBe(key);
+    expect(clientRateLimitKey("198.51.100.1")).not.toBe(clientRateLimitKey("198.51.100.2"));
   });
 });

@@ -4,7 +4,7 @@ import { oauthStateKey, signOAuthState, verifyOAuthState } from "../../src/domai
 const KEY = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
 const OTHER_KEY = "ICEiIyQlJicoKSorLC0uLzAxMjM0NTY3ODk6Ozw9Pj8=";
 const now = Date.parse("2026-11-23T10:00:00Z");
-const claims = { nonce: "n0123456789abcdef", accountId: "acc_01JD3Z5Q3W9X4Y2V8N6M1K0P7R", expiresAt: now / 1000 + 600 };
+const claims = { nonce: "n0123456789abcdef", accountId: "acc_01JD3Z5Q3W9X4Y2V8N6M1K0P7R", expiresAt: now / 1000 + 600, browserHash: "ab".repeat(32), replace: false };
 
 describe("Slack OAuth state", () => {
   it("verifies a state it signed and gives back its claims", async () => {

@@ -24,7 +24,18 @@ describe("checkOutboundUrl", () => {
     "http://172.32.0.0/", // just above 172.16/12
     "http://223.255.255.255/", // just below multicast
     "https://[2606:4700:4700::1111]/",
-    "https://[2001:db8::1]/",
+    "https://[2a00:1450:4001:80b::200e]/",
+    "http://[2001:200::1]/", // just above 2001::/23
+    "http://[2001:db9::1]/", // just above the documentation /32
+    "http://[64:ff9b::808:808]/", // NAT64 of 8.8.8.8
+    "http://[2002:808:808::1]/", // 6to4 of 8.8.8.8
+    "http://[::ffff:8.8.8.8]/", // IPv4-mapped 8.8.8.8
+    "http://192.0.1.255/", // just below 192.0.2.0/24
+    "http://192.0.3.0/", // just above it
+    "http://198.17.255.255/", // just below 198.18.0.0/15
+    "http://198.20.0.0/", // just above it
+    "http://203.0.114.0/",
+    "http://239.255.255.255.example.com/",
     "https://localhost.example.com/", // only the name localhost and its subdomains are local
     "https://mylocalhost/",
     "https://127.0.0.1.nip.io/", // names are not resolved: only literals are judged

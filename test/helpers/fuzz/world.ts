@@ -1,5 +1,5 @@
 import { env } from "cloudflare:workers";
-import { SecretBox } from "../../../src/crypto/secret-box";
+import { SealedIn, SecretBox } from "../../../src/crypto/secret-box";
 import { ADMIN_TOKEN, fetchWorker } from "../api";
 
 // The accounts a fuzz run plays with: a victim whose data must never be read or changed through
@@ -89,7 +89,7 @@ export async function seedAccount(p: Party, marker: string): Promise<string[]> {
   await bindings.DB.prepare(
     "insert or replace into slack_connections (account_id, team_id, team_name, bot_user_id, token_sealed, status, created_at, updated_at) values (?, ?, ?, null, ?, 'connected', ?, ?)",
   )
-    .bind(p.accountId, `T${marker}`, `${marker} team`, await box.seal(slackToken), now, now)
+    .bind(p.accountId, `T${marker}`, `${marker} team`, await box.seal(slackToken, SealedIn.slackToken(p.accountId)), now, now)
     .run();
   return secrets;
 }

@@ -32,7 +32,7 @@ type SendFate = "pass on" | "keep" | "refuse";
 /** A queue whose sends are recorded, then passed on to the real queue, kept back or refused (thrown, as an unavailable queue does). */
 function recordingQueue(real: Queue<DeliveryMessage>, record: (sent: RecordedSend) => void, fate: SendFate): Queue<DeliveryMessage> {
   const after = async (pass: () => Promise<unknown>) => {
-    if (fate === "refuse") throw new Error("Queue send failed: the queue is unavailable (a test's refusing queue)");
+    if (fate === "refuse") throw new Error("queue unavailable (a test's refusing queue)");
     if (fate === "pass on") await pass();
   };
   return {

@@ -18,6 +18,11 @@ export interface ScriptedResponse {
   reset?: boolean;
   /** Stream a body that never ends. */
   endless?: boolean;
+  /**
+   * Answer only once the namespace has received this many requests in all (a barrier): requests
+   * answered so prove they were all in flight at once. Until then they wait (or the client gives up).
+   */
+  after_requests?: number;
 }
 
 interface Namespace {
@@ -26,6 +31,8 @@ interface Namespace {
   /** Answers deliveries (webhook-id dlv_…) that the script does not, when set (test/setup/chaos.ts). */
   chaos?: Chaos;
   requests: Array<{ at: number; method: string; path: string; headers: Record<string, string>; body: string }>;
+  /** Answers held back by `after_requests`, released as requests arrive. */
+  held: Array<{ after: number; answer: () => void }>;
 }
 
 export function startReceiver(port = 0): Promise<{ server: http.Server; port: number }> {
@@ -33,7 +40,7 @@ export function startReceiver(port = 0): Promise<{ server: http.Server; port: nu
   const space = (ns: string): Namespace => {
     let s = spaces.get(ns);
     if (!s) {
-      s = { queue: [], fallback: { status: 200, body: "ok" }, requests: [] };
+      s = { queue: [], fallback: { status: 200, body: "ok" }, requests: [], held: [] };
       spaces.set(ns, s);
     }
     return s;
@@ -83,7 +90,10 @@ export function startReceiver(port = 0): Promise<{ server: http.Server; port: nu
       }
       res.end(r.body ?? "");
     };
-    if (r.delay_ms) setTimeout(answer, r.delay_ms);
-    else answer();
+    ns.held.push({ after: r.after_requests ?? 0, answer: () => (r.delay_ms ? setTimeout(answer, r.delay_ms) : answer()) });
+    // Every arrival releases the answers whose barrier it completes (this one's included).
+    const due = ns.held.filter((h) => ns.requests.length >= h.after);
+    ns.held = ns.held.filter((h) => ns.requests.length < h.after);
+    for (const h of due) h.answer();
   });
 }

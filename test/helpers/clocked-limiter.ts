@@ -2,10 +2,11 @@ import { env } from "cloudflare:workers";
 import type { Env } from "../../src/env";
 
 // A Workers Rate Limiting binding on the test's clock, for the checks that need exact counts inside
-// one window. Miniflare's binding (as Cloudflare's) counts per key in windows aligned to the wall
-// clock (floor(now / period)), so a run of requests can straddle two windows however early it starts,
-// and under load 150 requests may not fit in 10 s at all. This one counts the same way, but its
-// clock only moves when the test moves it: the window turns exactly when the test says so.
+// one window. Miniflare's binding counts per key in windows aligned to the wall clock
+// (floor(Date.now() / period), miniflare's ratelimit-object worker), so a run of requests can straddle
+// two windows however early it starts, and under load 150 requests may not fit in 10 s at all. This
+// one counts the same way, but its clock only moves when the test moves it: the window turns exactly
+// when the test says so. Each test file still checks the project's real binding once.
 
 export class ClockedRateLimiter implements RateLimit {
   private nowMs = 0;

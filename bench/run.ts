@@ -5,6 +5,7 @@ import { describeMachine } from "./lib/machine";
 import { BenchReceiver } from "./lib/receiver";
 import { renderReport, type Report } from "./lib/report";
 import { bundleRouter, ROOT, startRouter, type Router } from "./lib/router";
+import { measureBounds } from "./phases/bounds";
 import { chaosConsumer, chaosReceiver } from "./phases/chaos";
 import { measureCost } from "./phases/cost";
 import { measureBurst, measureSustained } from "./phases/delivery";
@@ -15,7 +16,7 @@ import { measureRateLimit } from "./phases/rate-limit";
 // `npm run bench`: the router under `wrangler dev --local` and a receiver on loopback. The router is
 // bundled once; five routers are started from that bundle one after the other, each with fresh state:
 //   I. ingest against the trivial route — without a queue consumer (bench/lib/router.ts says why);
-//   A. delivery, fan-out and rate limit — the production code path, METRICS off;
+//   A. delivery, fan-out, rate limit, gate and stats response times — the production code path, METRICS off;
 //   D. the chaos receiver (a shorter delivery timeout, see CHAOS_DELIVERY_TIMEOUT_MS);
 //   B. cost — METRICS on (the metered bindings cost time, so they stay out of I and A);
 //   C. a consumer that throws for 10% of its batches (CHAOS_CONSUMER_THROW_RATE).
@@ -90,7 +91,9 @@ async function main(): Promise<void> {
       const fanout = await measureFanout(api, rx, scale(1000, 100), 120_000);
       step("rate limit: 20/s");
       const rateLimit = await measureRateLimit(api, rx, 20, scale(30, 5), 180_000);
-      return { burst, sustained, fanout, rateLimit };
+      step("gates and stats response times");
+      const bounds = await measureBounds(api, rx, scale(1000, 50), 180_000);
+      return { burst, sustained, fanout, rateLimit, bounds };
     });
     step(`chaos receiver: ${scale(2000, 200)} events`);
     const chaos = await withRouter({ DELIVERY_TIMEOUT_MS: String(CHAOS_DELIVERY_TIMEOUT_MS) }, (api) => chaosReceiver(api, rx, scale(2000, 200), CHAOS, 600_000));

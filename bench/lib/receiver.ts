@@ -5,7 +5,8 @@ import { Chaos, type ChaosOptions } from "../../test/setup/chaos";
 // The bench's receiver, on loopback: every hook delivers to /h/<tag>. It records each delivery
 // request (by `webhook-id`, the delivery id, the same on every retry) with its arrival time and the
 // publisher's `sent_at` from the payload, so publish-to-receipt latency is measured on one clock.
-// A tag may be made chaotic (test/setup/chaos.ts). The automatic endpoint test of a new hook
+// A tag may be made chaotic (test/setup/chaos.ts), or a gate (its gate calls, `webhook-id: gate_…`,
+// approved after a delay, or never answered). The automatic endpoint test of a new hook
 // (`webhook-id: test_…`) is answered and not recorded.
 
 export interface Receipt {
@@ -21,6 +22,7 @@ export interface Receipt {
 export class BenchReceiver {
   readonly receipts: Receipt[] = [];
   private readonly chaos = new Map<string, Chaos>();
+  private readonly gates = new Map<string, { delayMs: number } | { hang: true }>();
   private server!: http.Server;
   port = 0;
   /** Callbacks waiting for receipts (see `waitFor`). */
@@ -43,6 +45,11 @@ export class BenchReceiver {
     const c = new Chaos(options);
     this.chaos.set(tag, c);
     return c;
+  }
+
+  /** Answers the tag's gate calls with an approval after `delayMs`, or never (`hang`: the gate's timeout ends it). */
+  makeGate(tag: string, behaviour: { delayMs: number } | { hang: true }): void {
+    this.gates.set(tag, behaviour);
   }
 
   /** Successful receipts of a tag (what the receiver accepted). */
@@ -85,6 +92,12 @@ export class BenchReceiver {
       const webhookId = String(req.headers["webhook-id"] ?? "");
       if (!tag) {
         res.writeHead(404).end();
+        return;
+      }
+      const gate = this.gates.get(tag);
+      if (gate && webhookId.startsWith("gate_")) {
+        if ("hang" in gate) return;
+        setTimeout(() => res.writeHead(200, { "content-type": "application/json" }).end('{"approved":true}'), gate.delayMs);
         return;
       }
       if (!webhookId.startsWith("dlv_")) {

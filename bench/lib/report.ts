@@ -1,3 +1,4 @@
+import type { BoundsResult } from "../phases/bounds";
 import type { ChaosResult } from "../phases/chaos";
 import type { CostResult } from "../phases/cost";
 import type { DeliveryRunResult } from "../phases/delivery";
@@ -16,6 +17,7 @@ export interface Report {
   sustained: DeliveryRunResult;
   fanout: FanoutResult;
   rateLimit: RateLimitResult;
+  bounds: BoundsResult;
   chaos: ChaosResult;
   cost: CostResult;
   consumerChaos: ChaosResult;
@@ -36,7 +38,7 @@ interface Row {
 const pct = (x: number) => `${Math.round(x * 100)}%`;
 
 function rows(r: Report): Row[] {
-  const { ingest, burst, sustained, fanout, rateLimit, chaos, cost, consumerChaos } = r;
+  const { ingest, burst, sustained, fanout, rateLimit, bounds, chaos, cost, consumerChaos } = r;
   const perMillion = cost.breakdown.total;
   const ingestTrips = cost.perEvent.d1RoundTrips;
   const writesPerAttempt = cost.perDelivery.d1WriteStatements;
@@ -57,6 +59,27 @@ function rows(r: Report): Row[] {
       met: rateLimit.worstOneSecond <= rateLimit.limitPerSecond + 1 && rateLimit.received === rateLimit.events,
       gap: `worst window ${rateLimit.worstOneSecond - rateLimit.limitPerSecond - 1} over the limit + 1, ${rateLimit.events - rateLimit.received} lost`,
       why: WHY.rateLimit,
+    },
+    {
+      figure: `Gates: ${bounds.parallelGates} gates of ${bounds.gateDelayMs} ms each, called in parallel`,
+      measured: `${bounds.parallelGatesMs} ms`,
+      target: `< ${bounds.gateDelayMs + 1000} ms`,
+      met: bounds.parallelGatesMs < bounds.gateDelayMs + 1000,
+      gap: `${bounds.parallelGatesMs - bounds.gateDelayMs - 1000} ms over`,
+    },
+    {
+      figure: `Gates: a gate that never answers, ${bounds.hungTimeoutMs} ms timeout`,
+      measured: `${bounds.hungGateMs} ms`,
+      target: `< ${bounds.hungTimeoutMs + 1000} ms`,
+      met: bounds.hungGateMs < bounds.hungTimeoutMs + 1000,
+      gap: `${bounds.hungGateMs - bounds.hungTimeoutMs - 1000} ms over`,
+    },
+    {
+      figure: `Stats at ${bounds.deliveries} deliveries: GET /v1/stats, GET /v1/hooks/{id}/stats (median of 5)`,
+      measured: `${bounds.accountStatsMs} ms, ${bounds.hookStatsMs} ms`,
+      target: "< 1 s each",
+      met: bounds.accountStatsMs < 1000 && bounds.hookStatsMs < 1000,
+      gap: `${Math.max(bounds.accountStatsMs, bounds.hookStatsMs) - 1000} ms over`,
     },
     chaosRow(chaos),
     chaosRow(consumerChaos),

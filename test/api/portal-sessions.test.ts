@@ -1,6 +1,8 @@
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { portalTokenKey, signPortalToken } from "../../src/domain/portal-token";
+import { signClaims } from "../../src/domain/signed-claims";
+import { oauthStateKey } from "../../src/domain/slack-oauth-state";
 import { ADMIN_TOKEN, call, expectErrorShape, newAccount } from "../helpers/api";
 
 // A portal session token stands in for the API key that minted it, on the portal's routes only,
@@ -66,11 +68,16 @@ describe("POST /v1/portal-sessions", () => {
     const longer = `hrp_${claimsFor({ a: acc.accountId, k: acc.keyId, p: null, e: claims.expiresAt + 86_400 })}.${sig}`;
     const flipped = `hrp_${body}.${sig!.startsWith("A") ? "B" : "A"}${sig!.slice(1)}`;
     // the Slack OAuth state is signed with the same encryption key but another label: not a portal token
-    const slackState = (await call("GET", "/v1/slack/connect-url", { token: acc.key })).body.url?.match(/state=([^&]+)/)?.[1];
+    // (Slack is configured in this project, so a connect URL, and its state, is always there)
+    const connect = await call("GET", "/v1/slack/connect-url", { token: acc.key });
+    expect(connect.status, JSON.stringify(connect.body)).toBe(200);
+    const slackState = new URL(connect.body.url).searchParams.get("state");
+    expect(slackState).toMatch(/\S/);
+    // and a portal's claims signed with the Slack state's key (another label of the same encryption key)
+    const wrongLabel = `hrp_${await signClaims(await oauthStateKey(env.ENCRYPTION_KEY!), { a: acc.accountId, k: acc.keyId, p: null, e: claims.expiresAt })}`;
 
     expect((await call("GET", "/v1/hooks", { token: good })).status).toBe(200);
-    const refused = [expired, otherKey, otherAccount, longer, flipped, `hrp_${body}`, "hrp_", `hrp_${body}.${sig}.x`];
-    if (slackState) refused.push(`hrp_${decodeURIComponent(slackState)}`);
+    const refused = [expired, otherKey, otherAccount, longer, flipped, `hrp_${body}`, "hrp_", `hrp_${body}.${sig}.x`, `hrp_${slackState}`, wrongLabel];
     for (const token of refused) {
       for (const path of ["/v1/hooks", `/v1/hooks/${hookId}`, "/v1/deliveries", "/v1/stats"]) {
         const res = await call("GET", path, { token });

@@ -34,6 +34,7 @@ describe("URL guard at send time", () => {
         duration_ms: expect.any(Number),
       },
     ]);
-    expect(d.attempt_log[0].duration_ms).toBeLessThan(1000);
+    // The error is the guard's, written before any request: a request sent would have ended in a
+    // timeout or a network error instead. (No bound on duration_ms: a loaded machine is no clock.)
   });
 });

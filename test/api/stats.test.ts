@@ -17,23 +17,43 @@ async function newHook(key: string, name: string): Promise<string> {
   return res.body.id;
 }
 
+/**
+ * GET `path`, checked to answer the window that ends with the hour it was served in (which the test
+ * cannot fix: an hour may turn between seeding and reading), and a function that gives the index in
+ * its `hours` of the hour holding an instant, by which the seeded deliveries are looked up.
+ */
+async function statsOf(key: string, path: string): Promise<{ body: any; indexOf: (ms: number) => number }> {
+  const before = Date.now();
+  const res = await call("GET", path, { token: key });
+  const after = Date.now();
+  expect(res.status).toBe(200);
+  const { since, hours } = res.body;
+  expect(hours[0].hour).toBe(since);
+  hours.forEach((h: { hour: string }, i: number) => expect(h.hour).toBe(at(Date.parse(since) + i * HOUR)));
+  expect(Date.parse(hours[hours.length - 1].hour)).toBeGreaterThanOrEqual(hourStart(before));
+  expect(Date.parse(hours[hours.length - 1].hour)).toBeLessThanOrEqual(hourStart(after));
+  return { body: res.body, indexOf: (ms) => Math.floor((ms - Date.parse(since)) / HOUR) };
+}
+
 describe("GET /v1/stats and GET /v1/hooks/{id}/stats", () => {
   let key: string;
   let h1: string;
   let h2: string;
+  // The seeded deliveries' times: two hours before the hour the seed is written in, and in that hour.
   const now = Date.now();
-  const thisHour = hourStart(now);
+  const seedHour = hourStart(now);
+  const twoHoursBefore = seedHour - 2 * HOUR + 60_000;
 
   beforeAll(async () => {
     const acc = await newAccount("stats");
     key = acc.key;
     [h1, h2] = [await newHook(key, "one"), await newHook(key, "two")];
     await seedDeliveries(acc.accountId, "job_run.failed", [
-      // two hours ago: h1 3 succeeded, 1 failed
-      ...[0, 1, 2].map(() => ({ hookId: h1, status: "succeeded" as const, createdAt: at(thisHour - 2 * HOUR + 60_000) })),
-      { hookId: h1, status: "failed", createdAt: at(thisHour - 2 * HOUR + 120_000) },
-      // this hour: h2 2 dead, 1 pending; h1 1 skipped
-      { hookId: h2, status: "dead", createdAt: at(thisHour) },
+      // two hours before: h1 3 succeeded, 1 failed
+      ...[0, 1, 2].map(() => ({ hookId: h1, status: "succeeded" as const, createdAt: at(twoHoursBefore) })),
+      { hookId: h1, status: "failed", createdAt: at(twoHoursBefore + 60_000) },
+      // the seed's hour: h2 2 dead, 1 pending; h1 1 skipped
+      { hookId: h2, status: "dead", createdAt: at(seedHour) },
       { hookId: h2, status: "dead", createdAt: at(now - 1) },
       { hookId: h2, status: "pending", createdAt: at(now - 1) },
       { hookId: h1, status: "skipped", createdAt: at(now - 1) },
@@ -46,17 +66,12 @@ describe("GET /v1/stats and GET /v1/hooks/{id}/stats", () => {
   });
 
   it("counts the account's deliveries per hour by outcome over the last 24 hours, empty hours included", async () => {
-    const res = await call("GET", "/v1/stats", { token: key });
-    expect(res.status).toBe(200);
-    const s = res.body;
+    const { body: s, indexOf } = await statsOf(key, "/v1/stats");
     expect(s.hours).toHaveLength(24);
-    expect(s.since).toBe(at(thisHour - 23 * HOUR));
-    expect(s.hours[0].hour).toBe(s.since);
-    expect(s.hours[23].hour).toBe(at(thisHour));
     expect(s.totals).toEqual({ succeeded: 3, failed: 1, dead: 2, pending: 1, skipped: 1, total: 8 });
     expect(s.success_rate).toBeCloseTo(3 / 6);
-    expect(s.hours[21]).toEqual({ hour: at(thisHour - 2 * HOUR), succeeded: 3, failed: 1, dead: 0, pending: 0, skipped: 0, total: 4 });
-    expect(s.hours[23]).toEqual({ hour: at(thisHour), succeeded: 0, failed: 0, dead: 2, pending: 1, skipped: 1, total: 4 });
+    expect(s.hours[indexOf(twoHoursBefore)]).toEqual({ hour: at(seedHour - 2 * HOUR), succeeded: 3, failed: 1, dead: 0, pending: 0, skipped: 0, total: 4 });
+    expect(s.hours[indexOf(seedHour)]).toEqual({ hour: at(seedHour), succeeded: 0, failed: 0, dead: 2, pending: 1, skipped: 1, total: 4 });
     expect(s.hours.filter((x: { total: number }) => x.total > 0)).toHaveLength(2);
     expect(s.hooks).toEqual([
       { hook_id: h1, totals: { succeeded: 3, failed: 1, dead: 0, pending: 0, skipped: 1, total: 5 }, success_rate: 0.75 },
@@ -65,17 +80,16 @@ describe("GET /v1/stats and GET /v1/hooks/{id}/stats", () => {
   });
 
   it("answers one hook's series, and a wider window on request", async () => {
-    const one = await call("GET", `/v1/hooks/${h1}/stats`, { token: key });
-    expect(one.status).toBe(200);
+    const one = await statsOf(key, `/v1/hooks/${h1}/stats`);
     expect(one.body.hook_id).toBe(h1);
     expect(one.body.totals).toEqual({ succeeded: 3, failed: 1, dead: 0, pending: 0, skipped: 1, total: 5 });
     expect(one.body.success_rate).toBe(0.75);
-    expect(one.body.hours[21].total).toBe(4);
+    expect(one.body.hours[one.indexOf(twoHoursBefore)].total).toBe(4);
 
-    const wide = await call("GET", `/v1/hooks/${h1}/stats?hours=48`, { token: key });
+    const wide = await statsOf(key, `/v1/hooks/${h1}/stats?hours=48`);
     expect(wide.body.hours).toHaveLength(48);
     expect(wide.body.totals.succeeded).toBe(8);
-    expect(wide.body.hours[47 - 30].succeeded).toBe(5);
+    expect(wide.body.hours[wide.indexOf(now - 30 * HOUR)].succeeded).toBe(5);
   });
 
   it("refuses a bad window, another account's hook and a missing key", async () => {
@@ -89,7 +103,9 @@ describe("GET /v1/stats and GET /v1/hooks/{id}/stats", () => {
 });
 
 describe("stats at 100,000 deliveries", () => {
-  it("read an index only and answer quickly", async () => {
+  // How quickly they answer is the bench's to measure (bench/phases/bounds.ts); here: that the answer
+  // is right and read from one covering index, without a sort, so it does not grow with the table.
+  it("read an index only, and count every delivery", async () => {
     const acc = await newAccount("busy");
     const hooks = [await newHook(acc.key, "a"), await newHook(acc.key, "b"), await newHook(acc.key, "c"), await newHook(acc.key, "d")];
     const now = Date.now();
@@ -102,13 +118,8 @@ describe("stats at 100,000 deliveries", () => {
     const since = window.since;
     const accountPlan = await plansOfBuilt([accountCountsQuery(db, acc.accountId, since)]);
     const hookPlan = await plansOfBuilt([hookCountsQuery(db, acc.accountId, hooks[0]!, window.hourStarts)]);
-    let t = performance.now();
     const all = await call("GET", "/v1/stats", { token: acc.key });
-    const accountMs = performance.now() - t;
-    t = performance.now();
     const one = await call("GET", `/v1/hooks/${hooks[0]}/stats`, { token: acc.key });
-    const hookMs = performance.now() - t;
-    console.log(`GET /v1/stats: ${accountMs.toFixed(0)} ms; GET /v1/hooks/{id}/stats: ${hookMs.toFixed(0)} ms (100,000 deliveries)`);
     expect(accountPlan).toMatch(/SEARCH deliveries USING COVERING INDEX deliveries_account_hour_hook \(account_id=\? AND <expr>>\?\)/);
     expect(hookPlan).toMatch(/SEARCH deliveries USING COVERING INDEX deliveries_account_hour_hook \(account_id=\? AND <expr>=\? AND hook_id=\?\)/);
     expect(accountPlan + hookPlan).not.toMatch(/TEMP B-TREE/); // read in GROUP BY order: no sort
@@ -119,7 +130,5 @@ describe("stats at 100,000 deliveries", () => {
     expect(all.body.hooks).toHaveLength(4);
     expect(one.body.totals.total).toBe(25_000);
     expect(all.body.hours.reduce((n: number, h: { total: number }) => n + h.total, 0)).toBe(100_000);
-    expect(accountMs).toBeLessThan(1000);
-    expect(hookMs).toBeLessThan(1000);
   });
 });

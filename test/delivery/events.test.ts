@@ -19,13 +19,11 @@ describe("publishing events", () => {
     const hRaw = await createHook(key, { url: raw.url(), events: ["job_run.failed"], payload_format: "raw" });
     await createHook(key, { url: other.url(), events: ["job_run.failed"], enabled: false });
 
-    const started = Date.now();
     const published = await publish(key, { type: "job_run.failed", payload: { run: 42, reason: "oom" }, applications: ["search"], work_id: "work_abc" });
     expect(published).toMatchObject({ type: "job_run.failed", deliveries: 3 });
     expect(published.id).toMatch(/^evt_/);
 
     const [got] = await waitForDeliveryRequests(failed, 1);
-    const latencyMs = got!.at - started;
     const [gotAny] = await waitForDeliveryRequests(anyJob, 1);
     const [gotRaw] = await waitForDeliveryRequests(raw, 1);
 
@@ -53,8 +51,7 @@ describe("publishing events", () => {
       expect(() => new Webhook(hook.secret).verify(req.body, req.headers)).not.toThrow();
       expect(() => new Webhook(hFailed.secret === hook.secret ? hAny.secret : hFailed.secret).verify(req.body, req.headers)).toThrow();
     }
-    // Promptly (the consumer's batch timeout is 200 ms).
-    expect(latencyMs).toBeLessThan(1000);
+    // How promptly is the bench's to measure (publish-to-receipt p50/p95/p99, bench/phases/delivery.ts).
 
     // The deliveries end succeeded, one attempt each, visible with the event.
     const deliveries = await deliveriesOf(key, published.id);
@@ -84,9 +81,10 @@ describe("publishing events", () => {
     expect(new Set(racing.map((r) => r.id)).size).toBe(1);
     const events = await call("GET", "/v1/events?type=a.b", { token: key });
     expect(events.body.data).toHaveLength(2);
-    await waitForDeliveryRequests(rx, 2);
-    await new Promise((r) => setTimeout(r, 500));
-    expect(await deliveryRequests(rx)).toHaveLength(2);
+    // One delivery per event, nothing for the repeats: the receiver gets those two and no more can come.
+    const all = await call("GET", "/v1/deliveries?limit=100", { token: key });
+    expect(all.body.data.map((d: { event_id: string }) => d.event_id).sort()).toEqual([first.id, racing[0]!.id].sort());
+    expect(await waitForDeliveryRequests(rx, 2)).toHaveLength(2);
     const mismatch = await call("POST", "/v1/events", { token: key, body: { type: "a.b", payload: {}, idempotency_key: "x" }, headers: { "idempotency-key": "y" } });
     expectErrorShape(mismatch, 400, "validation_failed");
   });

@@ -100,18 +100,17 @@ describe("POST /v1/gates/{type}", () => {
     expect(await gateCalls(a)).toHaveLength(1);
   });
 
-  it("counts a gate that hangs past its timeout per on_error, and answers within timeout + 1 s", async () => {
+  it("counts a gate that hangs past its timeout per on_error, and answers once the timeout has passed", async () => {
     const [rejecting, approving] = [new Receiver(), new Receiver()];
     await answering(rejecting, { hang: true });
     await answering(approving, { hang: true });
     const hr = await preHook(rejecting, { events: ["volume.grow"], timeout_ms: 800, on_error: "reject" });
     const ha = await preHook(approving, { events: ["volume.grow"], timeout_ms: 800, on_error: "approve" });
 
-    const started = Date.now();
+    // The receivers never answer: that the run answers at all is the timeout's doing (how soon after
+    // it is the bench's to measure, bench/phases/gates.ts).
     const res = await gate("volume.grow", { payload: {} });
-    const elapsed = Date.now() - started;
     expect(res.status).toBe(200);
-    expect(elapsed).toBeLessThan(800 + 1000);
     expect(res.body.approved).toBe(false);
     const byHook = Object.fromEntries(res.body.decisions.map((d: any) => [d.hook_id, d]));
     expect(byHook[hr.id]).toMatchObject({ approved: false, error: "timed out after 800 ms" });
@@ -129,26 +128,23 @@ describe("POST /v1/gates/{type}", () => {
     const rx = new Receiver();
     await answering(rx, { hang: true });
     await preHook(rx, { events: ["volume.shrink"] });
-    const started = Date.now();
     const res = await gate("volume.shrink", { payload: {} });
-    expect(Date.now() - started).toBeLessThan(1500 + 1000);
     expect(res.body.decisions[0]).toMatchObject({ approved: false, error: "timed out after 1500 ms" });
+    expect(res.body.decisions[0].duration_ms).toBeGreaterThanOrEqual(1490);
   });
 
-  it("calls the gates in parallel: three gates of 1 s each answer in well under 3 s", async () => {
-    const rxs = [new Receiver(), new Receiver(), new Receiver()];
-    for (const rx of rxs) {
-      await answering(rx, answer({ approved: true }, { delay_ms: 1000 }));
-      await preHook(rx, { events: ["backup.start"], timeout_ms: 5000 });
-    }
-    const started = Date.now();
+  it("calls the gates in parallel: three gates that each answer only once all three were called all approve", async () => {
+    // One receiver behind all three: it holds every answer until it has received three calls, so a
+    // gate called after another had answered would wait out its timeout and count as an error.
+    // (How long a run of parallel gates takes is the bench's to measure, bench/phases/gates.ts.)
+    const rx = new Receiver();
+    await answering(rx, { ...answer({ approved: true }), after_requests: 3 });
+    for (let i = 0; i < 3; i++) await preHook(rx, { events: ["backup.start"], timeout_ms: 5000 });
     const res = await gate("backup.start", { payload: {} });
-    const elapsed = Date.now() - started;
-    expect(res.body.approved).toBe(true);
     expect(res.body.decisions).toHaveLength(3);
-    // each gate really took its second (so a sequential run would have taken 3 s)
-    for (const d of res.body.decisions) expect(d.duration_ms).toBeGreaterThanOrEqual(990);
-    expect(elapsed).toBeLessThan(2000);
+    for (const d of res.body.decisions) expect(d).toEqual({ hook_id: expect.any(String), approved: true, duration_ms: expect.any(Number) });
+    expect(res.body.approved).toBe(true);
+    expect(await gateCalls(rx)).toHaveLength(3);
   });
 
   it("merges extra answer fields into context, oldest hook first, and takes a gate-supplied work_id over the generated one", async () => {

@@ -55,14 +55,13 @@ describe("hostile receivers", () => {
     await hanging.script([{ hang: true }]);
     const endlessHook = await createHook(key, { url: endless.url(), events: ["job.done"] });
     await createHook(key, { url: hanging.url(), events: ["job.done"] });
-    await createHook(key, { url: healthy.url(), events: ["job.done"] });
+    const healthyHook = await createHook(key, { url: healthy.url(), events: ["job.done"] });
 
-    const started = Date.now();
     const events = [];
     for (let i = 0; i < 3; i++) events.push(await publish(key, { type: "job.done", payload: { i } }));
-    // The healthy receiver gets all three while the other two are still streaming or hanging.
-    await waitForDeliveryRequests(healthy, 3);
-    expect(Date.now() - started).toBeLessThan(10_000);
+    // The healthy receiver gets all three, each at its first attempt (checked below): neither the
+    // endless body nor the hang held its deliveries back into a retry.
+    expect(await waitForDeliveryRequests(healthy, 3)).toHaveLength(3);
 
     for (const e of events) {
       const deliveries = await deliveriesOf(key, e.id);
@@ -72,10 +71,12 @@ describe("hostile receivers", () => {
         const settled = await settledDelivery(key, d.id);
         expect(settled.status).toBe("succeeded");
         const last = settled.attempt_log[settled.attempt_log.length - 1];
+        if (d.hook_id === healthyHook.id) expect(settled.attempts).toBe(1);
         if (d.hook_id === endlessHook.id) {
+          // Read 4 KiB and moved on: a success, not the timeout (2 s) running out on the stream.
           expect(settled.attempts).toBe(1);
+          expect(last).toMatchObject({ response_status: 200, error: null });
           expect(last.response_body).toHaveLength(4096);
-          expect(last.duration_ms).toBeLessThan(2000);
         }
       }
     }

@@ -19,7 +19,7 @@ export interface Answer<T = any> {
 export async function call<T = any>(
   method: string,
   path: string,
-  opts: { token?: string; body?: unknown; rawBody?: string; headers?: Record<string, string>; bindings?: Partial<Env> } = {},
+  opts: { token?: string; body?: unknown; rawBody?: string; headers?: Record<string, string>; bindings?: Partial<Env>; env?: Env } = {},
 ): Promise<Answer<T>> {
   const headers: Record<string, string> = { ...opts.headers };
   if (opts.token) headers.authorization = `Bearer ${opts.token}`;
@@ -30,7 +30,7 @@ export async function call<T = any>(
     headers["content-type"] ??= "application/json";
   }
   if (body !== undefined) headers["content-length"] ??= String(new TextEncoder().encode(body).byteLength);
-  const { res, text } = await fetchWorker(new Request(`http://hookrouter.test${path}`, { method, headers, body }), opts.bindings);
+  const { res, text } = await fetchWorker(new Request(`http://hookrouter.test${path}`, { method, headers, body }), opts.bindings ?? opts.env);
   let parsed: unknown = text;
   try {
     parsed = JSON.parse(text);
@@ -48,7 +48,8 @@ export async function call<T = any>(
  * vitest-pool-workers 0.23, makes every call slower than the one before it
  * (cloudflare/workers-sdk#15446; 5 ms to over 200 ms per request within 300 requests), and a test
  * file sends hundreds. The handler's waitUntil work (none today) is awaited before this returns, so
- * background work never piles up between requests. `bindings` override the project's for this request.
+ * background work never piles up between requests. `bindings` override the project's for this request (a test's
+ * instrumented or failing queue, a rate limiter on the test's clock).
  */
 export async function fetchWorker(request: Request, bindings: Partial<Env> = {}): Promise<{ res: Response; text: string }> {
   const ctx = createExecutionContext();

@@ -21,17 +21,24 @@ export function message(accountId: string, deliveryId: string, attempts = 1, ext
   return { id: `msg-${deliveryId}`, timestamp: new Date(), attempts, body: { delivery_id: deliveryId, account_id: accountId, ...extra } };
 }
 
-/** A queue whose sends are recorded, then passed on to the real queue (or, with `passOn` false, kept back). */
-function recordingQueue(real: Queue<DeliveryMessage>, record: (sent: RecordedSend) => void, passOn: boolean): Queue<DeliveryMessage> {
+/** What a recording queue does with a send once recorded: pass it on to the real queue, keep it back, or refuse it. */
+type SendFate = "pass on" | "keep" | "refuse";
+
+/** A queue whose sends are recorded, then passed on to the real queue, kept back or refused (thrown, as an unavailable queue does). */
+function recordingQueue(real: Queue<DeliveryMessage>, record: (sent: RecordedSend) => void, fate: SendFate): Queue<DeliveryMessage> {
+  const after = async (pass: () => Promise<unknown>) => {
+    if (fate === "refuse") throw new Error("queue unavailable (a test's refusing queue)");
+    if (fate === "pass on") await pass();
+  };
   return {
     send: async (body: DeliveryMessage, o?: QueueSendOptions) => {
       record({ body, delaySeconds: o?.delaySeconds });
-      if (passOn) await real.send(body, o);
+      await after(() => real.send(body, o));
     },
     sendBatch: async (ms: Iterable<MessageSendRequest<DeliveryMessage>>, o?: QueueSendBatchOptions) => {
       const list = [...ms];
       for (const m of list) record({ body: m.body, delaySeconds: m.delaySeconds ?? o?.delaySeconds });
-      if (passOn) await real.sendBatch(list, o);
+      await after(() => real.sendBatch(list, o));
     },
   } as unknown as Queue<DeliveryMessage>;
 }
@@ -44,14 +51,18 @@ export interface RecordedSend {
 /** The real bindings, with the dead-letter queue's sends recorded on their way to the real queue. */
 export function envRecordingDeadLetters(): { env: Env; deadLettered: DeliveryMessage[] } {
   const deadLettered: DeliveryMessage[] = [];
-  const DEAD_LETTERS = recordingQueue((env as unknown as Env).DEAD_LETTERS, (s) => deadLettered.push(s.body), true);
+  const DEAD_LETTERS = recordingQueue((env as unknown as Env).DEAD_LETTERS, (s) => deadLettered.push(s.body), "pass on");
   return { env: { ...(env as unknown as Env), DEAD_LETTERS }, deadLettered };
 }
 
-/** The real bindings, with the delivery queue's sends recorded, and passed on to it unless `passOn` is false. */
-export function envRecordingDeliveries(passOn = true): { env: Env; sent: RecordedSend[] } {
+/**
+ * The real bindings, with the delivery queue's sends recorded, and passed on to it unless `passOn` is
+ * false; with `passOn` "refuse", every send throws after being recorded (the queue is unavailable).
+ */
+export function envRecordingDeliveries(passOn: boolean | "refuse" = true): { env: Env; sent: RecordedSend[] } {
   const sent: RecordedSend[] = [];
-  const DELIVERIES = recordingQueue((env as unknown as Env).DELIVERIES, (s) => sent.push(s), passOn);
+  const fate: SendFate = passOn === "refuse" ? "refuse" : passOn ? "pass on" : "keep";
+  const DELIVERIES = recordingQueue((env as unknown as Env).DELIVERIES, (s) => sent.push(s), fate);
   return { env: { ...(env as unknown as Env), DELIVERIES }, sent };
 }
 

@@ -49,6 +49,17 @@ export async function settledDelivery(key: string, id: string, statuses: string[
   return last;
 }
 
+/**
+ * Waits until the delivery's `n`th attempt is recorded, then returns it: its status and
+ * next_attempt_at then say what that attempt decided (failed and rescheduled, dead, succeeded...).
+ */
+export async function attemptedDelivery(key: string, id: string, n: number, timeoutMs = 45_000): Promise<any> {
+  let last: any;
+  await eventually(async () => (last = await getDelivery(key, id)).attempts >= n && last.status !== "pending", timeoutMs);
+  if (last.attempts < n) throw new Error(`delivery ${id} has ${last.attempts} attempts, expected ${n}: ${JSON.stringify(last)}`);
+  return last;
+}
+
 /** The requests of real deliveries (not the automatic endpoint test, whose webhook-id is test_…). */
 export async function deliveryRequests(rx: Receiver): Promise<ReceivedRequest[]> {
   return (await rx.requests()).filter((r) => r.headers["webhook-id"]?.startsWith("dlv_"));

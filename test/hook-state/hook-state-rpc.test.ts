@@ -2,6 +2,7 @@ import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { BreakerState } from "../../src/domain/circuit-breaker";
+import type { BucketState } from "../../src/domain/token-bucket";
 import { hookStateOf, type HookState } from "../../src/durable/hook-state";
 import type { Env } from "../../src/env";
 
@@ -14,18 +15,30 @@ const fresh = () => hookStateOf(ns, `hook_${crypto.randomUUID()}`);
 const failed = { ok: false, status: 500 };
 const succeeded = { ok: true, status: 200 };
 
-/** Makes the next probe due now. */
-async function probeDueNow(stub: DurableObjectStub<HookState>): Promise<void> {
+/** Makes the next probe due `inMs` from now (by default: due now). */
+async function probeDueNow(stub: DurableObjectStub<HookState>, inMs = -1): Promise<void> {
   await runInDurableObject(stub, (_instance, state) => {
     const b = state.storage.kv.get<BreakerState>("breaker")!;
-    state.storage.kv.put("breaker", { ...b, nextProbeAtMs: Date.now() - 1 });
+    state.storage.kv.put("breaker", { ...b, nextProbeAtMs: Date.now() + inMs });
   });
+}
+
+const stored = <T>(stub: DurableObjectStub<HookState>, key: "bucket" | "breaker") => runInDurableObject(stub, (_i, state) => state.storage.kv.get<T>(key));
+
+/**
+ * A bucket of `tokens` whose clock stands still for the test: last brought up to date an hour from
+ * now, so no token comes back between the calls however slowly they land, and each wait it answers
+ * is exact.
+ */
+async function bucketStandingStill(stub: DurableObjectStub<HookState>, tokens: number): Promise<void> {
+  await runInDurableObject(stub, (_i, state) => state.storage.kv.put("bucket", { tokens, updatedAtMs: Date.now() + 3_600_000 } satisfies BucketState));
 }
 
 describe("token bucket over RPC", () => {
   it("burst: a full bucket sends `burst` at once, then reserves slots within the wait allowed, then postpones", async () => {
     const stub = fresh();
     const limit = { rateLimitPerSecond: 5, burst: 3, maxWaitMs: 500 };
+    await bucketStandingStill(stub, 3);
     const answers = [];
     for (let i = 0; i < 7; i++) answers.push(await stub.admit(limit));
     expect(answers.slice(0, 3)).toEqual([
@@ -33,16 +46,19 @@ describe("token bucket over RPC", () => {
       { action: "send", waitMs: 0, probe: false },
       { action: "send", waitMs: 0, probe: false },
     ]);
-    // Reserved: the 4th and 5th sleep until their slot (about 200 and 400 ms, less the time the calls took).
-    for (const a of answers.slice(3, 5)) expect(a).toMatchObject({ action: "send", probe: false });
-    const reserved = answers.slice(3, 5).map((a) => a.waitMs);
-    expect(reserved[0]).toBeGreaterThan(100);
-    expect(reserved[0]).toBeLessThanOrEqual(200);
-    expect(reserved[1]! - reserved[0]!).toBeGreaterThan(150);
-    // Beyond 500 ms nothing is reserved: postponed, told when to come back, spread one interval apart.
-    expect(answers[5]).toMatchObject({ action: "postpone", reason: "rate_limited" });
+    // Reserved: the 4th and 5th sleep until their slot, one and two intervals (200 ms) away.
+    expect(answers.slice(3, 5)).toEqual([
+      { action: "send", waitMs: 200, probe: false },
+      { action: "send", waitMs: 400, probe: false },
+    ]);
+    // Beyond 500 ms nothing is reserved: postponed, told when to come back (the next token, 600 ms
+    // away), each one after the other one interval later: the backlog (the last one's turn + 200 ms)
+    // moves on by at least 200 ms per postponed call.
+    expect(answers[5]).toEqual({ action: "postpone", reason: "rate_limited", waitMs: 600 });
     expect(answers[6]).toMatchObject({ action: "postpone", reason: "rate_limited" });
-    expect(answers[6]!.waitMs - answers[5]!.waitMs).toBeGreaterThanOrEqual(150);
+    const backlogBefore = (await stored<BucketState>(stub, "bucket"))!.backlogUntilMs!;
+    expect(await stub.admit(limit)).toMatchObject({ action: "postpone", reason: "rate_limited" });
+    expect((await stored<BucketState>(stub, "bucket"))!.backlogUntilMs! - backlogBefore).toBeGreaterThanOrEqual(200);
   });
 
   it("refill: an emptied bucket grants again once a token has come back", async () => {
@@ -58,13 +74,10 @@ describe("token bucket over RPC", () => {
   it("fractional rates: 0.5/s leaves the next token 2 s away, and the bucket is kept in the object's storage", async () => {
     const stub = fresh();
     const limit = { rateLimitPerSecond: 0.5, maxWaitMs: 0 };
+    await bucketStandingStill(stub, 1);
     expect((await stub.admit(limit)).action).toBe("send");
-    const next = await stub.admit(limit);
-    expect(next).toMatchObject({ action: "postpone", reason: "rate_limited" });
-    expect(next.waitMs).toBeGreaterThan(1900);
-    expect(next.waitMs).toBeLessThanOrEqual(2000);
-    const stored = await runInDurableObject(stub, (_i, state) => state.storage.kv.get<{ tokens: number }>("bucket"));
-    expect(stored!.tokens).toBeLessThan(0.1);
+    expect(await stub.admit(limit)).toEqual({ action: "postpone", reason: "rate_limited", waitMs: 2000 });
+    expect((await stored<BucketState>(stub, "bucket"))!.tokens).toBe(0);
   });
 
   it("a hook without a limit is only asked about its breaker", async () => {
@@ -84,11 +97,15 @@ describe("circuit breaker over RPC", () => {
     const opened = await stub.recordAttempt(failed);
     expect(opened).toMatchObject({ circuit: "open", consecutive_failures: 10 });
 
-    // Open: held back until the first probe (1 s).
+    // Open: the first probe 1 s after it opened; until it is due, held back and told how long is left
+    // (the probe is moved an hour out, so the answer cannot depend on how long the calls take).
+    const open = (await stored<BreakerState>(stub, "breaker"))!;
+    expect(open).toMatchObject({ probeIntervalMs: 1000, nextProbeAtMs: open.openedAtMs! + 1000 });
+    await probeDueNow(stub, 3_600_000);
     const held = await stub.admit(noLimit);
     expect(held).toMatchObject({ action: "postpone", reason: "circuit_open" });
-    expect(held.waitMs).toBeGreaterThan(800);
-    expect(held.waitMs).toBeLessThanOrEqual(1000);
+    expect(held.waitMs).toBeGreaterThan(3_600_000 - 60_000); // the test's own timeout is 60 s
+    expect(held.waitMs).toBeLessThanOrEqual(3_600_000);
 
     // Due: exactly one probe goes; the breaker is half open while it is out.
     await probeDueNow(stub);
@@ -97,11 +114,15 @@ describe("circuit breaker over RPC", () => {
     expect(await stub.admit(noLimit)).toMatchObject({ action: "postpone", reason: "circuit_open" });
 
     // The probe fails: open again, the next probe 2 s away.
+    // (bounded by the clock read before and after the call: a slow call widens the bounds, never breaks them)
+    const beforeFailure = Date.now();
     expect(await stub.recordAttempt(failed, true)).toMatchObject({ circuit: "open", consecutive_failures: 11 });
-    const later = await stub.admit(noLimit);
-    expect(later).toMatchObject({ action: "postpone", reason: "circuit_open" });
-    expect(later.waitMs).toBeGreaterThan(1800);
-    expect(later.waitMs).toBeLessThanOrEqual(2000);
+    const reopened = (await stored<BreakerState>(stub, "breaker"))!;
+    expect(reopened.probeIntervalMs).toBe(2000);
+    expect(reopened.nextProbeAtMs).toBeGreaterThanOrEqual(beforeFailure + 2000);
+    expect(reopened.nextProbeAtMs).toBeLessThanOrEqual(Date.now() + 2000);
+    await probeDueNow(stub, 3_600_000);
+    expect(await stub.admit(noLimit)).toMatchObject({ action: "postpone", reason: "circuit_open" });
 
     // The next probe succeeds: closed, the streak forgotten, deliveries flow again.
     await probeDueNow(stub);

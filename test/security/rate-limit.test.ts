@@ -2,11 +2,13 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { ADMIN_TOKEN, call, expectErrorShape, newAccount, type Answer } from "../helpers/api";
 import { waitForDeliveryRequests } from "../helpers/delivery";
+import { ClockedRateLimiter, envWithClockedLimiters } from "../helpers/clocked-limiter";
 import { Receiver } from "../helpers/receiver";
 
 // This project's API_RATE_LIMITER allows TEST_RATE_LIMIT requests per key per 10 s window (see
 // vitest.config.ts). Windows are aligned to the clock, so a run of requests may straddle two of them:
-// 2 * limit + 1 requests in a row are always enough to go over.
+// 2 * limit + 1 requests in a row are always enough to go over. The checks that need exact counts
+// within one window use a limiter of the same budget on the test's clock (test/helpers/clocked-limiter.ts).
 const LIMIT = Number((env as unknown as { TEST_RATE_LIMIT: string }).TEST_RATE_LIMIT);
 const db = (env as unknown as { DB: D1Database }).DB;
 
@@ -17,42 +19,55 @@ async function hookNames(accountId: string): Promise<string[]> {
 
 describe("per-API-key rate limit", () => {
   it("answers 429 with Retry-After once a key is over its budget, and the refused request wrote nothing", async () => {
+    // Exact counts on a limiter of the same budget on the test's clock: no window turns unless the test says so.
+    const limiter = new ClockedRateLimiter(LIMIT);
+    const bindings = envWithClockedLimiters({ api: limiter });
     const { accountId, key } = await newAccount("throttled");
     const rx = new Receiver();
     const created: string[] = [];
-    let refused: { name: string; answer: Answer } | undefined;
-    for (let i = 0; i < 2 * LIMIT + 1 && !refused; i++) {
+    for (let i = 0; i < LIMIT; i++) {
       const name = `burst-${String(i).padStart(3, "0")}`;
-      const answer = await call("POST", "/v1/hooks", { token: key, body: { name, url: rx.url() } });
-      if (answer.status === 201) created.push(name);
-      else if (answer.status === 429) refused = { name, answer };
-      else throw new Error(`unexpected ${answer.status}: ${JSON.stringify(answer.body)}`);
+      const answer = await call("POST", "/v1/hooks", { token: key, body: { name, url: rx.url() }, env: bindings });
+      expect(answer.status, JSON.stringify(answer.body)).toBe(201);
+      created.push(name);
     }
-    expect(refused, "no 429 within 2 * limit + 1 requests").toBeDefined();
-    expectErrorShape(refused!.answer, 429, "rate_limited");
-    expect(refused!.answer.headers.get("retry-after")).toBe("10");
-    expect(refused!.answer.body.error.request_id).toBe(refused!.answer.headers.get("x-request-id"));
+    const refused = await call("POST", "/v1/hooks", { token: key, body: { name: "one-too-many", url: rx.url() }, env: bindings });
+    expectErrorShape(refused, 429, "rate_limited");
+    expect(refused.headers.get("retry-after")).toBe("10");
+    expect(refused.body.error.request_id).toBe(refused.headers.get("x-request-id"));
 
     // Exactly the accepted creates exist: the refused one left no row behind.
     expect(await hookNames(accountId)).toEqual(created);
-    expect(created).not.toContain(refused!.name);
 
-    // Reads and every other route are refused too while the key is over budget (unless the clock
-    // just crossed into the next window, which the binding's windows are aligned to)...
-    const windowOf = () => Math.floor(Date.now() / 10_000);
-    const window = windowOf();
-    const read = await call("GET", "/v1/hooks", { token: key });
-    if (windowOf() === window) expectErrorShape(read, 429, "rate_limited");
+    // Reads and every other route are refused too while the key is over budget...
+    expectErrorShape(await call("GET", "/v1/hooks", { token: key, env: bindings }), 429, "rate_limited");
     // ...but the budget is per key: a second key of the same account and the admin API still work.
-    const second = await call("POST", `/v1/accounts/${accountId}/keys`, { token: ADMIN_TOKEN, body: { name: "second" } });
+    const second = await call("POST", `/v1/accounts/${accountId}/keys`, { token: ADMIN_TOKEN, body: { name: "second" }, env: bindings });
     expect(second.status).toBe(201);
-    const listed = await call("GET", "/v1/hooks", { token: second.body.key });
+    const listed = await call("GET", "/v1/hooks", { token: second.body.key, env: bindings });
     expect(listed.status).toBe(200);
     expect(listed.body.data.map((h: { name: string }) => h.name).sort()).toEqual(created);
 
-    // Retry-After is honest: after waiting that long, the key is served again.
-    await new Promise((r) => setTimeout(r, 10_000));
-    expect((await call("GET", "/v1/hooks", { token: key })).status).toBe(200);
+    // Retry-After is honest: refused until it has passed, served once it has.
+    const retryAfterMs = Number(refused.headers.get("retry-after")) * 1000;
+    limiter.advance(retryAfterMs - 1);
+    expectErrorShape(await call("GET", "/v1/hooks", { token: key, env: bindings }), 429, "rate_limited");
+    limiter.advance(1);
+    expect((await call("GET", "/v1/hooks", { token: key, env: bindings })).status).toBe(200);
+  });
+
+  it("gives a key's portal sessions a budget of their own: browsing cannot starve the key, nor the key the portal", async () => {
+    const bindings = envWithClockedLimiters({ api: new ClockedRateLimiter(LIMIT) });
+    const { key } = await newAccount("portal-budget");
+    const session = await call("POST", "/v1/portal-sessions", { token: key, body: {}, env: bindings }); // the key's first request
+    expect(session.status).toBe(201);
+    const portal = session.body.token as string;
+    // The portal spends its whole budget, and is refused beyond it...
+    for (let i = 0; i < LIMIT; i++) expect((await call("GET", "/v1/hooks", { token: portal, env: bindings })).status).toBe(200);
+    expectErrorShape(await call("GET", "/v1/hooks", { token: portal, env: bindings }), 429, "rate_limited");
+    // ...while the key still has all of its own left but the session's minting.
+    for (let i = 1; i < LIMIT; i++) expect((await call("GET", "/v1/hooks", { token: key, env: bindings })).status).toBe(200);
+    expectErrorShape(await call("GET", "/v1/hooks", { token: key, env: bindings }), 429, "rate_limited");
   });
 
   it("refuses ingest over the budget with nothing half-written: no event, delivery or idempotency claim", async () => {

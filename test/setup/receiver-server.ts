@@ -18,6 +18,11 @@ export interface ScriptedResponse {
   reset?: boolean;
   /** Stream a body that never ends. */
   endless?: boolean;
+  /**
+   * Answer only once the namespace has received this many requests in all (a barrier): requests
+   * answered so prove they were all in flight at once. Until then they wait (or the client gives up).
+   */
+  after_requests?: number;
 }
 
 interface Namespace {
@@ -29,6 +34,8 @@ interface Namespace {
   /** Requests being answered now, and the most there ever were at once. */
   inFlight: number;
   maxInFlight: number;
+  /** Answers held back by `after_requests`, released as requests arrive. */
+  held: Array<{ after: number; answer: () => void }>;
 }
 
 export function startReceiver(port = 0): Promise<{ server: http.Server; port: number }> {
@@ -36,7 +43,7 @@ export function startReceiver(port = 0): Promise<{ server: http.Server; port: nu
   const space = (ns: string): Namespace => {
     let s = spaces.get(ns);
     if (!s) {
-      s = { queue: [], fallback: { status: 200, body: "ok" }, requests: [], inFlight: 0, maxInFlight: 0 };
+      s = { queue: [], fallback: { status: 200, body: "ok" }, requests: [], inFlight: 0, maxInFlight: 0, held: [] };
       spaces.set(ns, s);
     }
     return s;
@@ -89,7 +96,10 @@ export function startReceiver(port = 0): Promise<{ server: http.Server; port: nu
       }
       res.end(r.body ?? "");
     };
-    if (r.delay_ms) setTimeout(answer, r.delay_ms);
-    else answer();
+    ns.held.push({ after: r.after_requests ?? 0, answer: () => (r.delay_ms ? setTimeout(answer, r.delay_ms) : answer()) });
+    // Every arrival releases the answers whose barrier it completes (this one's included).
+    const due = ns.held.filter((h) => ns.requests.length >= h.after);
+    ns.held = ns.held.filter((h) => ns.requests.length < h.after);
+    for (const h of due) h.answer();
   });
 }

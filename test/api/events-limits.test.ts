@@ -1,0 +1,62 @@
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { IDEMPOTENCY_WINDOW_MS, MAX_FANOUT } from "../../src/services/events";
+import { call, expectErrorShape, newAccount } from "../helpers/api";
+import { envRecordingDeliveries } from "../helpers/consumer";
+import { createHook } from "../helpers/delivery";
+import { cloneHook } from "../helpers/many-hooks";
+
+// Two limits of POST /v1/events that take a large account or a day to reach: the fan-out cap (hooks
+// written straight to D1) and the idempotency window (the claim's age moved in D1, not waited for).
+
+const db = (env as unknown as { DB: D1Database }).DB;
+const count = async (sql: string, accountId: string) => (await db.prepare(sql).bind(accountId).first<{ n: number }>())!.n;
+
+describe("fan-out cap", () => {
+  it(`accepts an event reaching ${MAX_FANOUT} hooks and refuses one reaching more with 422, storing and enqueueing nothing`, { timeout: 60_000 }, async () => {
+    const { accountId, key } = await newAccount();
+    const template = await createHook(key, { url: "https://hooks.example.com/fan", events: ["fan.*"] });
+    await cloneHook(template.id, MAX_FANOUT - 1);
+    await createHook(key, { url: "https://hooks.example.com/over", events: ["fan.over"] });
+
+    // Over the cap: the queue refuses anything it is asked, so a missing cap would answer 503, not 422.
+    const refusing = envRecordingDeliveries("refuse");
+    const over = await call("POST", "/v1/events", { token: key, env: refusing.env, body: { type: "fan.over", payload: {} } });
+    expectErrorShape(over, 422, "unprocessable");
+    expect(over.body.error.message).toBe(`this event would reach ${MAX_FANOUT + 1} hooks; one event may reach at most ${MAX_FANOUT}`);
+    expect(refusing.sent).toHaveLength(0);
+    expect(await count("select count(*) as n from events where account_id = ?", accountId)).toBe(0);
+
+    // At the cap: accepted, every message handed to the queue (kept back: no hook is contacted).
+    const keeping = envRecordingDeliveries(false);
+    const at = await call("POST", "/v1/events", { token: key, env: keeping.env, body: { type: "fan.under", payload: {} } });
+    expect(at.status).toBe(202);
+    expect(at.body.deliveries).toBe(MAX_FANOUT);
+    expect(new Set(keeping.sent.map((s) => s.body.delivery_id)).size).toBe(MAX_FANOUT);
+    expect(await count("select count(*) as n from deliveries where account_id = ?", accountId)).toBe(MAX_FANOUT);
+  });
+});
+
+describe("idempotency window", () => {
+  it("answers a repeat with the first event while its claim is younger than the window, and makes a new event once it is older", async () => {
+    const { accountId, key } = await newAccount();
+    const publish = async () => {
+      const res = await call("POST", "/v1/events", { token: key, body: { type: "order.paid", payload: {} }, headers: { "idempotency-key": "order-9" } });
+      expect(res.status).toBe(202);
+      return res.body.id as string;
+    };
+    const ageClaim = (ms: number) =>
+      db.prepare("update idempotency_keys set created_at = ? where account_id = ?").bind(new Date(Date.now() - ms).toISOString(), accountId).run();
+
+    const first = await publish();
+    await ageClaim(IDEMPOTENCY_WINDOW_MS - 60_000);
+    expect(await publish()).toBe(first);
+
+    await ageClaim(IDEMPOTENCY_WINDOW_MS + 1000);
+    const second = await publish();
+    expect(second).not.toBe(first);
+    const claim = await db.prepare("select event_id from idempotency_keys where account_id = ?").bind(accountId).all<{ event_id: string }>();
+    expect(claim.results).toEqual([{ event_id: second }]);
+    expect(await count("select count(*) as n from events where account_id = ?", accountId)).toBe(2);
+  });
+});

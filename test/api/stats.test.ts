@@ -1,10 +1,5 @@
-import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
-import { getDb } from "../../src/db/client";
-import { accountCountsQuery, hookCountsQuery } from "../../src/db/stats";
-import { statsWindow } from "../../src/domain/delivery-stats";
 import { call, expectErrorShape, newAccount } from "../helpers/api";
-import { plansOfBuilt } from "../helpers/query-plan";
 import { seedDeliveries, seedManyDeliveries } from "../helpers/log";
 
 const HOUR = 3_600_000;
@@ -104,26 +99,18 @@ describe("GET /v1/stats and GET /v1/hooks/{id}/stats", () => {
 
 describe("stats at 100,000 deliveries", () => {
   // How quickly they answer is the bench's to measure (bench/phases/bounds.ts); here: that the answer
-  // is right and read from one covering index, without a sort, so it does not grow with the table.
-  it("read an index only, and count every delivery", async () => {
+  // is right. The counts are read from the account's delivery log (one statement per day partition);
+  // the log's query plans are checked by test/log/query-plans.test.ts.
+  it("count every delivery, for the account and for one hook", async () => {
     const acc = await newAccount("busy");
     const hooks = [await newHook(acc.key, "a"), await newHook(acc.key, "b"), await newHook(acc.key, "c"), await newHook(acc.key, "d")];
     const now = Date.now();
     await seedManyDeliveries(acc.accountId, hooks, 100_000, now, 22 * HOUR); // inside the window even if the hour turns meanwhile
 
-    // The plans: no table read (COVERING), no sort: for the account an index range of hours, for one
-    // hook a seek per hour of the window.
-    const db = getDb(env.DB);
-    const window = statsWindow(now, 24);
-    const since = window.since;
-    const accountPlan = await plansOfBuilt([accountCountsQuery(db, acc.accountId, since)]);
-    const hookPlan = await plansOfBuilt([hookCountsQuery(db, acc.accountId, hooks[0]!, window.hourStarts)]);
     const all = await call("GET", "/v1/stats", { token: acc.key });
     const one = await call("GET", `/v1/hooks/${hooks[0]}/stats`, { token: acc.key });
-    expect(accountPlan).toMatch(/SEARCH deliveries USING COVERING INDEX deliveries_account_hour_hook \(account_id=\? AND <expr>>\?\)/);
-    expect(hookPlan).toMatch(/SEARCH deliveries USING COVERING INDEX deliveries_account_hour_hook \(account_id=\? AND <expr>=\? AND hook_id=\?\)/);
-    expect(accountPlan + hookPlan).not.toMatch(/TEMP B-TREE/); // read in GROUP BY order: no sort
-    expect(accountPlan + hookPlan).not.toMatch(/SCAN deliveries/);
+    expect(all.status).toBe(200);
+    expect(one.status).toBe(200);
 
     expect(all.body.totals.total).toBe(100_000);
     expect(all.body.totals.succeeded).toBe(62_500);

@@ -11,17 +11,19 @@ import { newId } from "../../src/domain/ids";
 import { getConfig, type DeliveryMessage, type Env } from "../../src/env";
 import { newAccount } from "../helpers/api";
 import { message, QUEUE, storeEvent } from "../helpers/consumer";
-import { countingEnv } from "../helpers/counting";
+import { countingEnv, countingObjects, type ObjectCall } from "../helpers/counting";
 import { getDelivery } from "../helpers/delivery";
 import { Receiver } from "../helpers/receiver";
+import { logShard } from "../helpers/log";
 
-// What one ingest and one delivery attempt cost in D1 statements, D1 round trips, D1 rows written,
-// queue calls and (attempts) hook Durable Object calls, measured on the real code paths with counting wrappers around the real bindings.
-// Rows written are D1's own count (every table row and every index entry written is one): an event
-// writes 3 (its row, its key's index, events_account_type), a delivery 5 (its row, which is its id
-// key, and the account, event, hook and stats indexes), an attempt 1 and its delivery's update 2 (the
-// row, and the stats index entry, which holds the status). README.md
-// ("Delivery" → "Cost") quotes these numbers; if a change makes them grow, this test says so.
+// What one publish and one queue batch cost, measured on the real code paths with counting wrappers
+// around the real bindings: D1 statements, round trips and rows written (D1's own count), queue calls,
+// Durable Object calls (the delivery log's and the hooks'), and the rows the delivery log's objects
+// write (SQLite's own count, every index entry included: DeliveryLog.usage). An event and all its
+// deliveries are ONE row of the log; a success at the first try updates that row and writes nothing
+// else; a failed attempt adds its attempt row. D1 is written by neither path. docs/architecture.md
+// ("The delivery log") and bench/results.md quote these numbers; if a change makes them grow, this
+// test says so.
 
 const bindings = env as unknown as Env;
 
@@ -51,127 +53,142 @@ async function seedHooks(accountId: string, url: string, count: number): Promise
   return rows.map((r) => r.id);
 }
 
-/** The hook Durable Object calls the consumer makes (admission.ts), by method, on top of `counted`'s bindings. */
-function countingHookStates(base: Env): { env: Env; calls: string[] } {
-  const calls: string[] = [];
-  const real = base.HOOK_STATE;
-  const HOOK_STATE = new Proxy(real, {
-    get(target, prop) {
-      if (prop === "get") {
-        return (id: DurableObjectId) => {
-          const stub = target.get(id);
-          return new Proxy(stub, {
-            get(s, method) {
-              const v = Reflect.get(s, method);
-              if (typeof v !== "function" || typeof method !== "string") return v;
-              return (...args: unknown[]) => (calls.push(method), Reflect.apply(v, s, args));
-            },
-          });
-        };
-      }
-      const v = Reflect.get(target, prop);
-      return typeof v === "function" ? v.bind(target) : v;
-    },
-  });
-  return { env: { ...base, HOOK_STATE }, calls };
+/** The real bindings counted: D1 and the queues (countingEnv), and every Durable Object call. */
+function measured() {
+  const counted = countingEnv(bindings);
+  const logCalls: ObjectCall[] = [];
+  const hookCalls: ObjectCall[] = [];
+  const env: Env = {
+    ...counted.env,
+    DELIVERY_LOG: countingObjects(bindings.DELIVERY_LOG, logCalls),
+    HOOK_STATE: countingObjects(bindings.HOOK_STATE, hookCalls),
+  };
+  return { ...counted, env, logCalls, hookCalls, logMethods: () => logCalls.map((c) => c.method), hookMethods: () => hookCalls.map((c) => c.method) };
 }
 
-async function measuredPublish(key: string, body: unknown, headers: Record<string, string> = {}) {
-  const counted = countingEnv(bindings);
-  const res = await buildApp().fetch(
-    new Request("http://hookrouter.test/v1/events", {
-      method: "POST",
-      headers: { authorization: `Bearer ${key}`, "content-type": "application/json", ...headers },
-      body: JSON.stringify(body),
-    }),
-    counted.env,
-    createExecutionContext(),
+/** Rows the account's log object (shard 0) writes while `fn` runs. */
+async function logRowsWrittenBy<T>(accountId: string, fn: () => Promise<T>): Promise<{ result: T; rows: number }> {
+  const before = (await logShard(accountId).usage()).rowsWritten;
+  const result = await fn();
+  return { result, rows: (await logShard(accountId).usage()).rowsWritten - before };
+}
+
+async function measuredPublish(accountId: string, key: string, body: unknown, headers: Record<string, string> = {}) {
+  const m = measured();
+  const { result: res, rows } = await logRowsWrittenBy(accountId, async () =>
+    buildApp().fetch(
+      new Request("http://hookrouter.test/v1/events", {
+        method: "POST",
+        headers: { authorization: `Bearer ${key}`, "content-type": "application/json", ...headers },
+        body: JSON.stringify(body),
+      }),
+      m.env,
+      createExecutionContext(),
+    ),
   );
   expect(res.status).toBe(202);
-  return { answer: (await res.json()) as { deliveries: number }, ...counted };
+  return { answer: (await res.json()) as { id: string; deliveries: number }, logRows: rows, ...m };
 }
 
-describe("cost of an ingest", () => {
-  // The account's hooks and catalog are kept in isolate memory (src/services/fanout-cache.ts) and
-  // checked by a guard at the head of the write transaction: the first publish of an account in an
-  // isolate reads them, the next ones do not.
-  it.each([0, 3, 250])("fan-out to %i hooks: cold 3 round trips, warm 2; ceil(N/100) sendBatch calls", async (n) => {
+/** Runs one queue batch of these deliveries through the consumer. */
+async function measuredBatch(accountId: string, ids: string[]) {
+  const m = measured();
+  const batch = createMessageBatch<DeliveryMessage>(QUEUE, ids.map((id) => message(accountId, id)));
+  const { rows } = await logRowsWrittenBy(accountId, () => queue(batch, m.env));
+  return { result: await getQueueResult(batch, createExecutionContext()), logRows: rows, ...m };
+}
+
+describe("cost of a publish", () => {
+  // The account's hooks and catalog are kept in isolate memory (src/services/fanout-cache.ts), used
+  // while the account's fanout_version (read with the API key) is unchanged: the first publish of an
+  // account in an isolate reads them, the next ones do not.
+  it.each([0, 3, 250])("fan-out to %i hooks: no D1 write; 1 call and 1 row of the delivery log; cold 2 D1 reads, warm 1; ceil(N/100) sendBatch calls", async (n) => {
     const { accountId, key } = await newAccount();
     await seedHooks(accountId, new Receiver().url(), n);
-    const cold = await measuredPublish(key, { type: "cost.test", payload: { n } });
+    // The account's first event makes its log's day tables: not a per-event cost.
+    await measuredPublish(accountId, key, { type: "warm.up", payload: {} });
+    await bindings.DB.prepare("update accounts set fanout_version = fanout_version + 1 where id = ?").bind(accountId).run();
+    const cold = await measuredPublish(accountId, key, { type: "cost.test", payload: { n } });
     expect(cold.answer.deliveries).toBe(n);
-    // API key; one read batch (catalog, hooks, their fingerprint); one write batch (guard, event, delivery chunks).
-    expect(cold.d1).toEqual({ roundTrips: 3, statements: 1 + 3 + 2 + Math.ceil(n / 1000) });
+    // The API key (with the account's settings); one read batch (catalog, hooks, version).
+    expect(cold.d1).toEqual({ roundTrips: 2, statements: 1 + 3 });
     expect(cold.deliveries).toEqual({ sendCalls: Math.ceil(n / 100), messages: n });
-    const warm = await measuredPublish(key, { type: "cost.test", payload: { n } });
-    expect(warm.d1).toEqual({ roundTrips: 2, statements: 1 + 2 + Math.ceil(n / 1000) });
+    const warm = await measuredPublish(accountId, key, { type: "cost.test", payload: { n } });
+    expect(warm.d1).toEqual({ roundTrips: 1, statements: 1 });
     expect(warm.deliveries).toEqual({ sendCalls: Math.ceil(n / 100), messages: n });
     expect(warm.deadLetters).toEqual({ sendCalls: 0, messages: 0 });
-    expect(cold.written.rows).toBe(3 + 5 * n);
-    expect(warm.written.rows).toBe(3 + 5 * n);
+    for (const p of [cold, warm]) {
+      expect(p.written.rows).toBe(0);
+      expect(p.logMethods()).toEqual(["publish"]);
+      expect(p.logRows).toBe(1);
+      expect(p.hookMethods()).toEqual([]);
+    }
   });
 
-  it("a hook changed elsewhere costs one more round trip (the guard refuses the stale plan, which is made again)", async () => {
+  it("a hook changed elsewhere bumps the account's fanout_version: the next publish reads the hooks again", async () => {
     const { accountId, key } = await newAccount();
     const [hookId] = await seedHooks(accountId, new Receiver().url(), 2);
-    await measuredPublish(key, { type: "cost.test", payload: {} });
+    await measuredPublish(accountId, key, { type: "cost.test", payload: {} });
     await bindings.DB.prepare("update hooks set enabled = 0 where id = ?").bind(hookId).run();
-    const stale = await measuredPublish(key, { type: "cost.test", payload: {} });
-    expect(stale.answer.deliveries).toBe(1);
-    expect(stale.d1).toEqual({ roundTrips: 4, statements: 1 + 3 + 3 + 3 });
+    const fresh = await measuredPublish(accountId, key, { type: "cost.test", payload: {} });
+    expect(fresh.answer.deliveries).toBe(1);
+    expect(fresh.d1).toEqual({ roundTrips: 2, statements: 1 + 3 });
+    // A change no fan-out reads (the hook's name) keeps the cached copy.
+    await bindings.DB.prepare("update hooks set name = 'renamed' where id = ?").bind(hookId).run();
+    expect((await measuredPublish(accountId, key, { type: "cost.test", payload: {} })).d1).toEqual({ roundTrips: 1, statements: 1 });
   });
 
-  it("with an idempotency key: the claim adds 2 statements to the write; a repeat costs 4 round trips and sends nothing", async () => {
+  it("with an idempotency key: the claim is one more row of the log; a repeat writes nothing and sends nothing", async () => {
     const { accountId, key } = await newAccount();
     await seedHooks(accountId, new Receiver().url(), 3);
-    await measuredPublish(key, { type: "cost.test", payload: {} });
-    const first = await measuredPublish(key, { type: "cost.test", payload: {} }, { "idempotency-key": "k-1" });
-    expect(first.d1).toEqual({ roundTrips: 2, statements: 1 + 2 + 2 + 1 });
+    await measuredPublish(accountId, key, { type: "cost.test", payload: {} });
+    const first = await measuredPublish(accountId, key, { type: "cost.test", payload: {} }, { "idempotency-key": "k-1" });
+    expect(first.d1).toEqual({ roundTrips: 1, statements: 1 });
     expect(first.deliveries).toEqual({ sendCalls: 1, messages: 3 });
-    expect(first.written.rows).toBe(3 + 5 * 3 + 2); // + the claim: its row and its key's index
-    const repeat = await measuredPublish(key, { type: "cost.test", payload: {} }, { "idempotency-key": "k-1" });
-    expect(repeat.answer.deliveries).toBe(3);
-    // Key; the write, refused by the claim; the claimed event; the count of its deliveries.
-    expect(repeat.d1).toEqual({ roundTrips: 4, statements: 1 + 5 + 1 + 1 });
+    expect(first.logRows).toBe(2); // the event, the claim
+    const repeat = await measuredPublish(accountId, key, { type: "cost.test", payload: {} }, { "idempotency-key": "k-1" });
+    expect(repeat.answer).toEqual(first.answer);
+    expect(repeat.logMethods()).toEqual(["publish"]);
+    expect(repeat.logRows).toBe(0);
+    expect(repeat.d1).toEqual({ roundTrips: 1, statements: 1 });
     expect(repeat.deliveries).toEqual({ sendCalls: 0, messages: 0 });
+    expect(repeat.written.rows).toBe(0);
   });
 });
 
 describe("cost of delivery attempts", () => {
-  it("a queue batch costs 2 D1 round trips and 3 statements, whether it holds 1 or 6 deliveries", async () => {
+  it("a queue batch: one D1 read, no D1 write; 2 calls to the log and 1 row per event; one report per hook", async () => {
     const { accountId } = await newAccount();
     const rx = new Receiver();
     for (const size of [1, 6]) {
       const ids = await storeEvent(accountId, await seedHooks(accountId, rx.url(), size));
-      const counted = countingEnv(bindings);
-      const objects = countingHookStates(counted.env);
-      const batch = createMessageBatch<DeliveryMessage>(QUEUE, ids.map((id) => message(accountId, id)));
-      await queue(batch, objects.env);
-      expect((await getQueueResult(batch, createExecutionContext())).explicitAcks).toHaveLength(size);
-      // One read (deliveries joined to events and hooks); one write batch (all attempts, all deliveries).
-      expect(counted.d1).toEqual({ roundTrips: 2, statements: 3 });
-      expect(counted.written.rows).toBe(3 * size);
-      expect(counted.deliveries.sendCalls + counted.deadLetters.sendCalls).toBe(0);
-      // Healthy hooks without a rate limit: their Durable Objects are not asked before sending, and
-      // are told the batch's outcomes after, one call per hook (here one delivery per hook).
-      expect(objects.calls).toEqual(Array(size).fill("recordAttempts"));
+      const b = await measuredBatch(accountId, ids);
+      expect(b.result.explicitAcks).toHaveLength(size);
+      // The hooks (and a Slack hook's connection) in one read; nothing written to D1.
+      expect(b.d1).toEqual({ roundTrips: 1, statements: 1 });
+      expect(b.written.rows).toBe(0);
+      expect(b.deliveries.sendCalls + b.deadLetters.sendCalls).toBe(0);
+      // The jobs and the outcomes: one call each to the account shard's log; the event's row updated
+      // once for all its deliveries, no attempt row (each succeeded at the first try).
+      expect(b.logMethods()).toEqual(["jobs", "recordOutcomes"]);
+      expect(b.logRows).toBe(1);
+      // Healthy hooks without a rate limit: not asked before sending, told the batch's outcomes after,
+      // one call per hook (here one delivery per hook).
+      expect(b.hookMethods()).toEqual(Array(size).fill("recordAttempts"));
     }
   });
 
-  it("a hook's first failure adds one conditional hook update to the same write batch", async () => {
+  it("a failed attempt adds its attempt row, and a hook's first failure one conditional hook update in D1", async () => {
     const { accountId, key } = await newAccount();
     const rx = new Receiver();
     await rx.script([], { status: 500 });
     const [id] = await storeEvent(accountId, await seedHooks(accountId, rx.url(), 1));
-    const counted = countingEnv(bindings);
-    const objects = countingHookStates(counted.env);
-    const batch = createMessageBatch<DeliveryMessage>(QUEUE, [message(accountId, id!)]);
-    await queue(batch, objects.env);
-    expect((await getQueueResult(batch, createExecutionContext())).retryMessages).toHaveLength(1);
-    expect(counted.d1).toEqual({ roundTrips: 2, statements: 4 });
-    // Not asked before (the row says healthy, no limit); told of the failure after.
-    expect(objects.calls).toEqual(["recordAttempts"]);
-    expect(counted.written.rows).toBe(3 + 1); // the hook's row (failing_since is in no index)
+    const b = await measuredBatch(accountId, [id!]);
+    expect(b.result.retryMessages).toHaveLength(1);
+    expect(b.d1).toEqual({ roundTrips: 2, statements: 2 });
+    expect(b.written.rows).toBe(1); // the hook's row (failing_since is in no index)
+    expect(b.logRows).toBe(2); // the event's row, the attempt's row
+    expect(b.hookMethods()).toEqual(["recordAttempts"]);
     expect(await getDelivery(key, id!)).toMatchObject({ status: "failed", attempts: 1 });
   });
 
@@ -180,29 +197,44 @@ describe("cost of delivery attempts", () => {
     const [hookId] = await seedHooks(accountId, new Receiver().url(), 1);
     await bindings.DB.prepare("update hooks set rate_limit_per_second = 1000 where id = ?").bind(hookId).run();
     const ids = await storeEvent(accountId, [hookId!, hookId!]);
-    const counted = countingEnv(bindings);
-    const objects = countingHookStates(counted.env);
-    const batch = createMessageBatch<DeliveryMessage>(QUEUE, ids.map((id) => message(accountId, id)));
-    await queue(batch, objects.env);
-    expect((await getQueueResult(batch, createExecutionContext())).explicitAcks).toHaveLength(2);
-    expect(counted.d1).toEqual({ roundTrips: 2, statements: 3 });
+    const b = await measuredBatch(accountId, ids);
+    expect(b.result.explicitAcks).toHaveLength(2);
+    expect(b.d1).toEqual({ roundTrips: 1, statements: 1 });
     // Two admissions; the two successes reach the object in one report.
-    expect(objects.calls).toEqual(["admit", "admit", "recordAttempts"]);
+    expect(b.hookMethods()).toEqual(["admit", "admit", "recordAttempts"]);
   });
 
-  it("deliveries a rate limit holds back: one sendBatch for all of the batch's postponed copies", async () => {
+  it("deliveries a rate limit holds back: one sendBatch for all of the batch's postponed copies, nothing written for them", async () => {
     const { accountId } = await newAccount();
     const [hookId] = await seedHooks(accountId, new Receiver().url(), 1);
     // One token every 2 s: the first delivery takes it, the others would wait longer than the consumer sleeps in place.
     await bindings.DB.prepare("update hooks set rate_limit_per_second = 0.5 where id = ?").bind(hookId).run();
     const ids = await storeEvent(accountId, [hookId!, hookId!, hookId!]);
-    const counted = countingEnv(bindings);
-    const batch = createMessageBatch<DeliveryMessage>(QUEUE, ids.map((id) => message(accountId, id)));
-    await queue(batch, counted.env);
-    expect((await getQueueResult(batch, createExecutionContext())).explicitAcks).toHaveLength(3);
-    expect(counted.deliveries).toEqual({ sendCalls: 1, messages: 2 });
+    const b = await measuredBatch(accountId, ids);
+    expect(b.result.explicitAcks).toHaveLength(3);
+    expect(b.deliveries).toEqual({ sendCalls: 1, messages: 2 });
     // The one attempt is written as usual; the postponed deliveries write nothing.
-    expect(counted.d1).toEqual({ roundTrips: 2, statements: 3 });
-    expect(counted.written.rows).toBe(3);
+    expect(b.d1).toEqual({ roundTrips: 1, statements: 1 });
+    expect(b.logRows).toBe(1);
+  });
+});
+
+describe("two accounts share no writer", () => {
+  it("publishing and delivering for two accounts write nothing to D1 and touch no common Durable Object", async () => {
+    const touched: Array<Set<string>> = [];
+    for (const _ of [1, 2]) {
+      const { accountId, key } = await newAccount();
+      const hookIds = await seedHooks(accountId, new Receiver().url(), 2);
+      const published = await measuredPublish(accountId, key, { type: "cost.test", payload: {} });
+      const ids = (await logShard(accountId).event(published.answer.id))!.deliveries.map((d) => d.id);
+      const delivered = await measuredBatch(accountId, ids);
+      expect(delivered.result.explicitAcks).toHaveLength(2);
+      for (const m of [published, delivered]) expect(m.written.rows).toBe(0);
+      const objects = [published, delivered].flatMap((m) => [...m.logCalls, ...m.hookCalls].map((c) => c.name));
+      // Its own log object, and its own hooks' objects: nothing else.
+      expect(new Set(objects)).toEqual(new Set([`${accountId}:0`, ...hookIds]));
+      touched.push(new Set(objects));
+    }
+    expect([...touched[0]!].filter((name) => touched[1]!.has(name))).toEqual([]);
   });
 });

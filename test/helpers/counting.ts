@@ -94,3 +94,31 @@ export function countingEnv(base: Env): { env: Env; d1: D1Count; written: D1Rows
     deadLetters,
   };
 }
+
+/** One RPC call on a Durable Object: the object's name (`idFromName`) and the method. */
+export interface ObjectCall {
+  name: string;
+  method: string;
+}
+
+/** A Durable Object namespace whose stubs note every RPC call (object name, method) and pass it on. */
+export function countingObjects<T extends Rpc.DurableObjectBranded | undefined>(real: DurableObjectNamespace<T>, calls: ObjectCall[]): DurableObjectNamespace<T> {
+  return new Proxy(real, {
+    get(target, prop) {
+      if (prop === "get") {
+        return (id: DurableObjectId) => {
+          const stub = target.get(id);
+          return new Proxy(stub, {
+            get(s, method) {
+              const v = Reflect.get(s, method);
+              if (typeof v !== "function" || typeof method !== "string") return v;
+              return (...args: unknown[]) => (calls.push({ name: id.name ?? id.toString(), method }), Reflect.apply(v, s, args));
+            },
+          });
+        };
+      }
+      const v = Reflect.get(target, prop);
+      return typeof v === "function" ? v.bind(target) : v;
+    },
+  });
+}

@@ -84,7 +84,7 @@ export default defineConfig({
       // The portal in Debian's Chromium (playwright-core) against the router under `wrangler dev`.
       { test: { name: "portal", include: ["test/portal/**/*.test.ts"], environment: "node", testTimeout: 120_000, hookTimeout: 180_000 } },
       // Slack configured (so slack hooks can be created) but pointing at a closed port: nothing leaves.
-      workersProject("api", ["test/api/**/*.test.ts"], { ALLOW_PRIVATE_TARGETS: "false", ...slackBindingsFor(9), ...NO_AUTO_TEST }, { exclude: FUZZ_TESTS }),
+      workersProject("api", ["test/api/**/*.test.ts", "test/log/**/*.test.ts"], { ALLOW_PRIVATE_TARGETS: "false", ...slackBindingsFor(9), ...NO_AUTO_TEST }, { exclude: FUZZ_TESTS }),
       // The API fuzzer: the api project's bindings, but every outbound request (hook tests, gates,
       // deliveries to the public-looking URLs it generates) is answered in-process, so thousands of
       // generated requests never reach a network.

@@ -22,11 +22,13 @@ const ID_PATTERN = /^(evt|dlv|gate)_([0-9A-HJKMNP-TV-Z]{10})([0-9A-HJKMNP-TV-Z]{
 let lastTime = -1;
 let lastRandom: number[] = [];
 
-/** Time and random part, monotonic within the isolate (ids of one millisecond still sort in order). */
+/**
+ * Time and random part, monotonic within one millisecond of the isolate (ids of one millisecond still
+ * sort in order). The time is never moved: it names the record's day partition.
+ */
 function stem(now: number): string {
   let random: number[];
-  if (now <= lastTime) {
-    now = lastTime;
+  if (now === lastTime) {
     random = increment(lastRandom);
   } else {
     random = Array.from(crypto.getRandomValues(new Uint8Array(RANDOM_CHARS)), (b) => b & 31);

@@ -8,6 +8,7 @@ import { admitDelivery, postpone, reportAttempts, tryNumber } from "./admission"
 import { injectConsumerFault } from "./chaos";
 import { ConnectionSlots, OUTGOING_CONNECTIONS } from "./connection-slots";
 import { handleDeadLetterBatch } from "./dead-letters";
+import { effectStatements } from "./send-effects";
 import type { SendResult } from "./http-sender";
 import { sendDelivery, type SendContext } from "./send";
 import { errorDetail, log, redactMessage } from "../observability/log";
@@ -222,9 +223,11 @@ async function settle(db: Db, env: Env, config: Config, now: Date, handled: Hand
   const accountOf = new Map(handled.map((h) => [h.message.body.delivery_id, h.message.body.account_id]));
   const unrecorded = updates.length > 0 ? await recordOutcomes(env, accountOf, updates, attempts) : new Set<string>();
   if (unrecorded.size > 0) logCrash("recording outcomes failed", new Error(`${unrecorded.size} deliveries not recorded`));
-  // Hook health to D1 (management data, written only when a hook's health changes). Should it fail,
-  // the hook's Durable Object still holds the record, and the next batch's report mirrors it again.
-  const statements = health.statements();
+  // Hook health and what sends found out (a dead Slack token) to D1: management data, written only
+  // when something changed. Should it fail, the hook's Durable Object still holds the failure record
+  // (the next batch's report mirrors it again), and the next send finds the token dead again.
+  const effects = handled.flatMap((h) => (h.outcome.kind === "attempted" ? (h.outcome.result.effects ?? []) : []));
+  const statements = [...health.statements(), ...effectStatements(db, effects, nowIso)];
   if (statements.length > 0) {
     await db.batch(statements as [(typeof statements)[0], ...typeof statements]).catch((error) => logCrash("recording hook health failed", error));
   }

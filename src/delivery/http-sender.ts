@@ -1,3 +1,4 @@
+import type { SendEffect } from "./send-effects";
 import type { OutboundRequest } from "./request";
 
 export const RESPONSE_BODY_LIMIT = 4096;
@@ -14,6 +15,8 @@ export interface SendResult {
   retryAfterSeconds: number | null;
   /** True when the receiver did not answer in time. */
   timedOut: boolean;
+  /** What the send found out about the account's management data, for the caller to write (./send-effects.ts). */
+  effects?: SendEffect[];
 }
 
 /** An attempt that never left hookrouter: recorded and retried like any other failed attempt. */

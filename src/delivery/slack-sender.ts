@@ -1,12 +1,12 @@
 import { SealedIn, secretBoxFor } from "../crypto/secret-box";
-import { nowIso, type Db } from "../db/client";
-import { updateHook } from "../db/hooks";
+import type { Db } from "../db/client";
 import type { HookRow, SlackConnectionRow } from "../db/schema";
-import { findSlackConnection, markSlackConnectionBroken } from "../db/slack";
+import { findSlackConnection } from "../db/slack";
 import type { EventForDelivery } from "../domain/event-for-delivery";
 import { buildSlackMessage } from "../domain/slack-message";
 import type { Config } from "../env";
 import { notSent, type SendResult } from "./http-sender";
+import type { SendEffect } from "./send-effects";
 import { chatPostMessage, isDeadTokenError, missingSlackSettings, slackApp } from "./slack-client";
 
 export interface SlackSendContext {
@@ -14,18 +14,15 @@ export interface SlackSendContext {
   config: Config;
 }
 
-/** Only a test outcome or this sender's dead-token verdict sets `invalid`; a retired hook stays retired. */
-async function markHookInvalid(ctx: SlackSendContext, hook: HookRow): Promise<void> {
-  if (hook.state === "invalid" || hook.state === "deactivated") return;
-  await updateHook(ctx.db, hook.accountId, hook.id, { state: "invalid", updatedAt: nowIso() });
-}
+const hookInvalid = (hook: HookRow) => ({ kind: "hook_invalid" as const, accountId: hook.accountId, hookId: hook.id });
 
 /**
  * Posts one event to a `slack` hook's channel with chat.postMessage, and answers the same
  * `SendResult` as `sendHttp`, so the consumer's retries, attempt log, rate limit and breaker treat
  * both kinds alike. Slack answers HTTP 200 with `ok: false` for its errors: that is a failed attempt
  * with Slack's error code recorded. A dead token (revoked, invalid) breaks the account's connection
- * and makes the hook `invalid`; later sends fail at once without calling Slack until it reconnects.
+ * and makes the hook `invalid` (effects the caller writes: ./send-effects.ts); later sends fail at
+ * once without calling Slack until it reconnects.
  * `preloaded`: the account's connection as the caller already read it (undefined: read it here).
  */
 export async function sendSlack(ctx: SlackSendContext, hook: HookRow, event: EventForDelivery, preloaded?: SlackConnectionRow | null): Promise<SendResult> {
@@ -37,18 +34,16 @@ export async function sendSlack(ctx: SlackSendContext, hook: HookRow, event: Eve
   const connection = preloaded === undefined ? await findSlackConnection(ctx.db, hook.accountId) : preloaded;
   if (!connection) return notSent("no Slack workspace is connected to this account (GET /v1/slack/connect-url to connect one)", started);
   if (connection.status === "broken") {
-    await markHookInvalid(ctx, hook);
-    return notSent(`the Slack connection is broken (${connection.error ?? "unknown error"}): reconnect the workspace`, started);
+    return { ...notSent(`the Slack connection is broken (${connection.error ?? "unknown error"}): reconnect the workspace`, started), effects: [hookInvalid(hook)] };
   }
 
   const token = await (await secretBoxFor(ctx.config)).open(connection.tokenSealed, SealedIn.slackToken(hook.accountId));
   const call = await chatPostMessage(app.apiBase, token, hook.slackChannelId, buildSlackMessage(event), ctx.config.DELIVERY_TIMEOUT_MS);
-  if (isDeadTokenError(call.error)) {
-    const now = nowIso();
-    await markSlackConnectionBroken(ctx.db, hook.accountId, connection.tokenSealed, call.error!, now);
-    await markHookInvalid(ctx, hook);
-  }
+  const effects: SendEffect[] = isDeadTokenError(call.error)
+    ? [{ kind: "slack_token_dead", accountId: hook.accountId, tokenSealed: connection.tokenSealed, error: call.error! }, hookInvalid(hook)]
+    : [];
   return {
+    effects,
     ok: call.ok,
     status: call.status,
     body: call.body,

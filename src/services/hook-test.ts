@@ -4,6 +4,7 @@ import type { HookRow } from "../db/schema";
 import type { EventForDelivery } from "../domain/event-for-delivery";
 import { UnreadableSecretError } from "../crypto/secret-box";
 import { notSent, type SendResult } from "../delivery/http-sender";
+import { applyEffects } from "../delivery/send-effects";
 import { sendDelivery } from "../delivery/send";
 // A cycle (the object's alarm runs `runScheduledTest`), harmless: neither module uses the other at load.
 import { hookStateOf } from "../durable/hook-state";
@@ -63,7 +64,9 @@ export async function runHookTest(deps: TestDeps, hook: HookRow, requestedType?:
  */
 async function sendTest(deps: TestDeps, hook: HookRow, event: EventForDelivery): Promise<SendResult> {
   try {
-    return await sendDelivery({ ...deps, now: new Date() }, hook, event, `test_${ulid()}`);
+    const sent = await sendDelivery({ ...deps, now: new Date() }, hook, event, `test_${ulid()}`);
+    await applyEffects(deps.db, sent.effects, nowIso());
+    return sent;
   } catch (err) {
     if (!(err instanceof UnreadableSecretError)) throw err;
     return notSent(

@@ -4,6 +4,7 @@ import { SealedIn, secretBoxFor } from "../../src/crypto/secret-box";
 import { getDb } from "../../src/db/client";
 import { findHook } from "../../src/db/hooks";
 import { findSlackConnection } from "../../src/db/slack";
+import { applyEffects } from "../../src/delivery/send-effects";
 import { sendSlack } from "../../src/delivery/slack-sender";
 import { getConfig, type Env } from "../../src/env";
 import { newAccount } from "../helpers/api";
@@ -71,6 +72,10 @@ describe("Slack sender", () => {
     await slack.revokeAll();
     const result = await sendSlack(ctx, hook, event);
     expect(result).toMatchObject({ ok: false, status: 200, error: "Slack: token_revoked" });
+    // The sender says what it found out; the caller writes it with its other writes (the consumer, a test).
+    expect(result.effects!.map((e) => e.kind)).toEqual(["slack_token_dead", "hook_invalid"]);
+    expect((await findHook(db, accountId, hook.id))!.state).toBe("valid");
+    await applyEffects(db, result.effects, new Date().toISOString());
     expect((await findHook(db, accountId, hook.id))!.state).toBe("invalid");
     expect(await findSlackConnection(db, accountId)).toMatchObject({ status: "broken", error: "token_revoked" });
 
@@ -87,6 +92,7 @@ describe("Slack sender", () => {
     await (env as unknown as Env).DB.prepare("update slack_connections set token_sealed = ? where account_id = ?").bind(await (await secretBoxFor(config)).seal("xoxb-never-issued", SealedIn.slackToken(accountId)), accountId).run();
     const result = await sendSlack(ctx, hook, event);
     expect(result.error).toBe("Slack: invalid_auth");
+    await applyEffects(db, result.effects, new Date().toISOString());
     expect((await findHook(db, accountId, hook.id))!.state).toBe("invalid");
     expect((await findSlackConnection(db, accountId))!.status).toBe("broken");
     expect(await slack.calls("chat.postMessage")).toHaveLength(0); // unknown tokens are not the team's

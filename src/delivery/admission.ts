@@ -25,14 +25,32 @@ export type Gate =
   /** Hold back, not an attempt: the message comes back after the delay. */
   | { action: "postpone"; delaySeconds: number };
 
-/** One round trip when the hook has a rate limit or a failure streak; none otherwise. */
-export async function admitDelivery(hookStates: Env["HOOK_STATE"], hook: HookRow): Promise<Gate> {
+/** A hook's object that cannot be reached holds its deliveries back this long (not an attempt). */
+export const UNREACHABLE_HOLD_SECONDS = 5;
+/**
+ * Deliveries an open breaker holds come back spread over up to this much after the next probe is
+ * due, not all at once: when the probe closes the breaker, they reach the receiver as a ramp.
+ */
+export const MAX_RELEASE_SPREAD_MS = 60_000;
+
+/**
+ * One round trip when the hook has a rate limit or a failure streak; none otherwise. Should the
+ * hook's object fail to answer, the delivery is postponed: a used try would move its retry schedule
+ * for a fault of hookrouter's, and sending without asking would ignore the limit or the breaker.
+ */
+export async function admitDelivery(hookStates: Env["HOOK_STATE"], hook: HookRow, random: () => number = Math.random): Promise<Gate> {
   if (hook.rateLimitPerSecond === null && hook.failingSince === null) return { action: "send", probe: false };
-  const admission: Admission = await hookStateOf(hookStates, hook.id).admit({
-    rateLimitPerSecond: hook.rateLimitPerSecond,
-    maxWaitMs: MAX_INLINE_WAIT_MS,
-  });
-  if (admission.action === "postpone") return { action: "postpone", delaySeconds: delaySecondsFor(admission.waitMs) };
+  let admission: Admission;
+  try {
+    admission = await hookStateOf(hookStates, hook.id).admit({ rateLimitPerSecond: hook.rateLimitPerSecond, maxWaitMs: MAX_INLINE_WAIT_MS });
+  } catch (error) {
+    log("error", "asking the hook's Durable Object failed; the delivery is held back", { hook_id: hook.id, error: errorDetail(error) });
+    return { action: "postpone", delaySeconds: UNREACHABLE_HOLD_SECONDS };
+  }
+  if (admission.action === "postpone") {
+    const spread = admission.reason === "circuit_open" ? random() * Math.min(admission.waitMs, MAX_RELEASE_SPREAD_MS) : 0;
+    return { action: "postpone", delaySeconds: delaySecondsFor(admission.waitMs + spread) };
+  }
   if (admission.waitMs > 0) await new Promise((resolve) => setTimeout(resolve, admission.waitMs));
   return { action: "send", probe: admission.probe };
 }

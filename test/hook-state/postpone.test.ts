@@ -2,7 +2,8 @@ import { createExecutionContext, createMessageBatch, getQueueResult } from "clou
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { queue } from "../../src/delivery/consumer";
-import { delaySecondsFor, mirrorOnRow } from "../../src/delivery/admission";
+import { admitDelivery, delaySecondsFor, mirrorOnRow, UNREACHABLE_HOLD_SECONDS } from "../../src/delivery/admission";
+import type { HookRow } from "../../src/db/schema";
 import { hookStateOf } from "../../src/durable/hook-state";
 import type { DeliveryMessage, Env } from "../../src/env";
 import { call, newAccount } from "../helpers/api";
@@ -30,11 +31,51 @@ describe("postponing a delivery", () => {
     const result = await getQueueResult(batch, createExecutionContext());
     expect(result.explicitAcks).toEqual([`msg-${id}`]);
     expect(result.retryMessages).toEqual([]);
-    // Tries 1..4 were made (2 by earlier copies, 2 by this one before this postponed try).
-    expect(sent).toEqual([{ body: { delivery_id: id, account_id: accountId, tries_before: 4 }, delaySeconds: 1 }]);
+    // Tries 1..4 were made (2 by earlier copies, 2 by this one before this postponed try). Held until
+    // the next probe (1 s here) plus a spread of up to one more probe interval (MAX_RELEASE_SPREAD_MS).
+    expect(sent).toEqual([{ body: { delivery_id: id, account_id: accountId, tries_before: 4 }, delaySeconds: expect.any(Number) }]);
+    expect(sent[0]!.delaySeconds).toBeGreaterThanOrEqual(1);
+    expect(sent[0]!.delaySeconds).toBeLessThanOrEqual(2);
     expect(await getDelivery(key, id!)).toMatchObject({ status: "pending", attempts: 0, attempt_log: [] });
     expect(await deliveryRequests(rx)).toEqual([]);
     expect((await call("GET", `/v1/hooks/${hook.id}`, { token: key })).body.circuit).toBe("open");
+  });
+
+  it("deliveries an open breaker holds come back spread over up to one more probe interval, not all at once", async () => {
+    const { key } = await newAccount();
+    const hook = await createHook(key, { url: new Receiver().url() });
+    const stub = hookStateOf((env as unknown as Env).HOOK_STATE, hook.id);
+    for (let i = 0; i < 10; i++) await stub.recordAttempt({ ok: false, status: 500 });
+    const row = { id: hook.id, rateLimitPerSecond: null, failingSince: new Date().toISOString() } as unknown as HookRow;
+    const hookStates = (env as unknown as Env).HOOK_STATE;
+    // The next probe is due in about 1 s (this project's first probe interval).
+    const earliest = await admitDelivery(hookStates, row, () => 0);
+    const latest = await admitDelivery(hookStates, row, () => 0.999);
+    expect(earliest).toEqual({ action: "postpone", delaySeconds: 1 });
+    expect(latest).toEqual({ action: "postpone", delaySeconds: 2 });
+  });
+
+  it("a hook's object that cannot be reached holds the delivery back: not an attempt, not a used try", async () => {
+    const { accountId, key } = await newAccount();
+    const rx = new Receiver();
+    const hook = await createHook(key, { url: rx.url(), rate_limit_per_second: 100 });
+    const [id] = await storeEvent(accountId, [hook.id]);
+    const { env: recording, sent } = envRecordingDeliveries(false);
+    const unreachable = new Proxy(recording.HOOK_STATE, {
+      get: (target, prop) => {
+        if (prop === "get") return () => ({ admit: () => Promise.reject(new Error("object unreachable")) });
+        const v = Reflect.get(target, prop);
+        return typeof v === "function" ? v.bind(target) : v;
+      },
+    });
+    const batch = createMessageBatch<DeliveryMessage>(QUEUE, [message(accountId, id!, 1)]);
+    await queue(batch, { ...recording, HOOK_STATE: unreachable });
+    const result = await getQueueResult(batch, createExecutionContext());
+    expect(result.explicitAcks).toEqual([`msg-${id}`]);
+    expect(result.retryMessages).toEqual([]);
+    expect(sent).toEqual([{ body: { delivery_id: id, account_id: accountId, tries_before: 0 }, delaySeconds: UNREACHABLE_HOLD_SECONDS }]);
+    expect(await getDelivery(key, id!)).toMatchObject({ status: "pending", attempts: 0, attempt_log: [] });
+    expect(await deliveryRequests(rx)).toEqual([]);
   });
 
   it("waits are whole seconds, at least one; the row follows the object's record", () => {

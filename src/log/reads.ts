@@ -73,6 +73,12 @@ export function listEvents(sql: Sql, parts: Partitions, accountId: string, f: Ev
 /**
  * Deliveries newest event first, and within an event in position order. The cursor is the last
  * delivery of the previous page: the page goes on after it, in that order.
+ *
+ * Each day is read walking its primary key down from the cursor's event (`e.id <= ?`), and stops once
+ * the page is full. The order is the walk's: events by id, and each event's deliveries as json_each
+ * yields them, in array (position) order. An ORDER BY naming the position as well would make SQLite
+ * collect and sort every delivery of the day before the first row (USE TEMP B-TREE FOR ORDER BY:
+ * test/log/query-plans.test.ts).
  */
 export function listDeliveries(sql: Sql, parts: Partitions, accountId: string, f: DeliveryFilters, limit: number, cursor?: string): Array<{ delivery: DeliveryRow; eventType: string }> {
   const after = cursor ? parseLogId(cursor) : null;
@@ -85,7 +91,7 @@ export function listDeliveries(sql: Sql, parts: Partitions, accountId: string, f
     if (after && day > dayOf(after.ms)) continue;
     const where = ["1 = 1"];
     const args: SqlStorageValue[] = [];
-    if (after) where.push("(e.id < ? OR (e.id = ? AND d.key > ?))"), args.push(after.eventId, after.eventId, after.position);
+    if (after) where.push("e.id <= ? AND (e.id < ? OR d.key > ?)"), args.push(after.eventId, after.eventId, after.position);
     if (f.eventId) where.push("e.id = ?"), args.push(f.eventId);
     if (f.eventType) where.push("e.type = ?"), args.push(f.eventType);
     if (f.createdAfter) where.push("e.created_at >= ?"), args.push(f.createdAfter);
@@ -96,7 +102,7 @@ export function listDeliveries(sql: Sql, parts: Partitions, accountId: string, f
     const rows = sql
       .exec<{ id: string; type: string; created_at: string; pos: number; value: string }>(
         `SELECT e.id, e.type, e.created_at, d.key AS pos, d.value FROM ${eventsTable(day)} AS e, json_each(e.deliveries) AS d
-         WHERE ${where.join(" AND ")} ORDER BY e.id DESC, d.key ASC LIMIT ?`,
+         WHERE ${where.join(" AND ")} ORDER BY e.id DESC LIMIT ?`,
         ...args,
         limit - out.length,
       )

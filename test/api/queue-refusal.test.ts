@@ -9,6 +9,7 @@ import { call, expectErrorShape, newAccount } from "../helpers/api";
 import { envRecordingDeliveries, message, QUEUE } from "../helpers/consumer";
 import { createHook } from "../helpers/delivery";
 import { inLog, logShard, seedDeliveries } from "../helpers/log";
+import { logCounts } from "../helpers/log-counts";
 
 // The delivery queue refusing a send (Queues unavailable): the Worker's fetch handler is called with
 // the project's bindings but a DELIVERIES queue whose every send throws (test/helpers/consumer.ts).
@@ -27,21 +28,6 @@ const ULID = /^[0-9A-Z]{26}$/;
 afterEach(() => {
   vi.restoreAllMocks();
 });
-
-/** What the account's log holds: its events, their deliveries, its idempotency claims. */
-async function countsOf(accountId: string): Promise<{ events: number; deliveries: number; idempotency_keys: number }> {
-  return inLog(accountId, (sql, parts) => {
-    let events = 0;
-    let deliveries = 0;
-    for (const day of parts.days()) {
-      const row = sql.exec<{ n: number; d: number }>(`SELECT count(*) AS n, coalesce(sum(json_array_length(deliveries)), 0) AS d FROM ev_${day}`).one();
-      events += row.n;
-      deliveries += row.d;
-    }
-    const idempotency_keys = sql.exec<{ n: number }>("SELECT count(*) AS n FROM idempotency").one().n;
-    return { events, deliveries, idempotency_keys };
-  });
-}
 
 /** What a requeue changes and its undo must put back, per delivery. */
 async function statesOf(accountId: string, ids: string[]): Promise<Array<{ id: string; status: string; next_attempt_at: string | null; attempts: number }>> {
@@ -83,7 +69,7 @@ describe("when the delivery queue refuses", () => {
     expect(accepted.body.deliveries).toBe(1);
     expect(refusing.sent).toHaveLength(1); // the queue was asked, and refused
     // Stored for good: the event, its delivery and the idempotency claim.
-    expect(await countsOf(accountId)).toEqual({ events: 1, deliveries: 1, idempotency_keys: 1 });
+    expect(await logCounts(accountId)).toEqual({ events: 1, deliveries: 1, idempotency_keys: 1 });
     const [delivery] = (await call("GET", `/v1/deliveries?event_id=${accepted.body.id}`, { token: key })).body.data;
     expect(delivery).toMatchObject({ status: "pending", attempts: 0 });
     expect(refusing.sent.map((s) => s.body.delivery_id)).toEqual([delivery.id]);
@@ -99,7 +85,7 @@ describe("when the delivery queue refuses", () => {
     expect(repeated.status).toBe(202);
     expect(repeated.body).toMatchObject({ id: accepted.body.id, deliveries: 1 });
     expect(accepting.sent).toEqual([]);
-    expect(await countsOf(accountId)).toEqual({ events: 1, deliveries: 1, idempotency_keys: 1 });
+    expect(await logCounts(accountId)).toEqual({ events: 1, deliveries: 1, idempotency_keys: 1 });
 
     // The alarm's run sends the unsent delivery at once (its message kept back, not sent to the public host)...
     const resent = envRecordingDeliveries(false);

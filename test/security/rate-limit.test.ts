@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { ADMIN_TOKEN, call, expectErrorShape, newAccount, type Answer } from "../helpers/api";
 import { waitForDeliveryRequests } from "../helpers/delivery";
 import { ClockedRateLimiter, envWithClockedLimiters } from "../helpers/clocked-limiter";
+import { logCounts } from "../helpers/log-counts";
 import { Receiver } from "../helpers/receiver";
 
 // This project's API_RATE_LIMITER allows TEST_RATE_LIMIT requests per key per 10 s window (see
@@ -89,10 +90,7 @@ describe("per-API-key rate limit", () => {
     expectErrorShape(refused!, 429, "rate_limited");
     expect(refused!.headers.get("retry-after")).toBe("10");
 
-    const count = async (sql: string) => (await db.prepare(sql).bind(accountId).first<{ n: number }>())!.n;
-    expect(await count("select count(*) as n from events where account_id = ?")).toBe(accepted.length);
-    expect(await count("select count(*) as n from idempotency_keys where account_id = ?")).toBe(accepted.length);
-    expect(await count("select count(*) as n from deliveries where account_id = ?")).toBe(accepted.length * 2);
+    expect(await logCounts(accountId)).toEqual({ events: accepted.length, deliveries: accepted.length * 2, idempotency_keys: accepted.length });
     // The accepted ones are delivered (and nothing is still in flight when the receiver closes).
     expect(await waitForDeliveryRequests(rx, accepted.length * 2)).toHaveLength(accepted.length * 2);
   });

@@ -3,10 +3,18 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { queue } from "../../src/delivery/consumer";
 import type { DeliveryMessage, Env } from "../../src/env";
+import type { DeliveryStatus } from "../../src/log/records";
+import { updateDeliveries } from "../../src/log/writes";
 import { newAccount } from "../helpers/api";
 import { DLQ, envRecordingDeadLetters, message, QUEUE, storeEvent } from "../helpers/consumer";
 import { createHook, getDelivery } from "../helpers/delivery";
+import { inLog } from "../helpers/log";
 import { Receiver } from "../helpers/receiver";
+
+/** Sets a stored delivery's status and attempt count, as earlier attempts left it. */
+function setDelivery(accountId: string, id: string, status: DeliveryStatus, attempts: number): Promise<unknown> {
+  return inLog(accountId, (sql, parts) => updateDeliveries(sql, parts, [id], (d) => ((d.s = status), (d.n = attempts), true)));
+}
 
 describe("the dead-letter queue", () => {
   it("receives a delivery whose last scheduled attempt failed, marked dead", async () => {
@@ -16,7 +24,7 @@ describe("the dead-letter queue", () => {
     const hook = await createHook(key, { url: rx.url() });
     const [id] = await storeEvent(accountId, [hook.id]);
     // Two attempts already failed (the queue's count of the message and the attempt log agree).
-    await env.DB.prepare("update deliveries set status = 'failed', attempts = 2 where id = ?").bind(id).run();
+    await setDelivery(accountId, id!, "failed", 2);
     const { env: testEnv, deadLettered } = envRecordingDeadLetters();
     // Not yet the last attempt (RETRY_SCHEDULE=1,1,1 allows 4): retried, not dead-lettered.
     const third = createMessageBatch<DeliveryMessage>(QUEUE, [message(accountId, id!, 3)]);
@@ -36,8 +44,8 @@ describe("the dead-letter queue", () => {
     const rx = new Receiver();
     const hook = await createHook(key, { url: rx.url() });
     const [stuck, done] = await storeEvent(accountId, [hook.id, hook.id]);
-    await env.DB.prepare("update deliveries set status = 'failed', attempts = 2 where id = ?").bind(stuck).run();
-    await env.DB.prepare("update deliveries set status = 'succeeded', attempts = 1 where id = ?").bind(done).run();
+    await setDelivery(accountId, stuck!, "failed", 2);
+    await setDelivery(accountId, done!, "succeeded", 1);
     const batch = createMessageBatch<DeliveryMessage>(DLQ, [message(accountId, stuck!, 21), message(accountId, done!, 1)]);
     await queue(batch, env as unknown as Env);
     expect((await getQueueResult(batch, createExecutionContext())).ackAll).toBe(true);

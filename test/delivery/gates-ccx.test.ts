@@ -1,8 +1,8 @@
-import { env } from "cloudflare:workers";
 import { Webhook } from "standardwebhooks";
 import { beforeAll, describe, expect, it } from "vitest";
 import { call, newAccount } from "../helpers/api";
 import { gateCalls } from "../helpers/delivery";
+import { logShard } from "../helpers/log";
 import { Receiver, eventually, type ReceivedRequest } from "../helpers/receiver";
 
 // The CCX hook service's pre/post loop (../shared/seeds/ccx-hook-service.txt), end to end: a pre-hook
@@ -27,13 +27,14 @@ function ccxPolicy(req: CreateCluster, workId: string) {
 }
 
 let key: string;
+let accountId: string;
 let preRx: Receiver;
 let postRx: Receiver;
 let preHook: { id: string; secret: string };
 let postHook: { id: string; secret: string };
 
 beforeAll(async () => {
-  ({ key } = await newAccount("ccx"));
+  ({ key, accountId } = await newAccount("ccx"));
   preRx = new Receiver();
   postRx = new Receiver();
   const pre = await call("POST", "/v1/hooks", {
@@ -135,8 +136,9 @@ describe("CCX create-cluster: pre-hook gate, then post-hook with the same work_i
     const eventId: string = published.body.id;
     const delivered = await eventually(async () => (await postRx.requests()).find((r) => r.body.includes(eventId)));
     expect(delivered).toBeTruthy();
-    const rows = await (env as any).DB.prepare("select hook_id from deliveries where event_id = ?").bind(eventId).all();
-    expect(rows.results.map((r: { hook_id: string }) => r.hook_id)).toEqual([postHook.id]);
+    // Every delivery the event has, as its log stores it (not an API listing's view of them).
+    const stored = await logShard(accountId).event(eventId);
+    expect(stored!.deliveries.map((d) => d.hookId)).toEqual([postHook.id]);
     expect((await preRx.requests()).filter((r) => r.body.includes(eventId))).toEqual([]);
   });
 

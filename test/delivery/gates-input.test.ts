@@ -1,16 +1,18 @@
-import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
+import { gateRunsTable } from "../../src/log/partitions";
 import { call, expectErrorShape, newAccount } from "../helpers/api";
+import { inLog } from "../helpers/log";
 import { Receiver } from "../helpers/receiver";
 
 // Bad input to the gate routes answers a 4xx with the error shape (never a 500) and records nothing.
 
 let key: string;
+let accountId: string;
 let catalogKey: string;
 let gateRx: Receiver;
 
 beforeAll(async () => {
-  ({ key } = await newAccount("gates-input"));
+  ({ key, accountId } = await newAccount("gates-input"));
   ({ key: catalogKey } = await newAccount("gates-catalog"));
   for (const [name, application_level] of [["cluster.create", true], ["team.create", false]] as const) {
     const put = await call("PUT", `/v1/event-types/${name}`, { token: catalogKey, body: { application_level } });
@@ -25,7 +27,9 @@ beforeAll(async () => {
   expect(hook.status).toBe(201);
 });
 
-const gateRunCount = async () => ((await (env as any).DB.prepare("select count(*) as n from gate_runs").first()) as { n: number }).n;
+/** The gate runs in the delivery log of `key`'s account (one shard), every day of it. */
+const gateRunCount = () =>
+  inLog(accountId, (sql, parts) => parts.days().reduce((n, day) => n + sql.exec<{ n: number }>(`SELECT count(*) AS n FROM ${gateRunsTable(day)}`).one().n, 0));
 
 describe("POST /v1/gates/{type} with bad input", () => {
   it("refuses a type outside the catalog with 422 when the account has one", async () => {
@@ -55,6 +59,8 @@ describe("POST /v1/gates/{type} with bad input", () => {
     // just under the limit is fine
     const under = await call("POST", "/v1/gates/big.one", { token: key, body: { payload: { blob: "x".repeat(250 * 1024) } } });
     expect(under.status).toBe(200);
+    // and recorded: the count above is the one a recorded run moves
+    expect(await gateRunCount()).toBe(before + 1);
   });
 
   it.each([

@@ -2,7 +2,9 @@ import { env } from "cloudflare:workers";
 import { Webhook } from "standardwebhooks";
 import { describe, expect, it } from "vitest";
 import { call, newAccount } from "../helpers/api";
+import { attemptsTable } from "../../src/log/partitions";
 import { createHook, deliveriesOf, deliveryRequests, publish, settledDelivery, waitForDeliveryRequests } from "../helpers/delivery";
+import { inLog } from "../helpers/log";
 import { Receiver } from "../helpers/receiver";
 
 // Receivers that fight back, through the real pipeline (publish → queue → consumer → sender), in
@@ -47,7 +49,7 @@ describe("hostile receivers", () => {
   });
 
   it("reads 4 KiB of an endless body and moves on; a hanging receiver times out; neither stalls other hooks", async () => {
-    const { key } = await newAccount();
+    const { accountId, key } = await newAccount();
     const endless = new Receiver();
     const hanging = new Receiver();
     const healthy = new Receiver();
@@ -80,8 +82,11 @@ describe("hostile receivers", () => {
         }
       }
     }
-    // Exactly one attempt timed out (the hanging receiver's first), after the 2 s timeout.
-    const timeouts = (await db.prepare("select error, duration_ms from attempts where error like 'timed out%'").all<{ error: string; duration_ms: number }>()).results;
+    // Exactly one attempt of the account timed out (the hanging receiver's first), after the 2 s
+    // timeout: every attempt but a first-try success is a row of the log's attempts tables.
+    const timeouts = await inLog(accountId, (sql, parts) =>
+      parts.days().flatMap((day) => sql.exec<{ error: string; duration_ms: number }>(`SELECT error, duration_ms FROM ${attemptsTable(day)} WHERE error LIKE 'timed out%'`).toArray()),
+    );
     expect(timeouts).toHaveLength(1);
     expect(timeouts[0]!.duration_ms).toBeGreaterThanOrEqual(1900);
   });

@@ -2,7 +2,8 @@ import { DurableObject } from "cloudflare:workers";
 import { enqueueDeliveries } from "../delivery/enqueue";
 import { parseLogId } from "../domain/log-ids";
 import { getConfig, type Env } from "../env";
-import { Partitions } from "../log/partitions";
+import { FirstSuccesses } from "../log/first-successes";
+import { Partitions, type LogDb } from "../log/partitions";
 import * as reads from "../log/reads";
 import type { DeliveryStatus, EventRow, GateRunRow, AttemptWrite, DeliveryUpdate } from "../log/records";
 import { claimStale, purgeExpired, reopenedSince } from "../log/upkeep";
@@ -18,6 +19,7 @@ import { errorDetail, log } from "../observability/log";
  */
 export class DeliveryLog extends DurableObject<Env> {
   private readonly parts: Partitions;
+  private readonly db: LogDb;
   private alarmArmed = false;
   /** Rows this object wrote since it started (what SQLite storage bills), for `usage`. */
   private rowsWritten = 0;
@@ -28,6 +30,7 @@ export class DeliveryLog extends DurableObject<Env> {
     this.sql = countingWrites(ctx.storage.sql, (n) => (this.rowsWritten += n));
     this.sql.exec("CREATE TABLE IF NOT EXISTS idempotency (key TEXT PRIMARY KEY, event_id TEXT NOT NULL, created_at TEXT NOT NULL) WITHOUT ROWID");
     this.parts = new Partitions(this.sql);
+    this.db = { sql: this.sql, parts: this.parts, firsts: new FirstSuccesses(this.sql, this.parts) };
   }
 
   /**
@@ -43,7 +46,7 @@ export class DeliveryLog extends DurableObject<Env> {
         if (first) return { repeated: true, ...first };
         this.sql.exec("INSERT OR REPLACE INTO idempotency (key, event_id, created_at) VALUES (?, ?, ?)", input.idempotency.key, event.id, event.createdAt);
       }
-      writes.insertEvent(this.sql, this.parts, event, input.hookIds);
+      writes.insertEvent(this.db, event, input.hookIds);
       return { repeated: false };
     });
     await this.armAlarm();
@@ -53,7 +56,7 @@ export class DeliveryLog extends DurableObject<Env> {
   /** The event a live idempotency claim answers, if any. */
   claimed(key: string, liveAfter: string): { event: EventRow; deliveries: number } | null {
     const claim = this.sql.exec<{ event_id: string }>("SELECT event_id FROM idempotency WHERE key = ? AND created_at > ?", key, liveAfter).toArray()[0];
-    const first = claim ? reads.findEvent(this.sql, this.parts, this.accountId(), claim.event_id) : null;
+    const first = claim ? reads.findEvent(this.db, this.accountId(), claim.event_id) : null;
     return first ? { event: first.event, deliveries: first.deliveries.length } : null;
   }
 
@@ -62,7 +65,7 @@ export class DeliveryLog extends DurableObject<Env> {
    * before every ULID makes the alarm, due a few seconds from now, send them at once.
    */
   async unsent(ids: string[]): Promise<void> {
-    writes.updateDeliveries(this.sql, this.parts, ids, (d) => (d.s === "pending" && d.t === null ? ((d.t = UNSENT_TOKEN), true) : false));
+    writes.updateDeliveries(this.db, ids, (d) => (d.s === "pending" && d.t === null ? ((d.t = UNSENT_TOKEN), true) : false));
     const due = Date.now() + UNSENT_RETRY_MS;
     const alarm = await this.ctx.storage.getAlarm();
     if (alarm === null || alarm > due) await this.ctx.storage.setAlarm(due);
@@ -70,20 +73,20 @@ export class DeliveryLog extends DurableObject<Env> {
   }
 
   jobs(ids: string[]) {
-    return reads.loadJobs(this.sql, this.parts, this.accountId(), ids);
+    return reads.loadJobs(this.db, this.accountId(), ids);
   }
 
   /** A queue batch's outcomes; answers the deliveries whose record could not be written. */
   recordOutcomes(updates: DeliveryUpdate[], attempts: AttemptWrite[]): string[] {
-    return writes.recordOutcomes(this.sql, this.parts, updates, attempts, new Date().toISOString());
+    return writes.recordOutcomes(this.db, updates, attempts, new Date().toISOString());
   }
 
   markDead(messages: Array<{ id: string; token: string | null }>): number {
-    return writes.markDead(this.sql, this.parts, messages, new Date().toISOString());
+    return writes.markDead(this.db, messages, new Date().toISOString());
   }
 
   reopen(ids: string[], token: string): string[] {
-    const reopened = writes.reopen(this.sql, this.parts, ids, token, new Date().toISOString());
+    const reopened = writes.reopen(this.db, ids, token, new Date().toISOString());
     for (const id of reopened) {
       const p = parseLogId(id)!;
       reopenedSince(this.ctx.storage.kv, p.eventId, p.ms);
@@ -92,49 +95,49 @@ export class DeliveryLog extends DurableObject<Env> {
   }
 
   restore(ids: string[], status: DeliveryStatus, token: string): void {
-    writes.restore(this.sql, this.parts, ids, status, token, new Date().toISOString());
+    writes.restore(this.db, ids, status, token, new Date().toISOString());
   }
 
   async insertGateRun(meta: LogMeta, run: GateRunRow): Promise<void> {
     this.configure(meta);
-    writes.insertGateRun(this.sql, this.parts, run);
+    writes.insertGateRun(this.db, run);
     await this.armAlarm();
   }
 
   event(id: string) {
-    return reads.findEvent(this.sql, this.parts, this.accountId(), id);
+    return reads.findEvent(this.db, this.accountId(), id);
   }
 
   events(filters: reads.EventFilters, limit: number, cursor?: string) {
-    return reads.listEvents(this.sql, this.parts, this.accountId(), filters, limit, cursor);
+    return reads.listEvents(this.db, this.accountId(), filters, limit, cursor);
   }
 
   delivery(id: string) {
-    return reads.findDelivery(this.sql, this.parts, this.accountId(), id);
+    return reads.findDelivery(this.db, this.accountId(), id);
   }
 
   attempts(id: string) {
-    return reads.listAttempts(this.sql, this.parts, id);
+    return reads.listAttempts(this.db, id);
   }
 
   deliveries(filters: reads.DeliveryFilters, limit: number, cursor?: string) {
-    return reads.listDeliveries(this.sql, this.parts, this.accountId(), filters, limit, cursor);
+    return reads.listDeliveries(this.db, this.accountId(), filters, limit, cursor);
   }
 
   counts(since: string, hookIds?: string[]) {
-    return reads.countDeliveries(this.sql, this.parts, since, hookIds);
+    return reads.countDeliveries(this.db, since, hookIds);
   }
 
   recoverable(hookId: string, since: string, limit: number) {
-    return reads.findRecoverable(this.sql, this.parts, hookId, since, limit);
+    return reads.findRecoverable(this.db, hookId, since, limit);
   }
 
   gateRuns(workId: string, limit: number) {
-    return reads.gateRunsByWork(this.sql, this.parts, workId, limit);
+    return reads.gateRunsByWork(this.db, workId, limit);
   }
 
   eventsByWork(workId: string, limit: number) {
-    return reads.eventsByWork(this.sql, this.parts, this.accountId(), workId, limit);
+    return reads.eventsByWork(this.db, this.accountId(), workId, limit);
   }
 
   /** The account's settings, kept for the alarm (stored only when they change). */
@@ -163,8 +166,9 @@ export class DeliveryLog extends DurableObject<Env> {
     const meta = this.ctx.storage.kv.get<LogMeta>(META);
     if (!meta) return 0;
     const graceMs = getConfig(this.env).SWEEP_GRACE_SECONDS * 1000;
-    purgeExpired(this.sql, this.parts, this.ctx.storage.kv, now, meta.retentionDays, IDEMPOTENCY_WINDOW_MS);
-    const stale = claimStale(this.sql, this.parts, this.ctx.storage.kv, now, graceMs, RESEND_LIMIT);
+    this.db.firsts.flush(); // the scan below must see every success the object knows of in storage
+    purgeExpired(this.db, this.ctx.storage.kv, now, meta.retentionDays, IDEMPOTENCY_WINDOW_MS);
+    const stale = claimStale(this.db, this.ctx.storage.kv, now, graceMs, RESEND_LIMIT);
     this.alarmArmed = false;
     if (this.parts.days().length > 0) {
       const next = stale.length >= RESEND_LIMIT ? 1000 : Math.min(graceMs, MAX_ALARM_INTERVAL_MS);
@@ -179,7 +183,7 @@ export class DeliveryLog extends DurableObject<Env> {
       );
     } catch (error) {
       // No message carries their new token: one that sorts before every ULID makes the next run take them at once.
-      writes.updateDeliveries(this.sql, this.parts, stale.map((s) => s.id), (d) => ((d.t = UNSENT_TOKEN), true));
+      writes.updateDeliveries(this.db, stale.map((s) => s.id), (d) => ((d.t = UNSENT_TOKEN), true));
       log("error", "re-sending deliveries failed", { error: errorDetail(error) });
       throw error;
     }
@@ -214,7 +218,7 @@ function countingWrites(sql: SqlStorage, add: (rows: number) => void): SqlStorag
       if (prop !== "exec") return Reflect.get(target, prop, target);
       return (query: string, ...bindings: unknown[]) => {
         const cursor = target.exec(query, ...bindings);
-        if (!/^\s*SELECT/i.test(query)) {
+        if (/^\s*(INSERT|UPDATE|DELETE|REPLACE|CREATE|DROP)\b/i.test(query)) {
           cursor.toArray(); // a write runs to its end, and its count is final
           add(cursor.rowsWritten);
         }

@@ -8,14 +8,23 @@
 //         A partial index on work_id holds only the events published with one.
 //   at_D  one row per attempt, except a success at the first try (kept in the delivery's JSON).
 //   gr_D  one row per pre-hook gate run, indexed by work_id.
+//   ok_D  the first-try successes of the day's deliveries, one row per flush (./first-successes.ts).
 
 export type Sql = SqlStorage;
+
+/** What the log's functions work on: the object's SQL, its day partitions, and its first successes. */
+export interface LogDb {
+  sql: Sql;
+  parts: Partitions;
+  firsts: import("./first-successes").FirstSuccesses;
+}
 
 const DAY = /^\d{8}$/;
 
 export const eventsTable = (day: string) => `ev_${day}`;
 export const attemptsTable = (day: string) => `at_${day}`;
 export const gateRunsTable = (day: string) => `gr_${day}`;
+export const firstSuccessesTable = (day: string) => `ok_${day}`;
 
 /** The day partitions of one log, kept in memory once read (the object is its tables' only writer). */
 export class Partitions {
@@ -46,13 +55,15 @@ export class Partitions {
     this.sql.exec(`CREATE TABLE IF NOT EXISTS ${gateRunsTable(day)} (
       id TEXT PRIMARY KEY, work_id TEXT NOT NULL, body TEXT NOT NULL) WITHOUT ROWID`);
     this.sql.exec(`CREATE INDEX IF NOT EXISTS ${gateRunsTable(day)}_work ON ${gateRunsTable(day)} (work_id)`);
+    this.sql.exec(`CREATE TABLE IF NOT EXISTS ${firstSuccessesTable(day)} (
+      lo TEXT NOT NULL, hi TEXT NOT NULL, entries TEXT NOT NULL, sums TEXT NOT NULL, PRIMARY KEY (lo, hi)) WITHOUT ROWID`);
     this.set().add(day);
   }
 
   /** Drops a day: its events, deliveries, attempts and gate runs, payloads and answers included. */
   drop(day: string): void {
     if (!DAY.test(day)) return;
-    for (const table of [eventsTable(day), attemptsTable(day), gateRunsTable(day)]) this.sql.exec(`DROP TABLE IF EXISTS ${table}`);
+    for (const table of [eventsTable(day), attemptsTable(day), gateRunsTable(day), firstSuccessesTable(day)]) this.sql.exec(`DROP TABLE IF EXISTS ${table}`);
     this.set().delete(day);
   }
 

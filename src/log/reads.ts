@@ -1,6 +1,7 @@
 import { dayOf, deliveryIdOf, lowestIdAt, parseLogId } from "../domain/log-ids";
-import { attemptsTable, eventsTable, gateRunsTable, type Partitions, type Sql } from "./partitions";
-import { deliveryRow, type AttemptRow, type DeliveryRow, type DeliveryStatus, type EventRow, type EventSummaryRow, type GateRunRow } from "./records";
+import { attemptsTable, eventsTable, gateRunsTable, type LogDb } from "./partitions";
+import { deliveryRow, type StoredDelivery, type AttemptRow, type DeliveryRow, type DeliveryStatus, type EventRow, type EventSummaryRow, type GateRunRow } from "./records";
+import { withFirstSuccess } from "./first-successes";
 import { readEvent } from "./writes";
 
 // The log's reads, newest day first. A page walks the day partitions from the cursor's day down and
@@ -27,10 +28,10 @@ export interface DeliveryFilters {
 }
 
 /** The days a time range can touch, newest first. */
-function daysWithin(parts: Partitions, after?: string, before?: string): string[] {
+function daysWithin(db: LogDb, after?: string, before?: string): string[] {
   const from = after ? dayOf(Date.parse(after)) : "";
   const to = before ? dayOf(Date.parse(before)) : "99999999";
-  return parts.days().filter((d) => d >= from && d <= to);
+  return db.parts.days().filter((d) => d >= from && d <= to);
 }
 
 const SUMMARY = "id, type, created_at, applications, work_id, idempotency_key";
@@ -47,23 +48,23 @@ function summaryOf(accountId: string, r: Record<string, SqlStorageValue>): Event
   };
 }
 
-export function findEvent(sql: Sql, parts: Partitions, accountId: string, id: string): { event: EventRow; deliveries: DeliveryRow[] } | null {
-  const stored = readEvent(sql, parts, id);
+export function findEvent(db: LogDb, accountId: string, id: string): { event: EventRow; deliveries: DeliveryRow[] } | null {
+  const stored = readEvent(db, id);
   if (!stored) return null;
   const event = { ...stored.event, accountId };
   return { event, deliveries: stored.deliveries.map((d, i) => deliveryRow(accountId, id, deliveryIdOf(id, i), event.createdAt, d)) };
 }
 
-export function listEvents(sql: Sql, parts: Partitions, accountId: string, f: EventFilters, limit: number, cursor?: string): EventSummaryRow[] {
+export function listEvents(db: LogDb, accountId: string, f: EventFilters, limit: number, cursor?: string): EventSummaryRow[] {
   const out: EventSummaryRow[] = [];
-  for (const day of daysWithin(parts, f.createdAfter, f.createdBefore)) {
+  for (const day of daysWithin(db, f.createdAfter, f.createdBefore)) {
     const where = ["1 = 1"];
     const args: SqlStorageValue[] = [];
     if (cursor) where.push("id < ?"), args.push(cursor);
     if (f.type) where.push("type = ?"), args.push(f.type);
     if (f.createdAfter) where.push("id >= ? AND created_at > ?"), args.push(lowestIdAt("evt", Date.parse(f.createdAfter)), f.createdAfter);
     if (f.createdBefore) where.push("created_at < ?"), args.push(f.createdBefore);
-    const rows = sql.exec(`SELECT ${SUMMARY} FROM ${eventsTable(day)} WHERE ${where.join(" AND ")} ORDER BY id DESC LIMIT ?`, ...args, limit - out.length).toArray();
+    const rows = db.sql.exec(`SELECT ${SUMMARY} FROM ${eventsTable(day)} WHERE ${where.join(" AND ")} ORDER BY id DESC LIMIT ?`, ...args, limit - out.length).toArray();
     out.push(...rows.map((r) => summaryOf(accountId, r)));
     if (out.length >= limit) break;
   }
@@ -80,60 +81,81 @@ export function listEvents(sql: Sql, parts: Partitions, accountId: string, f: Ev
  * collect and sort every delivery of the day before the first row (USE TEMP B-TREE FOR ORDER BY:
  * test/log/query-plans.test.ts).
  */
-export function listDeliveries(sql: Sql, parts: Partitions, accountId: string, f: DeliveryFilters, limit: number, cursor?: string): Array<{ delivery: DeliveryRow; eventType: string }> {
+export function listDeliveries(db: LogDb, accountId: string, f: DeliveryFilters, limit: number, cursor?: string): Array<{ delivery: DeliveryRow; eventType: string }> {
   const after = cursor ? parseLogId(cursor) : null;
   if (cursor && (!after || after.kind !== "dlv")) return [];
   const event = f.eventId ? parseLogId(f.eventId) : null;
   if (f.eventId && (!event || event.kind !== "evt")) return [];
-  const days = event ? [dayOf(event.ms)].filter((d) => parts.has(d)) : daysWithin(parts, f.createdAfter, f.createdBefore);
+  const days = event ? [dayOf(event.ms)].filter((d) => db.parts.has(d)) : daysWithin(db, f.createdAfter, f.createdBefore);
   const out: Array<{ delivery: DeliveryRow; eventType: string }> = [];
   for (const day of days) {
     if (after && day > dayOf(after.ms)) continue;
-    const where = ["1 = 1"];
-    const args: SqlStorageValue[] = [];
-    if (after) where.push("e.id <= ? AND (e.id < ? OR d.key > ?)"), args.push(after.eventId, after.eventId, after.position);
-    if (f.eventId) where.push("e.id = ?"), args.push(f.eventId);
-    if (f.eventType) where.push("e.type = ?"), args.push(f.eventType);
-    if (f.createdAfter) where.push("e.created_at >= ?"), args.push(f.createdAfter);
-    if (f.createdBefore) where.push("e.created_at < ?"), args.push(f.createdBefore);
-    if (f.hookId) where.push("json_extract(d.value, '$.h') = ?"), args.push(f.hookId);
-    if (f.hookIds) where.push("json_extract(d.value, '$.h') IN (SELECT value FROM json_each(?))"), args.push(JSON.stringify(f.hookIds));
-    if (f.status) where.push("json_extract(d.value, '$.s') = ?"), args.push(f.status);
-    const rows = sql
-      .exec<{ id: string; type: string; created_at: string; pos: number; value: string }>(
-        `SELECT e.id, e.type, e.created_at, d.key AS pos, d.value FROM ${eventsTable(day)} AS e, json_each(e.deliveries) AS d
-         WHERE ${where.join(" AND ")} ORDER BY e.id DESC LIMIT ?`,
-        ...args,
-        limit - out.length,
-      )
-      .toArray();
-    for (const r of rows) {
-      out.push({ delivery: deliveryRow(accountId, r.id, deliveryIdOf(r.id, r.pos), r.created_at, JSON.parse(r.value)), eventType: r.type });
+    // Chunks until the page is full or the day is done: a delivery stored pending may have succeeded
+    // (./first-successes.ts), so a status filter is decided after the look-up, and may drop rows.
+    let from = after ? { eventId: after.eventId, position: after.position } : null;
+    for (;;) {
+      const chunk = Math.max(limit - out.length, 10);
+      const rows = deliveryRows(db, day, f, chunk, from);
+      const seen = db.firsts.lookup(rows.flatMap((r) => (r.d.s === "pending" && r.d.n === 0 ? [deliveryIdOf(r.id, r.pos)] : [])));
+      for (const r of rows) {
+        const id = deliveryIdOf(r.id, r.pos);
+        const d = withFirstSuccess(r.d, seen.get(id));
+        if (f.status && d.s !== f.status) continue;
+        out.push({ delivery: deliveryRow(accountId, r.id, id, r.created_at, d), eventType: r.type });
+        if (out.length >= limit) return out;
+      }
+      if (rows.length < chunk) break;
+      const last = rows[rows.length - 1]!;
+      from = { eventId: last.id, position: last.pos };
     }
-    if (out.length >= limit) break;
   }
   return out;
 }
 
+/** One chunk of a day's deliveries after `from` (newest event first, then position order), filtered in SQL. */
+function deliveryRows(db: LogDb, day: string, f: DeliveryFilters, limit: number, from: { eventId: string; position: number } | null) {
+  const where = ["1 = 1"];
+  const args: SqlStorageValue[] = [];
+  if (from) where.push("e.id <= ? AND (e.id < ? OR d.key > ?)"), args.push(from.eventId, from.eventId, from.position);
+  if (f.eventId) where.push("e.id = ?"), args.push(f.eventId);
+  if (f.eventType) where.push("e.type = ?"), args.push(f.eventType);
+  if (f.createdAfter) where.push("e.created_at >= ?"), args.push(f.createdAfter);
+  if (f.createdBefore) where.push("e.created_at < ?"), args.push(f.createdBefore);
+  if (f.hookId) where.push("json_extract(d.value, '$.h') = ?"), args.push(f.hookId);
+  if (f.hookIds) where.push("json_extract(d.value, '$.h') IN (SELECT value FROM json_each(?))"), args.push(JSON.stringify(f.hookIds));
+  // A stored pending, unattempted delivery may have succeeded: `succeeded` also reads those.
+  if (f.status === "succeeded") where.push("(json_extract(d.value, '$.s') = 'succeeded' OR (json_extract(d.value, '$.s') = 'pending' AND json_extract(d.value, '$.n') = 0))");
+  else if (f.status) where.push("json_extract(d.value, '$.s') = ?"), args.push(f.status);
+  return db.sql
+    .exec<{ id: string; type: string; created_at: string; pos: number; value: string }>(
+      `SELECT e.id, e.type, e.created_at, d.key AS pos, d.value FROM ${eventsTable(day)} AS e, json_each(e.deliveries) AS d
+       WHERE ${where.join(" AND ")} ORDER BY e.id DESC LIMIT ?`,
+      ...args,
+      limit,
+    )
+    .toArray()
+    .map((r) => ({ ...r, d: JSON.parse(r.value) as StoredDelivery }));
+}
+
 /** A delivery with its event's type. */
-export function findDelivery(sql: Sql, parts: Partitions, accountId: string, id: string): { delivery: DeliveryRow; eventType: string } | null {
+export function findDelivery(db: LogDb, accountId: string, id: string): { delivery: DeliveryRow; eventType: string } | null {
   const p = parseLogId(id);
   if (!p || p.kind !== "dlv") return null;
-  const stored = readEvent(sql, parts, p.eventId);
+  const stored = readEvent(db, p.eventId);
   const d = stored?.deliveries[p.position];
   if (!stored || !d) return null;
   return { delivery: deliveryRow(accountId, p.eventId, id, stored.event.createdAt, d), eventType: stored.event.type };
 }
 
 /** Every attempt of a delivery, in order: a first-try success from the delivery itself, the rest from rows. */
-export function listAttempts(sql: Sql, parts: Partitions, id: string): AttemptRow[] {
+export function listAttempts(db: LogDb, id: string): AttemptRow[] {
   const p = parseLogId(id);
   if (!p || p.kind !== "dlv") return [];
-  const stored = readEvent(sql, parts, p.eventId);
+  const stored = readEvent(db, p.eventId);
   const d = stored?.deliveries[p.position];
   if (!d) return [];
   const out: AttemptRow[] = d.f ? [{ deliveryId: id, n: 1, ...d.f }] : [];
-  const rows = sql.exec(`SELECT * FROM ${attemptsTable(dayOf(p.ms))} WHERE delivery_id = ? ORDER BY n`, id).toArray();
+  const rows = db.sql.exec(`SELECT * FROM ${attemptsTable(dayOf(p.ms))} WHERE delivery_id = ? ORDER BY n`, id).toArray();
   for (const r of rows) {
     out.push({
       deliveryId: id,
@@ -155,35 +177,52 @@ export interface CountRow {
   n: number;
 }
 
-/** Deliveries per (hour created, hook, status) since `since`, for one hook or the hooks listed. */
-export function countDeliveries(sql: Sql, parts: Partitions, since: string, hookIds?: string[]): CountRow[] {
-  const out: CountRow[] = [];
-  for (const day of daysWithin(parts, since)) {
+/**
+ * Deliveries per (hour created, hook, status) since `since`, for the hooks listed or all. The rows
+ * count their stored status, and a success that came through ./first-successes.ts as `pending` (the
+ * row may say nothing of it, or carry it with `o`); the flush rows' sums then move those to `succeeded`.
+ */
+export function countDeliveries(db: LogDb, since: string, hookIds?: string[]): CountRow[] {
+  const counts = new Map<string, CountRow>();
+  const add = (hour: string, hookId: string, status: DeliveryStatus, n: number) => {
+    const key = `${hour}|${hookId}|${status}`;
+    const c = counts.get(key);
+    if (c) c.n += n;
+    else counts.set(key, { hour, hookId, status, n });
+  };
+  for (const day of daysWithin(db, since)) {
     const filter = hookIds ? "AND json_extract(d.value, '$.h') IN (SELECT value FROM json_each(?))" : "";
     const args: SqlStorageValue[] = [since, ...(hookIds ? [JSON.stringify(hookIds)] : [])];
-    const rows = sql
+    const rows = db.sql
       .exec<CountRow & Record<string, SqlStorageValue>>(
-        `SELECT substr(e.created_at, 1, 13) AS hour, json_extract(d.value, '$.h') AS hookId, json_extract(d.value, '$.s') AS status, count(*) AS n
+        `SELECT substr(e.created_at, 1, 13) AS hour, json_extract(d.value, '$.h') AS hookId,
+                iif(json_extract(d.value, '$.o') = 1, 'pending', json_extract(d.value, '$.s')) AS status, count(*) AS n
          FROM ${eventsTable(day)} AS e, json_each(e.deliveries) AS d WHERE e.created_at >= ? ${filter} GROUP BY 1, 2, 3`,
         ...args,
       )
       .toArray();
-    out.push(...rows);
+    for (const r of rows) add(r.hour, r.hookId, r.status, r.n);
   }
-  return out;
+  const within = hookIds ? new Set(hookIds) : null;
+  for (const [key, n] of db.firsts.sumsSince(since)) {
+    const [hour, hookId] = key.split("|") as [string, string];
+    if (within && !within.has(hookId)) continue;
+    add(hour, hookId, "pending", -n);
+    add(hour, hookId, "succeeded", n);
+  }
+  return [...counts.values()].filter((c) => c.n !== 0);
 }
 
 /** A hook's failed, dead and skipped deliveries created since `since`, oldest first. */
 export function findRecoverable(
-  sql: Sql,
-  parts: Partitions,
+  db: LogDb,
   hookId: string,
   since: string,
   limit: number,
 ): Array<Pick<DeliveryRow, "id" | "status" | "createdAt" | "messageToken">> {
   const out: Array<Pick<DeliveryRow, "id" | "status" | "createdAt" | "messageToken">> = [];
-  for (const day of daysWithin(parts, since).reverse()) {
-    const rows = sql
+  for (const day of daysWithin(db, since).reverse()) {
+    const rows = db.sql
       .exec<{ id: string; created_at: string; pos: number; value: string }>(
         `SELECT e.id, e.created_at, d.key AS pos, d.value FROM ${eventsTable(day)} AS e, json_each(e.deliveries) AS d
          WHERE e.created_at >= ? AND json_extract(d.value, '$.h') = ? AND json_extract(d.value, '$.s') IN ('failed', 'dead', 'skipped')
@@ -203,10 +242,10 @@ export function findRecoverable(
 }
 
 /** The gate runs under a work id, oldest first. */
-export function gateRunsByWork(sql: Sql, parts: Partitions, workId: string, limit: number): GateRunRow[] {
+export function gateRunsByWork(db: LogDb, workId: string, limit: number): GateRunRow[] {
   const out: GateRunRow[] = [];
-  for (const day of parts.days().reverse()) {
-    const rows = sql.exec<{ body: string }>(`SELECT body FROM ${gateRunsTable(day)} WHERE work_id = ? ORDER BY id LIMIT ?`, workId, limit - out.length).toArray();
+  for (const day of db.parts.days().reverse()) {
+    const rows = db.sql.exec<{ body: string }>(`SELECT body FROM ${gateRunsTable(day)} WHERE work_id = ? ORDER BY id LIMIT ?`, workId, limit - out.length).toArray();
     out.push(...rows.map((r) => JSON.parse(r.body) as GateRunRow));
     if (out.length >= limit) break;
   }
@@ -214,10 +253,10 @@ export function gateRunsByWork(sql: Sql, parts: Partitions, workId: string, limi
 }
 
 /** The events published under a work id, oldest first, without payloads. */
-export function eventsByWork(sql: Sql, parts: Partitions, accountId: string, workId: string, limit: number): EventSummaryRow[] {
+export function eventsByWork(db: LogDb, accountId: string, workId: string, limit: number): EventSummaryRow[] {
   const out: EventSummaryRow[] = [];
-  for (const day of parts.days().reverse()) {
-    const rows = sql.exec(`SELECT ${SUMMARY} FROM ${eventsTable(day)} WHERE work_id = ? ORDER BY id LIMIT ?`, workId, limit - out.length).toArray();
+  for (const day of db.parts.days().reverse()) {
+    const rows = db.sql.exec(`SELECT ${SUMMARY} FROM ${eventsTable(day)} WHERE work_id = ? ORDER BY id LIMIT ?`, workId, limit - out.length).toArray();
     out.push(...rows.map((r) => summaryOf(accountId, r)));
     if (out.length >= limit) break;
   }
@@ -225,13 +264,13 @@ export function eventsByWork(sql: Sql, parts: Partitions, accountId: string, wor
 }
 
 /** Deliveries with their events, for the queue consumer (ids this log does not hold are left out). */
-export function loadJobs(sql: Sql, parts: Partitions, accountId: string, ids: string[]): Array<{ delivery: DeliveryRow; event: EventRow }> {
+export function loadJobs(db: LogDb, accountId: string, ids: string[]): Array<{ delivery: DeliveryRow; event: EventRow }> {
   const out: Array<{ delivery: DeliveryRow; event: EventRow }> = [];
   const events = new Map<string, ReturnType<typeof readEvent>>();
   for (const id of ids) {
     const p = parseLogId(id);
     if (!p || p.kind !== "dlv") continue;
-    if (!events.has(p.eventId)) events.set(p.eventId, readEvent(sql, parts, p.eventId));
+    if (!events.has(p.eventId)) events.set(p.eventId, readEvent(db, p.eventId));
     const stored = events.get(p.eventId);
     const d = stored?.deliveries[p.position];
     if (!stored || !d) continue;

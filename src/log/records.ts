@@ -84,6 +84,11 @@ export interface StoredDelivery {
    * cheap path); any other attempt has a row of its own.
    */
   f?: Omit<AttemptRow, "deliveryId" | "n">;
+  /**
+   * 1: the success came through ./first-successes.ts and was written into the row since (by another
+   * write to its event). Its flush row still counts it for the stats, which therefore count it there.
+   */
+  o?: 1;
 }
 
 export function newStoredDelivery(hookId: string, createdAt: string): StoredDelivery {

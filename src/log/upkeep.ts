@@ -1,8 +1,8 @@
 import { dayOf, deliveryIdOf, lowestIdAt } from "../domain/log-ids";
 import { ulid, ulidTime } from "../domain/ids";
-import { eventsTable, type Partitions, type Sql } from "./partitions";
+import { eventsTable, type LogDb } from "./partitions";
 import { OPEN_STATUSES, type StoredDelivery } from "./records";
-import { writeDeliveries } from "./writes";
+import { withFirstSuccesses, writeDeliveries, type StoredEvent } from "./writes";
 
 // What the log's alarm does (src/durable/delivery-log.ts): nothing stays pending, nothing outlives
 // its retention.
@@ -28,20 +28,25 @@ export interface Stale {
 const OPEN_FROM = (day: string) => `open_from:${day}`;
 
 /** Open deliveries due more than `graceMs` ago, at most `limit`; their new token is already stored. */
-export function claimStale(sql: Sql, parts: Partitions, kv: SyncKvStorage, now: number, graceMs: number, limit: number): Stale[] {
+export function claimStale(db: LogDb, kv: SyncKvStorage, now: number, graceMs: number, limit: number): Stale[] {
   const token = ulid(now);
   const sentBefore = ulidTime(now - graceMs);
   const dueBefore = new Date(now - graceMs).toISOString();
   const nowIso = new Date(now).toISOString();
   const out: Stale[] = [];
-  for (const day of parts.days().reverse()) {
+  for (const day of db.parts.days().reverse()) {
     const from = kv.get<string>(OPEN_FROM(day)) ?? "";
-    const rows = sql.exec<{ id: string; deliveries: string }>(`SELECT id, deliveries FROM ${eventsTable(day)} WHERE open > 0 AND id >= ? ORDER BY id`, from).toArray();
+    const rows = db.sql.exec<{ id: string; deliveries: string }>(`SELECT id, deliveries FROM ${eventsTable(day)} WHERE open > 0 AND id >= ? ORDER BY id`, from).toArray();
     let firstOpen: string | null = null;
     for (const row of rows) {
+      if (out.length >= limit) {
+        firstOpen ??= row.id;
+        break;
+      }
+      // As readers see them: a first success not written into the row has settled its delivery.
+      const deliveries = withFirstSuccesses(db, { event: { id: row.id } as StoredEvent["event"], deliveries: JSON.parse(row.deliveries) as StoredDelivery[] }).deliveries;
+      if (!deliveries.some((d) => OPEN_STATUSES.includes(d.s))) continue;
       firstOpen ??= row.id;
-      if (out.length >= limit) break;
-      const deliveries = JSON.parse(row.deliveries) as StoredDelivery[];
       let changed = false;
       deliveries.forEach((d, i) => {
         if (out.length >= limit || !isStale(d, sentBefore, dueBefore)) return;
@@ -50,11 +55,11 @@ export function claimStale(sql: Sql, parts: Partitions, kv: SyncKvStorage, now: 
         changed = true;
         out.push({ id: deliveryIdOf(row.id, i), token, manual: d.s === "pending" && d.n > 0 });
       });
-      if (changed) writeDeliveries(sql, row.id, deliveries);
+      if (changed) writeDeliveries(db, row.id, deliveries);
     }
     // With nothing open, the next run starts after the day's last event, or at the grace's start if
     // that is earlier: an event made then by another isolate may be written after this read.
-    const next = firstOpen ?? minId(maxId(sql, day), lowestIdAt("evt", now - graceMs));
+    const next = firstOpen ?? minId(maxId(db, day), lowestIdAt("evt", now - graceMs));
     if (next !== null && next !== from) kv.put(OPEN_FROM(day), next);
     if (out.length >= limit) break;
   }
@@ -72,8 +77,8 @@ function minId(a: string | null, b: string): string | null {
 }
 
 /** Past the last event of the day: nothing there is open. */
-function maxId(sql: Sql, day: string): string | null {
-  const row = sql.exec<{ id: string | null }>(`SELECT max(id) AS id FROM ${eventsTable(day)}`).one();
+function maxId(db: LogDb, day: string): string | null {
+  const row = db.sql.exec<{ id: string | null }>(`SELECT max(id) AS id FROM ${eventsTable(day)}`).one();
   return row.id === null ? null : `${row.id}~`;
 }
 
@@ -85,13 +90,13 @@ export function reopenedSince(kv: SyncKvStorage, eventId: string, ms: number): v
 }
 
 /** Drops every day older than the retention, and the idempotency claims past their window. */
-export function purgeExpired(sql: Sql, parts: Partitions, kv: SyncKvStorage, now: number, retentionDays: number, idempotencyWindowMs: number): string[] {
+export function purgeExpired(db: LogDb, kv: SyncKvStorage, now: number, retentionDays: number, idempotencyWindowMs: number): string[] {
   const oldestKept = dayOf(now - retentionDays * 86_400_000);
-  const dropped = parts.days().filter((d) => d < oldestKept);
+  const dropped = db.parts.days().filter((d) => d < oldestKept);
   for (const day of dropped) {
-    parts.drop(day);
+    db.parts.drop(day);
     kv.delete(OPEN_FROM(day));
   }
-  sql.exec("DELETE FROM idempotency WHERE created_at < ?", new Date(now - idempotencyWindowMs).toISOString());
+  db.sql.exec("DELETE FROM idempotency WHERE created_at < ?", new Date(now - idempotencyWindowMs).toISOString());
   return dropped;
 }

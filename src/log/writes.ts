@@ -1,5 +1,6 @@
 import { dayOf, deliveryIdOf, parseLogId } from "../domain/log-ids";
-import { attemptsTable, eventsTable, gateRunsTable, type Partitions, type Sql } from "./partitions";
+import { withFirstSuccess } from "./first-successes";
+import { attemptsTable, eventsTable, gateRunsTable, type LogDb } from "./partitions";
 import {
   capText,
   MAX_STORED_BODY,
@@ -24,13 +25,22 @@ export interface StoredEvent {
 }
 
 /** Reads one event's row (`null`: no such event in this log). */
-export function readEvent(sql: Sql, parts: Partitions, eventId: string): StoredEvent | null {
+export function readEvent(db: LogDb, eventId: string): StoredEvent | null {
   const id = parseLogId(eventId);
   if (!id || id.kind !== "evt") return null;
   const day = dayOf(id.ms);
-  if (!parts.has(day)) return null;
-  const row = sql.exec<EventColumns>(`SELECT * FROM ${eventsTable(day)} WHERE id = ?`, eventId).toArray()[0];
-  return row ? fromColumns(row) : null;
+  if (!db.parts.has(day)) return null;
+  const row = db.sql.exec<EventColumns>(`SELECT * FROM ${eventsTable(day)} WHERE id = ?`, eventId).toArray()[0];
+  return row ? withFirstSuccesses(db, fromColumns(row)) : null;
+}
+
+/** An event's deliveries as readers see them: with the first successes not written into its row (./first-successes.ts). */
+export function withFirstSuccesses(db: LogDb, stored: StoredEvent): StoredEvent {
+  const candidates = stored.deliveries.flatMap((d, i) => (d.s === "pending" && d.n === 0 ? [deliveryIdOf(stored.event.id, i)] : []));
+  if (candidates.length === 0) return stored;
+  const found = db.firsts.lookup(candidates);
+  if (found.size === 0) return stored;
+  return { ...stored, deliveries: stored.deliveries.map((d, i) => withFirstSuccess(d, found.get(deliveryIdOf(stored.event.id, i)))) };
 }
 
 export interface EventColumns extends Record<string, SqlStorageValue> {
@@ -66,11 +76,11 @@ function openCount(deliveries: StoredDelivery[]): number {
 }
 
 /** Stores a new event with one pending delivery per hook. */
-export function insertEvent(sql: Sql, parts: Partitions, event: EventRow, hookIds: string[]): void {
+export function insertEvent(db: LogDb, event: EventRow, hookIds: string[]): void {
   const day = dayOf(parseLogId(event.id)!.ms);
-  parts.ensure(day);
+  db.parts.ensure(day);
   const deliveries = hookIds.map((h) => newStoredDelivery(h, event.createdAt));
-  sql.exec(
+  db.sql.exec(
     `INSERT INTO ${eventsTable(day)} (id, type, created_at, applications, work_id, idempotency_key, payload, deliveries, open) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     event.id,
     event.type,
@@ -85,9 +95,9 @@ export function insertEvent(sql: Sql, parts: Partitions, event: EventRow, hookId
 }
 
 /** Writes an event's deliveries back (the only column that changes after the insert). */
-export function writeDeliveries(sql: Sql, eventId: string, deliveries: StoredDelivery[]): void {
+export function writeDeliveries(db: LogDb, eventId: string, deliveries: StoredDelivery[]): void {
   const day = dayOf(parseLogId(eventId)!.ms);
-  sql.exec(`UPDATE ${eventsTable(day)} SET deliveries = ?, open = ? WHERE id = ?`, JSON.stringify(deliveries), openCount(deliveries), eventId);
+  db.sql.exec(`UPDATE ${eventsTable(day)} SET deliveries = ?, open = ? WHERE id = ?`, JSON.stringify(deliveries), openCount(deliveries), eventId);
 }
 
 /** The deliveries named, grouped by their event (ids this log did not make are left out). */
@@ -109,8 +119,7 @@ export function byEvent(ids: string[]): Map<string, Array<{ id: string; position
  * the call are still written.
  */
 export function updateDeliveries(
-  sql: Sql,
-  parts: Partitions,
+  db: LogDb,
   ids: string[],
   change: (d: StoredDelivery, id: string, eventId: string) => boolean,
 ): { changed: string[]; failed: string[] } {
@@ -118,7 +127,7 @@ export function updateDeliveries(
   const failed: string[] = [];
   for (const [eventId, list] of byEvent(ids)) {
     try {
-      const stored = readEvent(sql, parts, eventId);
+      const stored = readEvent(db, eventId);
       if (!stored) continue;
       let any = false;
       for (const { id, position } of list) {
@@ -128,7 +137,7 @@ export function updateDeliveries(
           changed.push(id);
         }
       }
-      if (any) writeDeliveries(sql, eventId, stored.deliveries);
+      if (any) writeDeliveries(db, eventId, stored.deliveries);
     } catch {
       failed.push(...list.map((l) => l.id));
     }
@@ -141,16 +150,33 @@ export function updateDeliveries(
  * try in the delivery itself, any other attempt as a row). Errors and answers are capped first.
  * Answers the ids whose event could not be written (their messages are retried).
  */
-export function recordOutcomes(sql: Sql, parts: Partitions, updates: DeliveryUpdate[], attempts: AttemptWrite[], now: string): string[] {
-  const update = new Map(updates.map((u) => [u.id, u]));
+export function recordOutcomes(db: LogDb, updates: DeliveryUpdate[], attempts: AttemptWrite[], now: string): string[] {
   const attempt = new Map(attempts.map((a) => [a.deliveryId, a]));
-  const { failed } = updateDeliveries(sql, parts, [...update.keys()], (d, id, eventId) => {
+  const kept = (a: AttemptWrite) => ({ at: a.at, responseStatus: a.responseStatus, responseBody: capText(a.responseBody, MAX_STORED_BODY), error: capText(a.error, MAX_STORED_ERROR), durationMs: a.durationMs });
+  // The cheap path: every outcome of an event is a first-try success of a young event. Then the
+  // event's row is left alone (its deliveries are checked pending and unattempted when buffered).
+  const cheap = new Set<string>();
+  for (const [eventId, list] of byEvent(updates.map((u) => u.id))) {
+    const stored = readEvent(db, eventId);
+    const ids = new Set(list.map((l) => l.id));
+    const mine = updates.filter((u) => ids.has(u.id));
+    const eligible = mine.every((u) => {
+      const d = stored?.deliveries[parseLogId(u.id)!.position];
+      return u.status === "succeeded" && u.attemptsAdded === 1 && attempt.has(u.id) && d?.s === "pending" && d.n === 0 && db.firsts.accepts(u.id, Date.parse(now));
+    });
+    if (!stored || !eligible) continue;
+    for (const { id, position } of list) {
+      db.firsts.add(id, stored.deliveries[position]!.h, kept(attempt.get(id)!));
+      cheap.add(id);
+    }
+  }
+  const update = new Map(updates.filter((u) => !cheap.has(u.id)).map((u) => [u.id, u]));
+  const { failed } = updateDeliveries(db, [...update.keys()], (d, id, eventId) => {
     const u = update.get(id)!;
     const a = attempt.get(id);
     if (a && u.attemptsAdded === 1) {
-      const kept = { at: a.at, responseStatus: a.responseStatus, responseBody: capText(a.responseBody, MAX_STORED_BODY), error: capText(a.error, MAX_STORED_ERROR), durationMs: a.durationMs };
-      if (d.n === 0 && u.status === "succeeded") d.f = kept;
-      else insertAttempt(sql, eventId, { deliveryId: id, n: d.n + 1, ...kept });
+      if (d.n === 0 && u.status === "succeeded") d.f = kept(a);
+      else insertAttempt(db, eventId, { deliveryId: id, n: d.n + 1, ...kept(a) });
     }
     d.s = u.status;
     d.n += u.attemptsAdded;
@@ -162,9 +188,9 @@ export function recordOutcomes(sql: Sql, parts: Partitions, updates: DeliveryUpd
   return failed;
 }
 
-function insertAttempt(sql: Sql, eventId: string, a: AttemptWrite & { n: number }): void {
+function insertAttempt(db: LogDb, eventId: string, a: AttemptWrite & { n: number }): void {
   const day = dayOf(parseLogId(eventId)!.ms);
-  sql.exec(
+  db.sql.exec(
     `INSERT OR REPLACE INTO ${attemptsTable(day)} (delivery_id, n, at, response_status, response_body, error, duration_ms) VALUES (?, ?, ?, ?, ?, ?, ?)`,
     a.deliveryId,
     a.n,
@@ -180,9 +206,9 @@ function insertAttempt(sql: Sql, eventId: string, a: AttemptWrite & { n: number 
  * The dead-letter queue's duty: a delivery whose message landed there is `dead`, unless it is settled
  * already or its message was replaced (`token` is no longer its own). Answers how many were marked.
  */
-export function markDead(sql: Sql, parts: Partitions, messages: Array<{ id: string; token: string | null }>, now: string): number {
+export function markDead(db: LogDb, messages: Array<{ id: string; token: string | null }>, now: string): number {
   const token = new Map(messages.map((m) => [m.id, m.token]));
-  return updateDeliveries(sql, parts, [...token.keys()], (d, id) => {
+  return updateDeliveries(db, [...token.keys()], (d, id) => {
     if (!OPEN_STATUSES.includes(d.s) || d.t !== token.get(id)) return false;
     d.s = "dead";
     d.na = null;
@@ -195,8 +221,8 @@ export function markDead(sql: Sql, parts: Partitions, messages: Array<{ id: stri
  * A manual retry takes `dead` and `skipped` deliveries back to `pending` with the token their new
  * message carries (a `failed` one keeps its status and token: its automatic retry is still queued).
  */
-export function reopen(sql: Sql, parts: Partitions, ids: string[], token: string, now: string): string[] {
-  return updateDeliveries(sql, parts, ids, (d) => {
+export function reopen(db: LogDb, ids: string[], token: string, now: string): string[] {
+  return updateDeliveries(db, ids, (d) => {
     if (d.s !== "dead" && d.s !== "skipped") return false;
     d.s = "pending";
     d.na = now;
@@ -207,8 +233,8 @@ export function reopen(sql: Sql, parts: Partitions, ids: string[], token: string
 }
 
 /** Undoes `reopen` when the queue refused the messages. */
-export function restore(sql: Sql, parts: Partitions, ids: string[], status: DeliveryStatus, token: string, now: string): void {
-  updateDeliveries(sql, parts, ids, (d) => {
+export function restore(db: LogDb, ids: string[], status: DeliveryStatus, token: string, now: string): void {
+  updateDeliveries(db, ids, (d) => {
     if (d.s !== "pending" || d.t !== token) return false;
     d.s = status;
     d.na = null;
@@ -217,10 +243,10 @@ export function restore(sql: Sql, parts: Partitions, ids: string[], status: Deli
   });
 }
 
-export function insertGateRun(sql: Sql, parts: Partitions, run: GateRunRow): void {
+export function insertGateRun(db: LogDb, run: GateRunRow): void {
   const day = dayOf(parseLogId(run.id)?.ms ?? Date.parse(run.createdAt));
-  parts.ensure(day);
-  sql.exec(`INSERT INTO ${gateRunsTable(day)} (id, work_id, body) VALUES (?, ?, ?)`, run.id, run.workId, JSON.stringify(run));
+  db.parts.ensure(day);
+  db.sql.exec(`INSERT INTO ${gateRunsTable(day)} (id, work_id, body) VALUES (?, ?, ?)`, run.id, run.workId, JSON.stringify(run));
 }
 
 /** The ids of an event's deliveries, in position order. */

@@ -3,7 +3,7 @@ import { env } from "cloudflare:workers";
 import { logOf, type DeliveryLog } from "../../src/durable/delivery-log";
 import { deliveryIdOf, newLogId } from "../../src/domain/log-ids";
 import type { Env } from "../../src/env";
-import { Partitions } from "../../src/log/partitions";
+import type { LogDb } from "../../src/log/partitions";
 import type { DeliveryStatus } from "../../src/log/records";
 import { insertEvent, updateDeliveries } from "../../src/log/writes";
 
@@ -23,11 +23,11 @@ export interface SeededDelivery {
   createdAt: string;
 }
 
-/** Inside the account's shard 0: `fn` gets its SQL and partitions. */
-export async function inLog<T>(accountId: string, fn: (sql: SqlStorage, parts: Partitions, state: DurableObjectState) => T): Promise<T> {
+/** Inside the account's shard 0: `fn` gets the object's own log (SQL, partitions, first successes). */
+export async function inLog<T>(accountId: string, fn: (db: LogDb, state: DurableObjectState) => T): Promise<T> {
   const stub = logShard(accountId);
   await stub.configure({ accountId, shard: 0, retentionDays: 30 });
-  return runInDurableObject(stub, (_instance, state) => fn(state.storage.sql, new Partitions(state.storage.sql), state));
+  return runInDurableObject(stub, (instance, state) => fn((instance as unknown as { db: LogDb }).db, state));
 }
 
 /**
@@ -35,13 +35,13 @@ export async function inLog<T>(accountId: string, fn: (sql: SqlStorage, parts: P
  * status; answers the delivery ids in row order.
  */
 export async function seedDeliveries(accountId: string, type: string, rows: SeededDelivery[]): Promise<string[]> {
-  return inLog(accountId, (sql, parts) =>
+  return inLog(accountId, (db) =>
     rows.map((r) => {
       const at = Date.parse(r.createdAt);
       const event = { id: newLogId("evt", 0, at), accountId, type, payload: "{}", applications: null, workId: null, idempotencyKey: null, createdAt: r.createdAt };
-      insertEvent(sql, parts, event, [r.hookId]);
+      insertEvent(db, event, [r.hookId]);
       const id = deliveryIdOf(event.id, 0);
-      updateDeliveries(sql, parts, [id], (d) => ((d.s = r.status), (d.n = r.status === "pending" ? 0 : 1), true));
+      updateDeliveries(db, [id], (d) => ((d.s = r.status), (d.n = r.status === "pending" ? 0 : 1), true));
       return id;
     }),
   );
@@ -53,15 +53,15 @@ export async function seedDeliveries(accountId: string, type: string, rows: Seed
  */
 export async function seedManyDeliveries(accountId: string, hookIds: string[], count: number, endMs: number, spanMs: number): Promise<void> {
   const cycle: DeliveryStatus[] = ["succeeded", "succeeded", "succeeded", "succeeded", "succeeded", "failed", "dead", "pending"];
-  await inLog(accountId, (sql, parts, state) =>
+  await inLog(accountId, (db, state) =>
     state.storage.transactionSync(() => {
       for (let i = 0; i < count; i++) {
         const at = Math.floor(endMs - spanMs + (i * spanMs) / count);
         const createdAt = new Date(at).toISOString();
         const event = { id: newLogId("evt", 0, at), accountId, type: "bulk.test", payload: "{}", applications: null, workId: null, idempotencyKey: null, createdAt };
-        insertEvent(sql, parts, event, [hookIds[i % hookIds.length]!]);
+        insertEvent(db, event, [hookIds[i % hookIds.length]!]);
         const status = cycle[i % 8]!;
-        if (status !== "pending") updateDeliveries(sql, parts, [deliveryIdOf(event.id, 0)], (d) => ((d.s = status), (d.n = 1), true));
+        if (status !== "pending") updateDeliveries(db, [deliveryIdOf(event.id, 0)], (d) => ((d.s = status), (d.n = 1), true));
       }
     }),
   );

@@ -1,0 +1,143 @@
+import { dayOf, lowestIdAt, parseLogId } from "../domain/log-ids";
+import { firstSuccessesTable, type Partitions, type Sql } from "./partitions";
+import type { AttemptRow, StoredDelivery } from "./records";
+
+// The cheap path of a delivery that succeeds at its first try, the common case: its event's row is
+// not written again. The success is kept with the others of the same second in one row
+// (`ok_D`, one per flush, WITHOUT ROWID keyed by its lowest delivery id), so a busy log writes one
+// row per second for all of them instead of one per event. Readers see a delivery through it: a
+// stored `pending` delivery with no attempt that has a first success here has succeeded.
+//
+// Only the successes of events younger than MAX_AGE_MS take this path (an older one is written into
+// its event's row), so the successes of an event are always in the rows flushed within MAX_AGE_MS +
+// FLUSH_AFTER_MS of it: a look-up reads that range of the table's key, never the whole day.
+//
+// Until a flush they live in the object's memory: an object that stops first loses them, and those
+// deliveries, still `pending`, are sent again by the alarm (at least once; receivers deduplicate by
+// `webhook-id`). Each flush row also sums its successes per (hour created, hook) for the stats.
+
+export const MAX_AGE_MS = 60_000;
+const FLUSH_AFTER_MS = 1000;
+const FLUSH_AT = 500;
+/** How far back from a delivery's own time its success can be found. */
+const LOOKBACK_MS = MAX_AGE_MS + FLUSH_AFTER_MS + 1000;
+
+export type FirstSuccess = Omit<AttemptRow, "deliveryId" | "n">;
+
+interface Entry extends FirstSuccess {
+  hookId: string;
+}
+
+export class FirstSuccesses {
+  private buffer = new Map<string, Entry>();
+  private timer: ReturnType<typeof setTimeout> | null = null;
+
+  constructor(
+    private readonly sql: Sql,
+    private readonly parts: Partitions,
+  ) {}
+
+  /** Whether a success of this delivery, recorded now, may take the cheap path. */
+  accepts(deliveryId: string, now: number): boolean {
+    const id = parseLogId(deliveryId);
+    return id !== null && now - id.ms < MAX_AGE_MS;
+  }
+
+  add(deliveryId: string, hookId: string, success: FirstSuccess): void {
+    this.buffer.set(deliveryId, { ...success, hookId });
+    if (this.buffer.size >= FLUSH_AT) this.flush();
+    else this.timer ??= setTimeout(() => this.flush(), FLUSH_AFTER_MS);
+  }
+
+  /** Writes the buffer: one row per day it spans. */
+  flush(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    if (this.buffer.size === 0) return;
+    const byDay = new Map<string, Array<[string, Entry]>>();
+    for (const [id, e] of this.buffer) {
+      const day = dayOf(parseLogId(id)!.ms);
+      if (!this.parts.has(day)) continue; // dropped meanwhile (retention)
+      let list = byDay.get(day);
+      if (!list) byDay.set(day, (list = []));
+      list.push([id, e]);
+    }
+    for (const [day, list] of byDay) {
+      list.sort(([a], [b]) => (a < b ? -1 : 1));
+      this.sql.exec(
+        `INSERT INTO ${firstSuccessesTable(day)} (lo, hi, entries, sums) VALUES (?, ?, ?, ?)`,
+        list[0]![0],
+        list[list.length - 1]![0],
+        JSON.stringify(Object.fromEntries(list)),
+        JSON.stringify(sumsOf(list)),
+      );
+    }
+    this.buffer.clear();
+  }
+
+  /** The first successes of these deliveries (ids of one or more events). */
+  lookup(ids: string[]): Map<string, FirstSuccess> {
+    const out = new Map<string, FirstSuccess>();
+    const wanted = new Set<string>();
+    for (const id of ids) {
+      const e = this.buffer.get(id);
+      if (e) out.set(id, e);
+      else wanted.add(id);
+    }
+    if (wanted.size === 0) return out;
+    const byDay = new Map<string, string[]>();
+    for (const id of wanted) {
+      const day = dayOf(parseLogId(id)!.ms);
+      let list = byDay.get(day);
+      if (!list) byDay.set(day, (list = []));
+      list.push(id);
+    }
+    for (const [day, list] of byDay) {
+      if (!this.parts.has(day)) continue;
+      list.sort();
+      const from = lowestIdAt("dlv", parseLogId(list[0]!)!.ms - LOOKBACK_MS);
+      const rows = this.sql
+        .exec<{ entries: string }>(`SELECT entries FROM ${firstSuccessesTable(day)} WHERE lo >= ? AND lo <= ? AND hi >= ?`, from, list[list.length - 1]!, list[0]!)
+        .toArray();
+      for (const row of rows) {
+        const entries = JSON.parse(row.entries) as Record<string, Entry>;
+        for (const id of list) if (entries[id]) out.set(id, entries[id]!);
+      }
+    }
+    return out;
+  }
+
+  /** The successes per (hour created, hook) of the deliveries created since `since`, from the sums. */
+  sumsSince(since: string): Map<string, number> {
+    const out = new Map<string, number>();
+    const add = (key: string, n: number) => out.set(key, (out.get(key) ?? 0) + n);
+    const sinceHour = since.slice(0, 13);
+    for (const [id, e] of this.buffer) {
+      const hour = new Date(parseLogId(id)!.ms).toISOString().slice(0, 13);
+      if (hour >= sinceHour) add(`${hour}|${e.hookId}`, 1);
+    }
+    const from = lowestIdAt("dlv", Date.parse(since) - LOOKBACK_MS);
+    for (const day of this.parts.days()) {
+      if (day < dayOf(Date.parse(since) - LOOKBACK_MS)) continue;
+      for (const row of this.sql.exec<{ sums: string }>(`SELECT sums FROM ${firstSuccessesTable(day)} WHERE lo >= ?`, from).toArray()) {
+        for (const [key, n] of Object.entries(JSON.parse(row.sums) as Record<string, number>)) if (key.slice(0, 13) >= sinceHour) add(key, n);
+      }
+    }
+    return out;
+  }
+}
+
+/** A stored delivery as readers see it: a first success found for it makes it succeeded. */
+export function withFirstSuccess(d: StoredDelivery, success: FirstSuccess | undefined): StoredDelivery {
+  if (!success || d.s !== "pending" || d.n !== 0) return d;
+  return { ...d, s: "succeeded", n: 1, la: success.at, na: null, u: success.at, f: success, o: 1 };
+}
+
+function sumsOf(list: Array<[string, Entry]>): Record<string, number> {
+  const sums: Record<string, number> = {};
+  for (const [id, e] of list) {
+    const key = `${new Date(parseLogId(id)!.ms).toISOString().slice(0, 13)}|${e.hookId}`;
+    sums[key] = (sums[key] ?? 0) + 1;
+  }
+  return sums;
+}

@@ -30,7 +30,7 @@ async function tokenOf(accountId: string, deliveryId: string): Promise<string | 
 }
 
 async function setToken(accountId: string, deliveryId: string, token: string): Promise<void> {
-  await inLog(accountId, (sql, parts) => updateDeliveries(sql, parts, [deliveryId], (d) => ((d.t = token), true)));
+  await inLog(accountId, (db) => updateDeliveries(db, [deliveryId], (d) => ((d.t = token), true)));
 }
 
 /** The log's alarm, as the runtime runs it (through the object's own bindings). */
@@ -125,7 +125,7 @@ describe("the delivery log's alarm", () => {
     const [reopened] = await storeEvent(accountId, [hook.id], Date.now() - 5 * HOUR);
     // Dead after 4 attempts, then reopened by a retry (pending, its token set) 2 hours ago.
     const reopenedAt = tokenAt(Date.now() - 2 * HOUR);
-    await inLog(accountId, (sql, parts) => updateDeliveries(sql, parts, [reopened!], (d) => ((d.n = 4), (d.t = reopenedAt), true)));
+    await inLog(accountId, (db) => updateDeliveries(db, [reopened!], (d) => ((d.n = 4), (d.t = reopenedAt), true)));
 
     const { env: recording, sent } = envRecordingDeliveries();
     expect(await upkeepWith(accountId, recording)).toBe(1);
@@ -319,7 +319,7 @@ describe("surviving a client disconnect", () => {
     const { accountId, key } = await newAccount();
     const hook = await createHook(key, { url: new Receiver().url() });
     const [id] = await storeEvent(accountId, [hook.id]);
-    await inLog(accountId, (sql, parts) => updateDeliveries(sql, parts, [id!], (d) => ((d.s = "dead"), (d.n = 4), true)));
+    await inLog(accountId, (db) => updateDeliveries(db, [id!], (d) => ((d.s = "dead"), (d.n = 4), true)));
     const { status, kept, sent } = await fetchKeepingWork(`/v1/deliveries/${id}/retry`, key, {});
     expect(status).toBe(202);
     expect(kept).toEqual([{ registeredAfter: 0, sentBySettling: 1 }]);

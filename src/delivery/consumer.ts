@@ -55,7 +55,11 @@ interface Handled {
   outcome: Outcome;
 }
 
-export async function handleDeliveryBatch(batch: MessageBatch<DeliveryMessage>, env: Env): Promise<void> {
+/**
+ * `preloaded`: the deliveries and their events when the caller has them (the publishing Worker's
+ * first attempt, ./first-attempt.ts): then only the hooks are read.
+ */
+export async function handleDeliveryBatch(batch: MessageBatch<DeliveryMessage>, env: Env, preloaded?: Map<string, Pick<DeliveryJob, "delivery" | "event">>): Promise<void> {
   const config = getConfig(env);
   const db = getDb(env.DB);
   const now = new Date();
@@ -72,7 +76,7 @@ export async function handleDeliveryBatch(batch: MessageBatch<DeliveryMessage>, 
 
   let jobs: Map<string, DeliveryJob>;
   try {
-    jobs = await loadDeliveryJobs(env, db, [...byDelivery.values()].map((m) => ({ accountId: m.body.account_id, id: m.body.delivery_id })));
+    jobs = await loadDeliveryJobs(env, db, [...byDelivery.values()].map((m) => ({ accountId: m.body.account_id, id: m.body.delivery_id })), preloaded);
   } catch (error) {
     logCrash("loading the batch failed", error);
     for (const m of byDelivery.values()) retryAfterCrash(m, config);

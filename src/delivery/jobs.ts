@@ -33,9 +33,15 @@ function byLog(items: Array<{ accountId: string; id: string }>): Map<string, { a
   return out;
 }
 
-export async function loadDeliveryJobs(env: Env, db: Db, items: Array<{ accountId: string; id: string }>): Promise<Map<string, DeliveryJob>> {
-  const logs = [...byLog(items).values()];
-  const found = (await Promise.all(logs.map((g) => logOf(env.DELIVERY_LOG, g.accountId, g.shard).jobs(g.ids)))).flat();
+/** `preloaded`: deliveries and events the caller already has (not read from their log again). */
+export async function loadDeliveryJobs(
+  env: Env,
+  db: Db,
+  items: Array<{ accountId: string; id: string }>,
+  preloaded?: Map<string, Pick<DeliveryJob, "delivery" | "event">>,
+): Promise<Map<string, DeliveryJob>> {
+  const logs = [...byLog(items.filter((i) => !preloaded?.has(i.id))).values()];
+  const found = [...(preloaded?.values() ?? []), ...(await Promise.all(logs.map((g) => logOf(env.DELIVERY_LOG, g.accountId, g.shard).jobs(g.ids)))).flat()];
   const out = new Map<string, DeliveryJob>();
   if (found.length === 0) return out;
   const hookIds = [...new Set(found.map((j) => j.delivery.hookId))];

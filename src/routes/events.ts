@@ -33,7 +33,7 @@ eventsRouter.openapi(
   }),
   async (c) => {
     const published = await publishEvent(
-      { db: c.var.db, log: accountLogOf(c), fanoutVersion: c.var.account.fanoutVersion, queue: c.env.DELIVERIES, waitUntil: waitUntilOf(c) },
+      { env: c.env, db: c.var.db, log: accountLogOf(c), fanoutVersion: c.var.account.fanoutVersion, queue: c.env.DELIVERIES, waitUntil: waitUntilOf(c) },
       c.req.valid("json"),
       c.req.valid("header")["idempotency-key"],
     );

@@ -1,9 +1,10 @@
 import type { z } from "@hono/zod-openapi";
 import type { Db } from "../db/client";
 import { enqueueDeliveries } from "../delivery/enqueue";
+import { attemptFirst, FIRST_ATTEMPTS } from "../delivery/first-attempt";
 import { IDEMPOTENCY_WINDOW_MS } from "../durable/delivery-log";
 import { selectHooks } from "../domain/matching";
-import type { DeliveryMessage } from "../env";
+import type { DeliveryMessage, Env } from "../env";
 import { ApiError } from "../errors";
 import { deliveryIdsOf } from "../log/writes";
 import type { EventRow } from "../log/records";
@@ -21,15 +22,19 @@ export const MAX_PAYLOAD_BYTES = 256 * 1024;
  * Fan-out: ONE request does it all. Per event: the account's hooks and catalog from isolate memory
  * when warm (./fanout-cache.ts: its version is read with the API key) or one D1 read; ONE call to
  * the account shard's delivery log, which stores the event and all its deliveries as one row before
- * the answer; then ceil(N / 100) `sendBatch` calls, 6 in flight at a time. No D1 write at all. At
- * this cap that is 1 + 100 subrequests, within the 1,000 a paid Worker may make, and a few ms of
- * CPU. Accounts with more matching hooks than this are refused (422) rather than half-served.
+ * the answer; the first FIRST_ATTEMPTS deliveries attempted by this Worker after its answer
+ * (src/delivery/first-attempt.ts), the rest in ceil((N - 6) / 100) `sendBatch` calls, 6 in flight at
+ * a time. No D1 write at all. At this cap that is about 1 + 100 + 6 subrequests, within the 1,000 a
+ * paid Worker may make. Accounts with more matching hooks than this are refused (422) rather than
+ * half-served.
  */
 export const MAX_FANOUT = 10_000;
 
 type PublishInput = z.infer<typeof EventCreate>;
 
 export interface Publisher {
+  /** The Worker's bindings: the first attempts run the queue consumer's code (src/delivery/first-attempt.ts). */
+  env: Env;
   db: Db;
   log: AccountLog;
   /** The account's `fanout_version`, read with its API key: whether a cached snapshot is current. */
@@ -92,12 +97,20 @@ async function publish(p: Publisher, input: PublishInput, headerKey: string | un
   if (stored.repeated) return { event: stored.event, deliveries: stored.deliveries, repeated: true };
 
   const ids = deliveryIdsOf(row.id, hookIds.length);
+  // The first deliveries are attempted by this Worker after its answer; the rest go through the queue.
+  const first = p.waitUntil ? Math.min(FIRST_ATTEMPTS, ids.length) : 0;
+  if (first > 0) {
+    const attempted = ids.slice(0, first).map((id, i) => ({ id, hookId: hookIds[i]! }));
+    p.waitUntil!(attemptFirst(p.env, row, attempted).catch((error) => log("error", "the first attempt failed; the delivery log sends it again", { event_id: row.id, error: errorDetail(error) })));
+  }
+  const queued = ids.slice(first);
+  if (queued.length === 0) return { event: row, deliveries: hookIds.length, repeated: false };
   try {
-    await enqueueDeliveries(p.queue, ids.map((id) => ({ delivery_id: id, account_id: row.accountId })));
+    await enqueueDeliveries(p.queue, queued.map((id) => ({ delivery_id: id, account_id: row.accountId })));
   } catch (err) {
     // The event is stored: its deliveries are sent by the log's alarm, seconds from now.
     log("error", "enqueueing deliveries failed; the delivery log sends them again", { event_id: row.id, error: errorDetail(err) });
-    await logShard.unsent(ids).catch((error) => log("error", "marking deliveries unsent failed; the log's alarm finds them after its grace", { event_id: row.id, error: errorDetail(error) }));
+    await logShard.unsent(queued).catch((error) => log("error", "marking deliveries unsent failed; the log's alarm finds them after its grace", { event_id: row.id, error: errorDetail(error) }));
   }
   return { event: row, deliveries: hookIds.length, repeated: false };
 }

@@ -1,4 +1,5 @@
-import { createExecutionContext, createMessageBatch, getQueueResult, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { createExecutionContext, createMessageBatch, getQueueResult, runDurableObjectAlarm, runInDurableObject, waitOnExecutionContext } from "cloudflare:test";
+import { FIRST_ATTEMPTS } from "../../src/delivery/first-attempt";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { buildApp } from "../../src/app";
@@ -136,14 +137,17 @@ describe("the delivery log's alarm", () => {
 });
 
 describe("a publish whose messages never reached the queue", () => {
-  it("answers 202 with the event stored; the log's alarm, due seconds later, delivers it", async () => {
+  // (A publishing Worker that stops right after its answer leaves what "sends an orphaned delivery
+  // again" above starts from: the event in the log, no message, no attempt.)
+  it("answers 202 with the event stored; the first attempts go out, and the log's alarm, due seconds later, sends the rest", async () => {
     const { accountId, key } = await newAccount();
     const rx = new Receiver();
-    await createHook(key, { url: rx.url() });
+    for (let i = 0; i <= FIRST_ATTEMPTS; i++) await createHook(key, { url: rx.url(`/${i}`) });
     const refusing: Env = {
       ...bindings,
       DELIVERIES: { ...bindings.DELIVERIES, sendBatch: () => Promise.reject(new Error("queue unavailable")) } as unknown as Env["DELIVERIES"],
     };
+    const ctx = createExecutionContext();
     const res = await buildApp().fetch(
       new Request("http://hookrouter.test/v1/events", {
         method: "POST",
@@ -151,22 +155,25 @@ describe("a publish whose messages never reached the queue", () => {
         body: JSON.stringify({ type: "t", payload: { n: 1 } }),
       }),
       refusing,
-      createExecutionContext(),
+      ctx,
     );
     expect(res.status).toBe(202);
+    await waitOnExecutionContext(ctx);
     const event = (await res.json()) as { id: string; deliveries: number };
-    expect(event.deliveries).toBe(1);
-    const [delivery] = (await call("GET", `/v1/deliveries?event_id=${event.id}`, { token: key })).body.data;
-    expect(delivery).toMatchObject({ status: "pending", attempts: 0 });
+    expect(event.deliveries).toBe(FIRST_ATTEMPTS + 1);
+    const deliveries = (await call("GET", `/v1/deliveries?event_id=${event.id}`, { token: key })).body.data as Array<{ id: string; status: string }>;
+    // The publishing Worker attempted the first ones itself; the last needed the queue.
+    expect(deliveries.map((d) => d.status)).toEqual([...Array(FIRST_ATTEMPTS).fill("succeeded"), "pending"]);
+    const queued = deliveries[FIRST_ATTEMPTS]!;
     // No message carries it: marked so that the next run takes it, and that run is seconds away.
-    expect(await tokenOf(accountId, delivery.id)).toBe(UNSENT_TOKEN);
+    expect(await tokenOf(accountId, queued.id)).toBe(UNSENT_TOKEN);
     const alarmAt = await runInDurableObject(logShard(accountId), (_log, state) => state.storage.getAlarm());
     expect(alarmAt).not.toBeNull();
     expect(alarmAt!).toBeLessThanOrEqual(Date.now() + 5000);
 
     await runAlarm(accountId);
-    expect(await settledDelivery(key, delivery.id)).toMatchObject({ status: "succeeded", attempts: 1 });
-    expect((await deliveryRequests(rx)).map((r) => r.headers["webhook-id"])).toEqual([delivery.id]);
+    expect(await settledDelivery(key, queued.id)).toMatchObject({ status: "succeeded", attempts: 1 });
+    expect((await deliveryRequests(rx)).map((r) => r.headers["webhook-id"]).sort()).toEqual(deliveries.map((d) => d.id).sort());
   });
 });
 
@@ -304,15 +311,17 @@ describe("surviving a client disconnect", () => {
     return { status: res.status, kept: await Promise.all(kept), sent };
   }
 
-  it("publish: the log's write and its queue messages run under waitUntil", async () => {
+  it("publish: the log's write, the first attempts and the queue messages of the rest run under waitUntil", async () => {
     const { key } = await newAccount();
-    await createHook(key, { url: new Receiver().url() });
-    await createHook(key, { url: new Receiver().url() });
+    for (let i = 0; i < FIRST_ATTEMPTS + 2; i++) await createHook(key, { url: new Receiver().url() });
     const { status, kept, sent } = await fetchKeepingWork("/v1/events", key, { type: "t", payload: {} });
     expect(status).toBe(202);
     expect(sent).toHaveLength(2);
-    // Registered before any message went out, settled only once both had.
-    expect(kept).toEqual([{ registeredAfter: 0, sentBySettling: 2 }]);
+    // The publish: registered before any message went out, settled only once both had. Then the
+    // first attempts, handed over before the messages went out too.
+    expect(kept).toHaveLength(2);
+    expect(kept[0]).toEqual({ registeredAfter: 0, sentBySettling: 2 });
+    expect(kept[1]!.registeredAfter).toBe(0);
   });
 
   it("a manual retry: the reopen and its queue message run under waitUntil", async () => {

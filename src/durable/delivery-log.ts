@@ -205,9 +205,13 @@ export class DeliveryLog extends DurableObject<Env> {
     return this.ctx.storage.kv.get<LogMeta>(META)?.accountId ?? "";
   }
 
-  /** Rows written since the object started: the bench's and the cost test's meter (reads are $0.001/M, not counted). */
-  usage(): { rowsWritten: number } {
-    return { rowsWritten: this.rowsWritten };
+  /**
+   * Rows written since the object started (the bench's and the cost test's meter; reads are $0.001/M,
+   * not counted), and the bytes its SQLite database takes now (first successes flushed first).
+   */
+  usage(): { rowsWritten: number; databaseBytes: number } {
+    this.db.firsts.flush();
+    return { rowsWritten: this.rowsWritten, databaseBytes: this.ctx.storage.sql.databaseSize };
   }
 }
 

@@ -23,7 +23,7 @@ deliveriesRouter.openapi(
     path: "/v1/deliveries",
     tags,
     security,
-    summary: "List deliveries, newest first",
+    summary: "List deliveries: newest event first, an event's deliveries in position order",
     request: { query: DeliveryListQuery },
     responses: { 200: jsonResponse(DeliveryList, "A page of deliveries"), ...errorResponses(400, 401) },
   }),

@@ -42,7 +42,7 @@ hookActionsRouter.openapi(
     path: "/v1/hooks/{id}/recover",
     tags,
     security,
-    summary: "Re-enqueue the hook's failed and dead deliveries created since `since` (one attempt each)",
+    summary: "Re-enqueue the hook's failed, dead and skipped deliveries created since `since` (one attempt each)",
     request: { params: HookIdParam, ...jsonBody(HookRecover) },
     responses: { 202: jsonResponse(HookRecovered, "Queued"), ...errorResponses(400, 401, 404, 409, 415, 429, 503) },
   }),

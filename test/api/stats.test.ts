@@ -101,7 +101,8 @@ describe("stats at 100,000 deliveries", () => {
   // How quickly they answer is the bench's to measure (bench/phases/bounds.ts); here: that the answer
   // is right. The counts are read from the account's delivery log (one statement per day partition);
   // the log's query plans are checked by test/log/query-plans.test.ts.
-  it("count every delivery, for the account and for one hook", async () => {
+  // Seeding 100,000 records takes what the machine takes: no bound on it beyond a generous timeout.
+  it("count every delivery, for the account and for one hook", { timeout: 120_000 }, async () => {
     const acc = await newAccount("busy");
     const hooks = [await newHook(acc.key, "a"), await newHook(acc.key, "b"), await newHook(acc.key, "c"), await newHook(acc.key, "d")];
     const now = Date.now();

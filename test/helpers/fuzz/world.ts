@@ -1,12 +1,15 @@
+import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { SealedIn, SecretBox } from "../../../src/crypto/secret-box";
+import { logOf } from "../../../src/durable/delivery-log";
+import type { Env } from "../../../src/env";
 import { ADMIN_TOKEN, fetchWorker } from "../api";
 
 // The accounts a fuzz run plays with: a victim whose data must never be read or changed through
-// another account's key, an attacker whose key sends the generated requests, and the raw D1 view
-// used to tell whether the victim's rows moved.
+// another account's key, an attacker whose key sends the generated requests, and the raw view (its
+// D1 rows and its delivery log's rows) used to tell whether the victim's rows moved.
 
-const bindings = env as unknown as { DB: D1Database; ENCRYPTION_KEY: string };
+const bindings = env as unknown as { DB: D1Database; ENCRYPTION_KEY: string; DELIVERY_LOG: Env["DELIVERY_LOG"] };
 
 export interface Answer {
   status: number;
@@ -99,9 +102,12 @@ export type Snapshot = Record<string, string[]>;
 const SKIPPED_TABLES = /^(sqlite_|_cf_|d1_migrations$)/;
 
 /**
- * Every D1 row that belongs to the account, read generically: rows of any table with an
- * `account_id` equal to it, and rows of other tables that name one of its ids (attempts, say).
- * A table someone adds tomorrow is covered too.
+ * Every row that belongs to the account: in D1, rows of any table with an `account_id` equal to it,
+ * and rows of other tables that name one of its ids; and every row of every table of its delivery
+ * log's shards (`log.<shard>.<table>`: events with their deliveries, attempts, gate runs, idempotency
+ * claims), each event's deliveries also listed one by one with their ids (`log.<shard>.deliveries`:
+ * a delivery is an element of its event's row, and its id is written nowhere). A table someone adds
+ * tomorrow is covered too.
  */
 export async function accountRows(accountId: string): Promise<Snapshot> {
   const db = bindings.DB;
@@ -123,7 +129,35 @@ export async function accountRows(accountId: string): Promise<Snapshot> {
   for (const [t, rows] of Object.entries(others)) {
     owned[t] = rows.filter((r) => Object.values(r).some((v) => typeof v === "string" && ids.has(v))).map((r) => JSON.stringify(r)).sort();
   }
+  Object.assign(owned, await logRows(accountId));
   return owned;
+}
+
+/** The account's delivery log, every shard its D1 row names (none for an account that is gone). */
+async function logRows(accountId: string): Promise<Snapshot> {
+  const account = await bindings.DB.prepare("select log_shards from accounts where id = ?").bind(accountId).first<{ log_shards: number }>();
+  const out: Snapshot = {};
+  for (let shard = 0; shard < (account?.log_shards ?? 0); shard++) {
+    const stub = logOf(bindings.DELIVERY_LOG, accountId, shard);
+    const tables = await runInDurableObject(stub, (_log, state) => {
+      const sql = state.storage.sql;
+      const names = sql
+        .exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+        .toArray()
+        .map((t) => t.name)
+        .filter((n) => !SKIPPED_TABLES.test(n));
+      return names.map((name) => ({ name, rows: sql.exec(`SELECT * FROM "${name}"`).toArray() as Array<Record<string, SqlStorageValue>> }));
+    });
+    const deliveries: string[] = [];
+    for (const { name, rows } of tables) {
+      out[`log.${shard}.${name}`] = rows.map((r) => JSON.stringify(r)).sort();
+      if (!name.startsWith("ev_")) continue;
+      // As the log itself reads them (first-try successes it still holds in memory folded in).
+      for (const r of rows) for (const d of (await stub.event(r.id as string))?.deliveries ?? []) deliveries.push(JSON.stringify(d));
+    }
+    if (tables.length > 0) out[`log.${shard}.deliveries`] = deliveries.sort();
+  }
+  return out;
 }
 
 const ID = /\b[a-z]+_[0-9A-HJKMNP-TV-Z]{26}\b/g;

@@ -46,7 +46,7 @@ describe("idempotency window", () => {
       return res.body.id as string;
     };
     // The account's claims (one log shard): a claim answers its first event for 24 h after its created_at.
-    const ageClaim = (ms: number) => inLog(accountId, (sql) => sql.exec("UPDATE idempotency SET created_at = ?", new Date(Date.now() - ms).toISOString()).rowsWritten);
+    const ageClaim = (ms: number) => inLog(accountId, (db) => db.sql.exec("UPDATE idempotency SET created_at = ?", new Date(Date.now() - ms).toISOString()).rowsWritten);
 
     const first = await publish();
     await ageClaim(IDEMPOTENCY_WINDOW_MS - 60_000);
@@ -55,7 +55,7 @@ describe("idempotency window", () => {
     await ageClaim(IDEMPOTENCY_WINDOW_MS + 1000);
     const second = await publish();
     expect(second).not.toBe(first);
-    const claim = await inLog(accountId, (sql) => sql.exec<{ key: string; event_id: string }>("SELECT key, event_id FROM idempotency").toArray());
+    const claim = await inLog(accountId, (db) => db.sql.exec<{ key: string; event_id: string }>("SELECT key, event_id FROM idempotency").toArray());
     expect(claim).toEqual([{ key: "order-9", event_id: second }]);
     expect((await logCounts(accountId)).events).toBe(2);
   });

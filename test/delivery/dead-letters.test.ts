@@ -13,7 +13,7 @@ import { Receiver } from "../helpers/receiver";
 
 /** Sets a stored delivery's status and attempt count, as earlier attempts left it. */
 function setDelivery(accountId: string, id: string, status: DeliveryStatus, attempts: number): Promise<unknown> {
-  return inLog(accountId, (sql, parts) => updateDeliveries(sql, parts, [id], (d) => ((d.s = status), (d.n = attempts), true)));
+  return inLog(accountId, (db) => updateDeliveries(db, [id], (d) => ((d.s = status), (d.n = attempts), true)));
 }
 
 describe("the dead-letter queue", () => {

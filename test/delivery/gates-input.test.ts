@@ -29,7 +29,7 @@ beforeAll(async () => {
 
 /** The gate runs in the delivery log of `key`'s account (one shard), every day of it. */
 const gateRunCount = () =>
-  inLog(accountId, (sql, parts) => parts.days().reduce((n, day) => n + sql.exec<{ n: number }>(`SELECT count(*) AS n FROM ${gateRunsTable(day)}`).one().n, 0));
+  inLog(accountId, (db) => db.parts.days().reduce((n, day) => n + db.sql.exec<{ n: number }>(`SELECT count(*) AS n FROM ${gateRunsTable(day)}`).one().n, 0));
 
 describe("POST /v1/gates/{type} with bad input", () => {
   it("refuses a type outside the catalog with 422 when the account has one", async () => {

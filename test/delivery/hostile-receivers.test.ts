@@ -84,8 +84,8 @@ describe("hostile receivers", () => {
     }
     // Exactly one attempt of the account timed out (the hanging receiver's first), after the 2 s
     // timeout: every attempt but a first-try success is a row of the log's attempts tables.
-    const timeouts = await inLog(accountId, (sql, parts) =>
-      parts.days().flatMap((day) => sql.exec<{ error: string; duration_ms: number }>(`SELECT error, duration_ms FROM ${attemptsTable(day)} WHERE error LIKE 'timed out%'`).toArray()),
+    const timeouts = await inLog(accountId, (db) =>
+      db.parts.days().flatMap((day) => db.sql.exec<{ error: string; duration_ms: number }>(`SELECT error, duration_ms FROM ${attemptsTable(day)} WHERE error LIKE 'timed out%'`).toArray()),
     );
     expect(timeouts).toHaveLength(1);
     expect(timeouts[0]!.duration_ms).toBeGreaterThanOrEqual(1900);

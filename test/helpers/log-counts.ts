@@ -11,15 +11,15 @@ export interface LogCounts {
 }
 
 export function logCounts(accountId: string): Promise<LogCounts> {
-  return inLog(accountId, (sql, parts) => {
+  return inLog(accountId, (db) => {
     let events = 0;
     let deliveries = 0;
-    for (const day of parts.days()) {
-      const row = sql.exec<{ n: number; d: number }>(`SELECT count(*) AS n, coalesce(sum(json_array_length(deliveries)), 0) AS d FROM ${eventsTable(day)}`).one();
+    for (const day of db.parts.days()) {
+      const row = db.sql.exec<{ n: number; d: number }>(`SELECT count(*) AS n, coalesce(sum(json_array_length(deliveries)), 0) AS d FROM ${eventsTable(day)}`).one();
       events += row.n;
       deliveries += row.d;
     }
-    const idempotency_keys = sql.exec<{ n: number }>("SELECT count(*) AS n FROM idempotency").one().n;
+    const idempotency_keys = db.sql.exec<{ n: number }>("SELECT count(*) AS n FROM idempotency").one().n;
     return { events, deliveries, idempotency_keys };
   });
 }

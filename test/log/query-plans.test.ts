@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { dayOf, deliveryIdOf, newLogId } from "../../src/domain/log-ids";
-import { Partitions } from "../../src/log/partitions";
+import { FirstSuccesses } from "../../src/log/first-successes";
+import { Partitions, type LogDb } from "../../src/log/partitions";
 import * as reads from "../../src/log/reads";
 import type { EventRow, GateRunRow } from "../../src/log/records";
 import { claimStale } from "../../src/log/upkeep";
@@ -50,11 +51,12 @@ const DAY = 24 * HOUR;
  * The plan of every statement `run` makes, by the table it names: `run` gets the noting SQL, and
  * partitions that read through it (what the code under test is given inside the object).
  */
-function plansOf(sql: SqlStorage, run: (sql: SqlStorage, parts: Partitions) => unknown): Array<{ query: string; plan: string }> {
+function plansOf(db: LogDb, run: (db: LogDb) => unknown): Array<{ query: string; plan: string }> {
   const noted: Noted[] = [];
-  const noting = notingSql(sql, noted);
-  run(noting, new Partitions(noting));
-  return noted.filter((n) => /^\s*(SELECT|UPDATE|DELETE)/i.test(n.query) && !/sqlite_master/.test(n.query)).map((n) => ({ query: n.query, plan: explain(sql, n) }));
+  const noting = notingSql(db.sql, noted);
+  const parts = new Partitions(noting);
+  run({ sql: noting, parts, firsts: new FirstSuccesses(noting, parts) });
+  return noted.filter((n) => /^\s*(SELECT|UPDATE|DELETE)/i.test(n.query) && !/sqlite_master/.test(n.query)).map((n) => ({ query: n.query, plan: explain(db.sql, n) }));
 }
 
 function expectNoSort(plans: Array<{ plan: string }>): void {
@@ -94,31 +96,31 @@ describe("the delivery log's query plans", () => {
     const today = dayOf(Date.parse(latest.createdAt));
     const dlv = deliveryIdOf(latest.id, 1);
 
-    const plans = await inLog(accountId, (sql, parts, state) => {
-      for (const e of events) writes.insertEvent(sql, parts, e, ["hook_a", "hook_b"]);
-      writes.insertGateRun(sql, parts, run);
+    const plans = await inLog(accountId, (db, state) => {
+      for (const e of events) writes.insertEvent(db, e, ["hook_a", "hook_b"]);
+      writes.insertGateRun(db, run);
       // An attempt row, so the attempts table is read too.
-      writes.recordOutcomes(sql, parts, [{ id: dlv, status: "failed", attemptsAdded: 1, lastAttemptAt: latest.createdAt, nextAttemptAt: latest.createdAt }], [{ deliveryId: dlv, at: latest.createdAt, responseStatus: 500, responseBody: "no", error: "HTTP 500", durationMs: 5 }], latest.createdAt);
-      const of = (f: (sql: SqlStorage, parts: Partitions) => unknown) => plansOf(sql, f);
+      writes.recordOutcomes(db, [{ id: dlv, status: "failed", attemptsAdded: 1, lastAttemptAt: latest.createdAt, nextAttemptAt: latest.createdAt }], [{ deliveryId: dlv, at: latest.createdAt, responseStatus: 500, responseBody: "no", error: "HTTP 500", durationMs: 5 }], latest.createdAt);
+      const of = (f: (db: LogDb) => unknown) => plansOf(db, f);
       return {
-        findEvent: of((s, p) => reads.findEvent(s, p, accountId, latest.id)),
-        findDelivery: of((s, p) => reads.findDelivery(s, p, accountId, dlv)),
-        listAttempts: of((s, p) => reads.listAttempts(s, p, dlv)),
-        updateDeliveries: of((s, p) => writes.updateDeliveries(s, p, [dlv], (d) => ((d.u = latest.createdAt), true))),
-        idempotencyClaim: of((s) => s.exec("SELECT event_id FROM idempotency WHERE key = ? AND created_at > ?", "k", latest.createdAt).toArray()),
-        listEvents: of((s, p) => reads.listEvents(s, p, accountId, {}, 10)),
-        listEventsCursor: of((s, p) => reads.listEvents(s, p, accountId, {}, 10, latest.id)),
-        listEventsType: of((s, p) => reads.listEvents(s, p, accountId, { type: "order.paid" }, 10)),
-        listEventsTypeCursor: of((s, p) => reads.listEvents(s, p, accountId, { type: "order.paid" }, 10, latest.id)),
-        listEventsAfter: of((s, p) => reads.listEvents(s, p, accountId, { createdAfter: new Date(now - 3 * HOUR).toISOString() }, 10)),
-        listDeliveries: of((s, p) => reads.listDeliveries(s, p, accountId, {}, 10)),
-        listDeliveriesCursor: of((s, p) => reads.listDeliveries(s, p, accountId, {}, 10, dlv)),
-        listDeliveriesFiltered: of((s, p) => reads.listDeliveries(s, p, accountId, { hookId: "hook_a", status: "pending", eventType: "order.paid" }, 10)),
-        listDeliveriesOfEvent: of((s, p) => reads.listDeliveries(s, p, accountId, { eventId: latest.id }, 10)),
-        eventsByWork: of((s, p) => reads.eventsByWork(s, p, accountId, "work-1", 10)),
-        gateRunsByWork: of((s, p) => reads.gateRunsByWork(s, p, "work-1", 10)),
-        claimStale: of((s, p) => claimStale(s, p, state.storage.kv, now, HOUR, 100)),
-        loadJobs: of((s, p) => reads.loadJobs(s, p, accountId, [dlv, deliveryIdOf(latest.id, 0)])),
+        findEvent: of((d) => reads.findEvent(d, accountId, latest.id)),
+        findDelivery: of((d) => reads.findDelivery(d, accountId, dlv)),
+        listAttempts: of((d) => reads.listAttempts(d, dlv)),
+        updateDeliveries: of((d) => writes.updateDeliveries(d, [dlv], (d) => ((d.u = latest.createdAt), true))),
+        idempotencyClaim: of((d) => d.sql.exec("SELECT event_id FROM idempotency WHERE key = ? AND created_at > ?", "k", latest.createdAt).toArray()),
+        listEvents: of((d) => reads.listEvents(d, accountId, {}, 10)),
+        listEventsCursor: of((d) => reads.listEvents(d, accountId, {}, 10, latest.id)),
+        listEventsType: of((d) => reads.listEvents(d, accountId, { type: "order.paid" }, 10)),
+        listEventsTypeCursor: of((d) => reads.listEvents(d, accountId, { type: "order.paid" }, 10, latest.id)),
+        listEventsAfter: of((d) => reads.listEvents(d, accountId, { createdAfter: new Date(now - 3 * HOUR).toISOString() }, 10)),
+        listDeliveries: of((d) => reads.listDeliveries(d, accountId, {}, 10)),
+        listDeliveriesCursor: of((d) => reads.listDeliveries(d, accountId, {}, 10, dlv)),
+        listDeliveriesFiltered: of((d) => reads.listDeliveries(d, accountId, { hookId: "hook_a", status: "pending", eventType: "order.paid" }, 10)),
+        listDeliveriesOfEvent: of((d) => reads.listDeliveries(d, accountId, { eventId: latest.id }, 10)),
+        eventsByWork: of((d) => reads.eventsByWork(d, accountId, "work-1", 10)),
+        gateRunsByWork: of((d) => reads.gateRunsByWork(d, "work-1", 10)),
+        claimStale: of((d) => claimStale(d, state.storage.kv, now, HOUR, 100)),
+        loadJobs: of((d) => reads.loadJobs(d, accountId, [dlv, deliveryIdOf(latest.id, 0)])),
       };
     });
     const ev = `ev_${today}`;
@@ -184,20 +186,20 @@ describe("the delivery log's query plans", () => {
     // Events of 5 deliveries over two days, two of them in one millisecond; pages that end inside an event.
     const times = [now - DAY - HOUR, now - DAY, now - 3 * HOUR, now - 2 * HOUR, now - 2 * HOUR, now - HOUR];
     const hooks = ["hook_a", "hook_b", "hook_c", "hook_d", "hook_e"];
-    const expected = await inLog(accountId, (sql, parts) => {
+    const expected = await inLog(accountId, (db) => {
       const ids = times.map((at) => {
         const id = newLogId("evt", 0, at);
-        writes.insertEvent(sql, parts, { id, accountId, type: "t", payload: "{}", applications: null, workId: null, idempotencyKey: null, createdAt: new Date(at).toISOString() }, hooks);
+        writes.insertEvent(db, { id, accountId, type: "t", payload: "{}", applications: null, workId: null, idempotencyKey: null, createdAt: new Date(at).toISOString() }, hooks);
         return id;
       });
       return [...ids].sort().reverse().flatMap((id) => hooks.map((_, i) => deliveryIdOf(id, i)));
     });
     for (const limit of [1, 3, 7, 30, 100]) {
-      const seen = await inLog(accountId, (sql, parts) => {
+      const seen = await inLog(accountId, (db) => {
         const out: string[] = [];
         let cursor: string | undefined;
         for (let page = 0; page < 100; page++) {
-          const rows = reads.listDeliveries(sql, parts, accountId, {}, limit, cursor);
+          const rows = reads.listDeliveries(db, accountId, {}, limit, cursor);
           out.push(...rows.map((r) => r.delivery.id));
           if (rows.length < limit) return out;
           cursor = rows[rows.length - 1]!.delivery.id;

@@ -1,13 +1,13 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { dayOf, deliveryIdOf, lowestIdAt, MAX_LOG_SHARDS, MAX_POSITION, newLogId, parseLogId } from "../../src/domain/log-ids";
+import { dayOf, deliveryIdOf, lowestIdAt, SHARD_ID_SPACE, MAX_POSITION, newLogId, parseLogId } from "../../src/domain/log-ids";
 
 // The delivery log's ids say where their record lives: shard, day, and a delivery's event and position.
 
 describe("log ids", () => {
   it("an event's and its deliveries' ids name the shard, the time, the event and the position", () => {
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: MAX_LOG_SHARDS - 1 }), fc.integer({ min: 0, max: MAX_POSITION - 1 }), fc.integer({ min: 0, max: 2 ** 44 }), (shard, position, ms) => {
+      fc.property(fc.integer({ min: 0, max: SHARD_ID_SPACE - 1 }), fc.integer({ min: 0, max: MAX_POSITION - 1 }), fc.integer({ min: 0, max: 2 ** 44 }), (shard, position, ms) => {
         const evt = newLogId("evt", shard, ms);
         expect(evt).toMatch(/^evt_[0-9A-Z]{26}$/);
         expect(parseLogId(evt)).toEqual({ kind: "evt", shard, ms, eventId: evt, position: -1 });

@@ -226,7 +226,7 @@ export function findRecoverable(
       .exec<{ id: string; created_at: string; pos: number; value: string }>(
         `SELECT e.id, e.created_at, d.key AS pos, d.value FROM ${eventsTable(day)} AS e, json_each(e.deliveries) AS d
          WHERE e.created_at >= ? AND json_extract(d.value, '$.h') = ? AND json_extract(d.value, '$.s') IN ('failed', 'dead', 'skipped')
-         ORDER BY e.id ASC, d.key ASC LIMIT ?`,
+         ORDER BY e.id ASC LIMIT ?`,
         since,
         hookId,
         limit - out.length,

@@ -37,7 +37,7 @@ export class Api {
     return this.ok(201, "POST", "/v1/hooks", key, { name: `bench-${crypto.randomUUID()}`, ...fields });
   }
 
-  async publish(key: string, type: string, payload: Record<string, unknown>): Promise<{ id: string; deliveries: number }> {
+  async publish(key: string, type: string, payload: unknown): Promise<{ id: string; deliveries: number }> {
     return this.ok(202, "POST", "/v1/events", key, { type, payload });
   }
 
@@ -58,6 +58,17 @@ export class Api {
     return counts;
   }
 
+  /** Rows written and bytes stored by each of the account's delivery log objects (METRICS only). */
+  async logUsage(accountId: string): Promise<{ rowsWritten: number; databaseBytes: number }> {
+    const r = await this.ok<{ shards: Array<{ rows_written: number; database_bytes: number }> }>(200, "GET", `/v1/admin/metrics/log/${accountId}`, this.adminToken);
+    return { rowsWritten: r.shards.reduce((a, s) => a + s.rows_written, 0), databaseBytes: r.shards.reduce((a, s) => a + s.database_bytes, 0) };
+  }
+
+  /** Seeds a past day into the account's log and runs its purge once (METRICS only). */
+  async purgeProbe(accountId: string, body: { events: number; days_ago: number; payload_bytes: number }): Promise<PurgeProbe> {
+    return this.ok(200, "POST", `/v1/admin/metrics/log/${accountId}/purge`, this.adminToken, body);
+  }
+
   async metrics(): Promise<Record<string, number>> {
     return (await this.ok(200, "GET", "/v1/admin/metrics", this.adminToken)).counters;
   }
@@ -65,4 +76,13 @@ export class Api {
   async resetMetrics(): Promise<void> {
     await this.ok(200, "DELETE", "/v1/admin/metrics", this.adminToken);
   }
+}
+
+export interface PurgeProbe {
+  seeded_events: number;
+  seed_rows_written: number;
+  purge_rows_written: number;
+  database_bytes_before: number;
+  database_bytes_after: number;
+  seeded_event_kept: boolean;
 }

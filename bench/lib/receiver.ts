@@ -23,6 +23,8 @@ export class BenchReceiver {
   readonly receipts: Receipt[] = [];
   private readonly chaos = new Map<string, Chaos>();
   private readonly gates = new Map<string, { delayMs: number } | { hang: true }>();
+  /** Tags whose deliveries fail their first request (HTTP 500), one in `every` of them. */
+  private readonly failFirst = new Map<string, { every: number; seen: Set<string>; n: number }>();
   private server!: http.Server;
   port = 0;
   /** Callbacks waiting for receipts (see `waitFor`). */
@@ -45,6 +47,11 @@ export class BenchReceiver {
     const c = new Chaos(options);
     this.chaos.set(tag, c);
     return c;
+  }
+
+  /** One in `every` distinct deliveries of the tag gets a 500 at its first request (then 200s). */
+  failFirstTry(tag: string, every: number): void {
+    this.failFirst.set(tag, { every, seen: new Set(), n: 0 });
   }
 
   /** Answers the tag's gate calls with an approval after `delayMs`, or never (`hang`: the gate's timeout ends it). */
@@ -103,6 +110,15 @@ export class BenchReceiver {
       if (!webhookId.startsWith("dlv_")) {
         res.writeHead(200).end("ok");
         return;
+      }
+      const ff = this.failFirst.get(tag);
+      if (ff && !ff.seen.has(webhookId)) {
+        ff.seen.add(webhookId);
+        if (ff.n++ % ff.every === 0) {
+          this.receipts.push({ tag, webhookId, at, sentAt: null, faulted: true });
+          res.writeHead(500, { "content-type": "text/plain" }).end("bench: first try fails");
+          return;
+        }
       }
       const fault = this.chaos.get(tag)?.respond(webhookId);
       const faulted = fault !== undefined && fault.status !== 200;

@@ -1,18 +1,19 @@
 import type { BoundsResult } from "../phases/bounds";
 import type { ChaosResult } from "../phases/chaos";
-import type { CostResult } from "../phases/cost";
+import { PAYLOAD_BYTES, type CostResult, type ScenarioResult } from "../phases/cost";
 import type { DeliveryRunResult } from "../phases/delivery";
 import type { FanoutResult } from "../phases/fanout";
-import type { IngestResult } from "../phases/ingest";
+import type { IngestResult, ScaleResult } from "../phases/ingest";
 import type { RateLimitResult } from "../phases/rate-limit";
 import type { Machine } from "./machine";
-import { PRICES, type Usage } from "./prices";
+import { PRICES, UNIT_NAMES, type CostBreakdown, type Units } from "./prices";
 
 export interface Report {
   machine: Machine;
   quick: boolean;
   settings: { RETRY_SCHEDULE: string; DELIVERY_TIMEOUT_MS: number; CHAOS_DELIVERY_TIMEOUT_MS: number; chaos: { rate: number; slowMs: number }; consumerThrowRate: number };
   ingest: IngestResult;
+  scale: ScaleResult;
   burst: DeliveryRunResult;
   sustained: DeliveryRunResult;
   fanout: FanoutResult;
@@ -21,6 +22,8 @@ export interface Report {
   chaos: ChaosResult;
   cost: CostResult;
   consumerChaos: ChaosResult;
+  /** How long the run waited for other `vitest` processes to end, and whether they had. */
+  waitedForVitest?: { seconds: number; clear: boolean };
 }
 
 interface Row {
@@ -38,16 +41,31 @@ interface Row {
 const pct = (x: number) => `${Math.round(x * 100)}%`;
 
 function rows(r: Report): Row[] {
-  const { ingest, burst, sustained, fanout, rateLimit, bounds, chaos, cost, consumerChaos } = r;
-  const perMillion = cost.breakdown.total;
-  const ingestTrips = cost.perEvent.d1RoundTrips;
-  const writesPerAttempt = cost.perDelivery.d1WriteStatements;
+  const { ingest, scale, burst, sustained, fanout, rateLimit, bounds, chaos, cost, consumerChaos } = r;
+  const { single, fanout: ten, failing, perFailedAttemptDollars: failed, purge } = cost;
+  // The success path: (a) and (b). A failure writes the hook's failing_since in D1 (shown in (c)).
+  const d1PerEvent = Math.max(single.d1RowsWrittenPerEvent, ten.d1RowsWrittenPerEvent);
+  const d1PerDelivery = Math.max(single.perDelivery.d1RowsWritten, ten.perDelivery.d1RowsWritten);
+  const rate = (x: { rps: number; p50Ms: number; p99Ms: number }, unit: string) => `${x.rps} ${unit}/s (p50 ${x.p50Ms} ms, p99 ${x.p99Ms} ms)`;
   return [
-    { figure: "Trivial authenticated route (GET /v1/hooks/name-available)", measured: `${ingest.ceilingRps} req/s (p50 ${ingest.ceilingLatencyP50Ms} ms)`, target: "the ceiling", met: null },
-    { figure: "Ingest POST /v1/events, one matching hook", measured: `${ingest.ingestRps} events/s (p50 ${ingest.ingestLatencyP50Ms} ms, p99 ${ingest.ingestLatencyP99Ms} ms)`, target: "", met: null },
-    { figure: "Ingest / ceiling", measured: pct(ingest.ratio), target: "≥ 50%", met: ingest.ratio >= 0.5, gap: `${Math.round((0.5 - ingest.ratio) * 100)} points short`, why: WHY.ingest },
-    { figure: "D1 round trips per ingest (warm cache)", measured: String(ingestTrips), target: "≤ 2", met: ingestTrips <= 2, gap: `${ingestTrips - 2} over` },
-    { figure: "D1 write statements per delivery attempt", measured: writesPerAttempt.toFixed(2), target: "≤ 1", met: writesPerAttempt <= 1 },
+    { figure: `No-I/O route: unknown path, 404 through the whole middleware stack (${ingest.connections} connections)`, measured: rate(ingest.notFound, "req"), target: "the ceiling", met: null },
+    { figure: "GET /health (one D1 round trip)", measured: rate(ingest.health, "req"), target: "", met: null },
+    { figure: "Trivial authenticated route (GET /v1/hooks/name-available)", measured: rate(ingest.trivial, "req"), target: "", met: null },
+    {
+      figure: "Ingest POST /v1/events, one matching hook (first attempt made by the publishing Worker)",
+      measured: `${rate(ingest.ingest, "events")}; ${ingest.delivered}/${ingest.events} delivered`,
+      target: "",
+      met: null,
+    },
+    { figure: "Ingest / no-I/O route", measured: ingest.ratioNoIo.toFixed(2), target: "≥ 0.3 (D1 design: 0.08)", met: ingest.ratioNoIo >= 0.3, gap: `${(0.3 - ingest.ratioNoIo).toFixed(2)} short`, why: WHY.ingest },
+    { figure: "Ingest / trivial authenticated route", measured: pct(ingest.ratioTrivial), target: "≥ 50%", met: ingest.ratioTrivial >= 0.5, gap: `${Math.round((0.5 - ingest.ratioTrivial) * 100)} points short`, why: WHY.ingest },
+    {
+      figure: `Scale: ${scale.accounts} accounts × ${scale.connectionsPerAccount} publishers at once`,
+      measured: `${scale.totalRps} events/s in total; per account ${scale.perAccountRps.join(" / ")} (p50 ${scale.p50Ms} ms, p99 ${scale.p99Ms} ms); ${scale.delivered}/${scale.events} delivered, ${scale.errors} errors`,
+      target: "",
+      met: null,
+    },
+    { figure: "D1 rows written per event / per delivery (cost (a) and (b): first attempts succeed)", measured: `${d1PerEvent} / ${d1PerDelivery}`, target: "0", met: d1PerEvent === 0 && d1PerDelivery === 0, gap: `${d1PerEvent} per event` },
     { figure: `Burst: ${burst.events} events to one hook`, measured: `${burst.deliveriesPerSecond} deliveries/s; p50 ${burst.p50Ms} / p95 ${burst.p95Ms} / p99 ${burst.p99Ms} ms (published at ${burst.publishedPerSecond}/s)`, target: "", met: null },
     { figure: `Sustained ${sustained.publishedPerSecond} events/s, publish-to-receipt`, measured: `p50 ${sustained.p50Ms} / p95 ${sustained.p95Ms} / p99 ${sustained.p99Ms} ms (max ${sustained.maxMs})`, target: "p99 < 1 s at 100/s", met: sustained.p99Ms < 1000 && sustained.received === sustained.events, gap: `p99 ${sustained.p99Ms - 1000} ms over`, why: WHY.latency },
     { figure: `Fan-out: one event to ${fanout.hooks} hooks, 202`, measured: `${fanout.acceptedMs} ms`, target: "< 1 s", met: fanout.acceptedMs < 1000, gap: `${fanout.acceptedMs - 1000} ms over` },
@@ -83,13 +101,27 @@ function rows(r: Report): Row[] {
     },
     chaosRow(chaos),
     chaosRow(consumerChaos),
+    costRow(`Cost (a): events of one delivery, first attempt succeeds (${single.events} events)`, single, 2.0),
+    costRow(`Cost (b): events of ten deliveries, all first attempts succeed (${ten.events} events)`, ten, 0.5),
     {
-      figure: "Cost per million deliveries (1 hook per event, marginal Workers Paid prices)",
-      measured: `$${perMillion.toFixed(2)} (D1 writes $${cost.breakdown.d1Writes.toFixed(2)}, queues $${cost.breakdown.queues.toFixed(2)}, Workers $${cost.breakdown.workers.toFixed(2)}, CPU ≤ $${cost.breakdown.cpu.toFixed(2)}, D1 reads $${cost.breakdown.d1Reads.toFixed(3)}, DO $${cost.breakdown.durableObjects.toFixed(2)})`,
-      target: "< $1",
-      met: perMillion < 1,
-      gap: `$${(perMillion - 1).toFixed(2)} over`,
-      why: costWhy(cost),
+      figure: `Cost (c): one failed attempt, extra (${failing.failedAttempts} failed of ${failing.deliveries} deliveries)`,
+      measured: `$${failed.total.toFixed(2)} per million failed attempts (${breakdownText(failed)}; + CPU ≤ $${failed.cpu.toFixed(2)}); per failed attempt: ${cost.perFailedAttempt.logRowsWritten} log rows, ${cost.perFailedAttempt.d1RowsWritten} D1 rows, ${cost.perFailedAttempt.queueOps} queue operations, ${round2(cost.perFailedAttempt.logCalls + cost.perFailedAttempt.hookCalls)} DO RPCs`,
+      target: "≤ $2.50",
+      met: failed.total <= 2.5,
+      gap: `$${(failed.total - 2.5).toFixed(2)} over`,
+      why: WHY.failed,
+    },
+    {
+      figure: `Retention purge: a day of ${purge.seeded_events} events (1 KB each) dropped`,
+      measured: `${purge.purge_rows_written} rows written (${(purge.purge_rows_written / purge.seeded_events).toFixed(4)} per event); seeding wrote ${purge.seed_rows_written}; ${purge.database_bytes_before - purge.database_bytes_after} bytes freed${purge.seeded_event_kept ? "; SEEDED EVENT STILL THERE" : ""}`,
+      target: "",
+      met: null,
+    },
+    {
+      figure: `Storage per delivery, ${PAYLOAD_BYTES}-byte payload (DeliveryLog database bytes)`,
+      measured: `${single.bytesPerDelivery} B (events of one delivery; ${single.bytesAdded} B for ${single.deliveries}), ${ten.bytesPerDelivery} B (events of ten; ${ten.bytesAdded} B for ${ten.deliveries})`,
+      target: "",
+      met: null,
     },
   ];
 }
@@ -105,14 +137,32 @@ function chaosRow(c: ChaosResult): Row {
   };
 }
 
+function breakdownText(b: CostBreakdown): string {
+  return `Workers $${b.workers.toFixed(2)}, DO requests $${b.doRequests.toFixed(2)}, DO rows $${b.doRowsWritten.toFixed(2)}, queues $${b.queues.toFixed(2)}, D1 writes $${b.d1Writes.toFixed(2)}, D1 reads $${b.d1Reads.toFixed(3)}`;
+}
+
+function costRow(figure: string, sc: ScenarioResult, target: number): Row {
+  const valid = !sc.logRestarted && sc.received === sc.deliveries;
+  return {
+    figure,
+    measured: `$${sc.dollars.total.toFixed(2)} per million deliveries (${breakdownText(sc.dollars)}; + CPU ≤ $${sc.dollars.cpu.toFixed(2)})${valid ? "" : ` [INVALID: ${sc.logRestarted ? "a log object restarted" : `${sc.received}/${sc.deliveries} received`}]`}${sc.rerunBecause ? ` (second run; the first failed: ${sc.rerunBecause})` : ""}`,
+    target: `≤ $${target.toFixed(2)}`,
+    met: valid && sc.dollars.total <= target,
+    gap: `$${(sc.dollars.total - target).toFixed(2)} over`,
+    why: costWhy(sc),
+  };
+}
+
 function usageTable(cost: CostResult): string {
-  const lines = [
-    "| per | invocations | D1 round trips | D1 statements (writes) | D1 rows read | D1 rows written | queue ops | queue send calls | DO calls | subrequests |",
-    "|---|---|---|---|---|---|---|---|---|---|",
-  ];
-  const line = (name: string, u: Usage) =>
-    `| ${name} | ${u.invocations} | ${u.d1RoundTrips} | ${u.d1Statements} (${u.d1WriteStatements}) | ${u.d1RowsRead} | ${u.d1RowsWritten} | ${u.queueOps} | ${u.queueSendCalls} | ${u.doCalls} | ${u.subrequests} |`;
-  lines.push(line("event (ingest)", cost.perEvent), line("delivery (consumer)", cost.perDelivery));
+  const keys = Object.keys(UNIT_NAMES) as Array<keyof Units>;
+  const lines = [`| per | ${keys.map((k) => UNIT_NAMES[k]).join(" | ")} | workerd CPU ms (upper bound) |`, `|---|${keys.map(() => "---|").join("")}---|`];
+  const line = (name: string, u: Units, cpu: number | null) => `| ${name} | ${keys.map((k) => u[k]).join(" | ")} | ${cpu ?? "?"} |`;
+  lines.push(
+    line("delivery, (a) events of one delivery", cost.single.perDelivery, cost.single.cpuMsPerDelivery),
+    line("delivery, (b) events of ten deliveries", cost.fanout.perDelivery, cost.fanout.cpuMsPerDelivery),
+    line(`delivery, (c) 1 in ${Math.round(cost.failing.deliveries / Math.max(1, cost.failing.failedAttempts))} first tries failing`, cost.failing.perDelivery, cost.failing.cpuMsPerDelivery),
+    line("failed attempt, extra ((c) − (a))", cost.perFailedAttempt, null),
+  );
   return lines.join("\n");
 }
 
@@ -136,9 +186,9 @@ export function renderReport(r: Report): { table: string; markdown: string } {
     "|---|---|---|---|",
     ...all.map((x) => `| ${x.figure} | ${x.measured} | ${x.target} | ${status(x)} |`),
     "",
-    "## Billed units per event and per delivery",
+    "## Billed units, measured",
     "",
-    `Counted by the metered bindings (METRICS=true, src/observability/) over ${r.cost.events} events of one delivery each; workerd's CPU time over the run was ${r.cost.cpuMsPerDelivery ?? "?"} ms per delivery (everything the local runtime did — D1's SQLite, the queue broker, the receiver's sockets — so an upper bound of billed CPU).`,
+    "Counted over whole runs through a router with METRICS=true (bench/phases/cost.ts), each scenario with its own account, divided by its deliveries: Worker invocations (publishes and queue-consumer batches, the bench's own metrics requests taken out), D1 round trips and rows (D1's own `meta` counts), queue messages written + read + deleted, RPC calls to the DeliveryLog and HookState objects (every call on a stub of either namespace, from the fetch handler, its waitUntil work and the consumer), the rows the account's DeliveryLog object wrote (the difference of `DeliveryLog.usage().rowsWritten` — SQLite's own count, every index entry included — read through `GET /v1/admin/metrics/log/{account}` after the log flushed its buffered first-try successes) and outbound subrequests. The CPU column is workerd's whole CPU time over the run per delivery (the local SQLite, Durable Objects and queue broker included), an upper bound of billed CPU.",
     "",
     usageTable(r.cost),
     "",
@@ -150,16 +200,22 @@ export function renderReport(r: Report): { table: string; markdown: string } {
     "|---|---|---|",
     ...Object.values(PRICES).map((p) => `| ${p.what} | $${p.dollars} per ${p.per} | ${p.source} |`),
     "",
-    `Cost per million deliveries: ${Object.entries(r.cost.breakdown).map(([k, v]) => `${k} $${v}`).join(", ")}.`,
+    ...quotable(r.cost),
     "",
     "## Misses and why",
     "",
     ...missNotes(all),
     "",
-    "## The floor",
-    "",
-    ...floorNotes(r.cost),
-    "",
+    ...(r.waitedForVitest
+      ? [
+          "## Machine load",
+          "",
+          r.waitedForVitest.clear
+            ? `The run waited ${r.waitedForVitest.seconds} s for other \`vitest\` processes on this machine to end before starting.`
+            : `Other \`vitest\` processes were still running after ${r.waitedForVitest.seconds} s of waiting: the run started anyway, sharing the 2 cores with them (every rate here is lower for it).`,
+          "",
+        ]
+      : []),
   ].join("\n");
   return { table, markdown: md };
 }
@@ -175,42 +231,63 @@ function missNotes(all: Row[]): string[] {
 
 const dollars = (n: number) => `$${n.toFixed(2)}`;
 
-/** Why the cost is what it is, with this run's rows written (test/delivery/cost.test.ts pins the same counts). */
-function costWhy(cost: CostResult): string {
-  const { perEvent, perDelivery } = cost;
+/** Where a scenario's dollars go (test/delivery/cost.test.ts pins the same counts per call path). */
+function costWhy(sc: ScenarioResult): string {
+  const u = sc.perDelivery;
   return (
-    `D1 bills ${dollars(PRICES.d1RowWritten.dollars)} per million rows written and counts every index entry written as a row: an event of one delivery writes ${perEvent.d1RowsWritten} ` +
-    "(the event: its row, its key's index and its type index; the delivery: its row, which is its id key, and its entries in the account, event, hook and stats indexes), " +
-    `and each attempt ${perDelivery.d1RowsWritten} more (the attempt's row, keyed by delivery and number with no index beside it; the delivery's update: its row and its entry in the stats index, the one index that holds the status). ` +
-    `Each delivery is also one queue message: written, read and deleted, 3 operations, ${dollars(3 * PRICES.queueOp.dollars)} per million on their own. ` +
-    "The floor below says why < $1 cannot be reached with one delivery per event."
+    `Per delivery: ${u.invocations} Worker invocations, ${round2(u.logCalls + u.hookCalls)} Durable Object RPCs (${u.logCalls} to the log, ${u.hookCalls} to the hooks' objects), ${u.logRowsWritten} log rows written, ${u.queueOps} queue operations. ` +
+    (sc.hooksPerEvent > 1
+      ? "An event's first 6 deliveries are attempted by the publishing Worker; the other 4 of ten go through the queue (3 operations each, $1.20 per million of them) and a consumer batch (its jobs and outcomes RPCs, one HookState report per hook per batch)."
+      : "The publish request, its 2 log RPCs (publish, the first attempt's outcomes) and its hook report are per event: one delivery pays them all.")
   );
 }
 
-/** The least this design can cost per delivery at PRICES, and what it would take to go under $1. */
-function floorNotes(cost: CostResult): string[] {
-  const request = PRICES.workerRequest.dollars;
-  const queue = 3 * PRICES.queueOp.dollars;
-  const row = PRICES.d1RowWritten.dollars;
-  const measured = Math.round((cost.perEvent.d1RowsWritten + cost.perDelivery.d1RowsWritten) * 100) / 100;
+const round2 = (n: number) => Math.round(n * 1000) / 1000;
+
+/** The section docs quote: the measured figures, and one event of one delivery item by item. */
+function quotable(cost: CostResult): string[] {
+  const a = cost.single;
+  const u = a.perDelivery;
+  const p = PRICES;
+  const item = (what: string, units: number, price: number, note: string) => `| ${what} | ${round2(units)} | $${(units * price).toFixed(3)} | ${note} |`;
+  const flushShare = Math.max(0, u.logRowsWritten - 1);
+  const storageMonth = (a.bytesPerDelivery / 1e9) * p.doStorage.dollars * 1e6;
   return [
-    `For events of one delivery whose first attempt succeeds, this design cannot cost less than ${dollars(request + queue + 3 * row)} per million deliveries at these prices: ` +
-      `the ingest request (${dollars(request)}), the delivery's queue message written, read and deleted (3 operations, ${dollars(queue)}), ` +
-      `and at least one D1 row for each of the event, the delivery and the attempt (${dollars(3 * row)}); CPU, the consumer's invocations (one per batch of up to 25) and every index entry come on top. ` +
-      `This run wrote ${measured} rows per delivery (${cost.perEvent.d1RowsWritten} at ingest, ${cost.perDelivery.d1RowsWritten} per attempt): the ${Math.round((measured - 3) * 100) / 100} beyond those three are the index entries ` +
-      "that keep every API query an index read (an account's, an event's and a hook's deliveries, events by type, the stats) and the stats entry rewritten when the delivery's status changes.",
+    "## Cost at edge scale (quotable)",
     "",
-    `So < $1 is out of reach with one delivery per event, whatever the indexes: the queue message alone is ${dollars(queue)}, and one row per delivery ${dollars(row)}. ` +
-      "Going under it takes another design: fewer than 3 queue operations per delivery (several deliveries per message, such as one message for an event's whole fan-out, " +
-      "or a first attempt made from the ingest request itself and queued only when it fails) and less than one D1 row per delivery on the success path " +
-      "(an event's deliveries and their first outcomes kept in one row, attempt rows stored for failures only). " +
-      `Even then the ingest request and the event's own row are ${dollars(request + row)} per million events, so only events of several deliveries each could come under $1 per delivery.`,
+    `Measured by \`npm run bench\` (this run), at the public Workers Paid prices beyond the monthly inclusions, per million deliveries; 1 KB payloads; CPU priced apart (an upper bound, see above).`,
+    "",
+    "| case | cost | target |",
+    "|---|---|---|",
+    `| (a) events of one delivery, first attempt succeeds | $${a.dollars.total.toFixed(2)} per million deliveries (+ CPU ≤ $${a.dollars.cpu.toFixed(2)}) | ≤ $2.00 |`,
+    `| (b) events of ten deliveries, all first attempts succeed | $${cost.fanout.dollars.total.toFixed(2)} per million deliveries (+ CPU ≤ $${cost.fanout.dollars.cpu.toFixed(2)}) | ≤ $0.50 |`,
+    `| (c) one failed attempt (then a success at the retry), extra | $${cost.perFailedAttemptDollars.total.toFixed(2)} per million failed attempts (+ CPU ≤ $${cost.perFailedAttemptDollars.cpu.toFixed(2)}) | ≤ $2.50 |`,
+    `| (d) retention purge of a day of ${cost.purge.seeded_events} events | ${cost.purge.purge_rows_written} rows written in all ($${((cost.purge.purge_rows_written * p.doRowWritten.dollars) / 1e6).toFixed(6)}) | |`,
+    `| storage, 1 KB payload | ${a.bytesPerDelivery} B per delivery (events of one), ${cost.fanout.bytesPerDelivery} B (events of ten): $${storageMonth.toFixed(2)} per million deliveries per month kept (events of one) | |`,
+    "",
+    `D1 rows written: ${a.d1RowsWrittenPerEvent} per event, ${u.d1RowsWritten} per delivery. What one event of one delivery costs, item by item (measured in (a)):`,
+    "",
+    "| item | units per event | $ per million events | |",
+    "|---|---|---|---|",
+    item("Worker request (the publish; the first attempt runs in its waitUntil)", u.invocations, p.workerRequest.dollars, "per event"),
+    item("DeliveryLog RPCs: `publish`, `recordOutcomes` of the first attempt", u.logCalls, p.doRequest.dollars, "per event"),
+    item("HookState RPC: `recordAttempts` (circuit breaker)", u.hookCalls, p.doRequest.dollars, "per hook attempted"),
+    item("DeliveryLog row: the event with its deliveries", 1, p.doRowWritten.dollars, "per event"),
+    item("DeliveryLog row: first-try successes, one row per flush (per second) for all of them", flushShare, p.doRowWritten.dollars, `1 / (events per second per log object); here ${cost.single.events} events at 50/s`),
+    item("Queue operations", u.queueOps, p.queueOp.dollars, "none when the first attempt succeeds"),
+    item("D1 rows read (the API key)", u.d1RowsRead, p.d1RowRead.dollars, `${u.d1RoundTrips} round trips; 0 rows written`),
+    item("Workers CPU (upper bound: all of workerd)", a.cpuMsPerDelivery ?? 0, p.workerCpuMs.dollars, "ms"),
+    "",
+    `The floor of this design for such an event is therefore $${(p.workerRequest.dollars + 3 * p.doRequest.dollars + p.doRowWritten.dollars).toFixed(2)} per million plus the flush row's share: the request ($${p.workerRequest.dollars.toFixed(2)}), three Durable Object requests ($${(3 * p.doRequest.dollars).toFixed(2)}) and the event's row ($${p.doRowWritten.dollars.toFixed(2)}). ` +
+      "Per log object and not per event: the alarm, set once (a row) and run at least hourly (a request and a setAlarm row each time: about $0.001 per object-month), and the Durable Objects' duration (GB-s), which the bench does not meter.",
   ];
 }
 
 const WHY = {
   ingest:
-    "The ingest request does what the trivial route does (authenticate, one D1 read) plus a D1 write transaction and a queue send; under `wrangler dev` it shares the machine's 2 cores with the load generator (this phase's router has no queue consumer: the events' deliveries wait, see bench/lib/router.ts), so the ratio also depends on what else runs.",
+    "The ingest request does what the trivial route does (authenticate: one D1 read) plus the event's write (one RPC to the account's DeliveryLog object, one SQLite row) and, after its answer (waitUntil), the first attempt: the hooks' read, an outgoing request to the receiver, the outcome RPC and the hook's report. Under `wrangler dev` all of it, the load generator and the receiver share the machine's 2 cores, so the ratio also depends on what else runs.",
+  failed:
+    "The figure is everything a delivery whose first try fails costs beyond one that succeeds at once, until it succeeds at its retry. A failed first attempt costs its outcome written into the event's row and its attempt row, the retry's queue message (3 operations), a share of a consumer invocation, the consumer's two log RPCs and its hook report, and the retry's success written into the event's row (a success after a failure does not take the first-success path); in D1, the hook's failing_since is set by the failure and cleared by the success (test/delivery/cost.test.ts: \"a hook's first failure one conditional hook update in D1\"); the hook's breaker state is also written twice in its HookState object (kv.put on each change: not metered here, see bench/README.md).",
   rateLimit:
     "The token bucket (the hook's Durable Object) spaces the grants 1/limit apart, and a grant due within a second is slept for in the consumer (src/delivery/admission.ts) before sending. On a loaded machine the local runtime's timers fire late and then in bunches (gaps of 0–155 ms around a 50 ms spacing were measured), so a one-second window at the receiver can hold a grant or two more. Seen with 25-delivery batches while other work loaded the machine (22–25 in a window); sleeping until the grant's absolute time instead did not help.",
   latency:

@@ -3,10 +3,15 @@ import type { Env } from "../env";
 import { count, type Scope } from "./metrics";
 
 // Metered bindings for the METRICS counters (./metrics.ts). `meteredEnv(env)` is the env itself
-// unless METRICS is "true": production pays nothing for this. With it, D1, both queues and the
-// HookState namespace are wrapped, and the global `fetch` counts outbound subrequests.
+// unless METRICS is "true": production pays nothing for this. With it, D1, both queues and both
+// Durable Object namespaces (HOOK_STATE, DELIVERY_LOG: every RPC call is a billed request) are
+// wrapped, and the global `fetch` counts outbound subrequests. The rows the delivery log's objects
+// write are not counted here: each object counts them itself (DeliveryLog.usage), and the bench reads
+// them through the metrics-only routes of src/routes/metrics.ts.
 
 const wrapped: Record<Scope, WeakMap<object, Env>> = { api: new WeakMap(), consumer: new WeakMap() };
+/** The env a metered env was made from: the metrics routes' own calls are not the usage they measure. */
+const originals = new WeakMap<object, Env>();
 
 /** The handler a subrequest belongs to (outbound fetch has no binding to wrap). */
 const handlerScope = new AsyncLocalStorage<Scope>();
@@ -34,11 +39,18 @@ export function meteredEnv(env: Env, scope: Scope): Env {
       DB: new MeteredD1(env.DB, scope) as unknown as D1Database,
       DELIVERIES: meteredQueue(env.DELIVERIES, scope),
       DEAD_LETTERS: meteredQueue(env.DEAD_LETTERS, scope),
-      HOOK_STATE: meteredNamespace(env.HOOK_STATE, scope),
+      HOOK_STATE: meteredNamespace(env.HOOK_STATE, scope, "do.hook_calls"),
+      DELIVERY_LOG: meteredNamespace(env.DELIVERY_LOG, scope, "do.log_calls"),
     };
     wrapped[scope].set(env, m);
+    originals.set(m, env);
   }
   return m;
+}
+
+/** The unmetered env behind a metered one (the env itself when it is not metered). */
+export function unmeteredEnv(env: Env): Env {
+  return originals.get(env) ?? env;
 }
 
 /** A queue batch: its messages counted as read, its acknowledgements and retries (queue deletes and re-reads) as they happen. */
@@ -168,8 +180,8 @@ function meteredQueue<T>(queue: Queue<T>, scope: Scope): Queue<T> {
   } as Queue<T>;
 }
 
-/** Every RPC method call on a HookState stub is one billed Durable Object request. */
-function meteredNamespace(ns: Env["HOOK_STATE"], scope: Scope): Env["HOOK_STATE"] {
+/** Every RPC method call on a Durable Object stub is one billed Durable Object request. */
+function meteredNamespace<N extends DurableObjectNamespace<any>>(ns: N, scope: Scope, counter: "do.hook_calls" | "do.log_calls"): N {
   const meteredStub = (stub: object) =>
     new Proxy(stub, {
       get(target, prop) {
@@ -178,6 +190,7 @@ function meteredNamespace(ns: Env["HOOK_STATE"], scope: Scope): Env["HOOK_STATE"
         // Reflect.apply, not v.apply: on an RPC stub, `v.apply` would be a remote method named "apply".
         return (...args: unknown[]) => {
           count(scope, "do.calls");
+          count(scope, counter);
           return Reflect.apply(v as (...a: unknown[]) => unknown, target, args);
         };
       },

@@ -1,6 +1,8 @@
 // Usage counters for the bench's cost table (bench/phases/cost.ts): what one event and one delivery
 // cost in billed units — D1 round trips, statements, rows read and written; queue messages written,
-// read, acknowledged and retried; Durable Object calls; outbound subrequests; Worker invocations.
+// read, acknowledged and retried; Durable Object calls (both namespaces, and each apart: do.hook_calls,
+// do.log_calls); outbound subrequests; Worker invocations; and `metrics_requests`, the bench's own
+// requests to the metrics routes (src/routes/metrics.ts), to take out of `api.invocations`.
 // Counted by the metered bindings of ./instrument.ts, only when the METRICS var is "true" (never in
 // production: without it nothing is wrapped and nothing is counted).
 //
@@ -26,7 +28,10 @@ const COUNTER_NAMES = [
   "queue.messages_acked",
   "queue.messages_retried",
   "do.calls",
+  "do.hook_calls",
+  "do.log_calls",
   "subrequests",
+  "metrics_requests",
 ] as const;
 
 export type Scope = (typeof SCOPES)[number];

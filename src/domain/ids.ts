@@ -1,6 +1,7 @@
 // Prefixed, time-ordered ids: `hook_` + a 26-character ULID (48-bit millisecond time + 80 random
 // bits, Crockford base32). Ids sort by creation time, which is what cursor pagination relies on.
-const ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+/** Crockford base32. */
+export const ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 
 export type IdPrefix = "acc" | "key" | "hook" | "evt" | "dlv" | "work" | "gate";
 
@@ -36,7 +37,8 @@ export function ulidTime(ms: number): string {
   return time;
 }
 
-function increment(digits: number[]): number[] {
+/** The next base32 digit string (the last digit first), for ids made in one millisecond. */
+export function increment(digits: number[]): number[] {
   const out = digits.slice();
   for (let i = out.length - 1; i >= 0; i--) {
     if (out[i]! < 31) {

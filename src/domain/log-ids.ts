@@ -10,9 +10,10 @@
 // the log's day partition (UTC), SS the account's log shard; a delivery's event id is its own with
 // the position zeroed.
 
-const ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+import { ALPHABET, increment } from "./ids";
+
 const RANDOM_CHARS = 11;
-/** What two base32 characters hold; an account may use up to MAX_ACCOUNT_SHARDS of them. */
+/** What two base32 characters hold; an account may use up to MAX_LOG_SHARDS of them. */
 export const SHARD_ID_SPACE = 1024;
 /**
  * An account-wide listing asks every shard (one subrequest each, within the 1,000 a request may make,
@@ -41,18 +42,6 @@ function stem(now: number): string {
   lastTime = now;
   lastRandom = random;
   return base32(now, 10) + random.map((d) => ALPHABET[d]).join("");
-}
-
-function increment(digits: number[]): number[] {
-  const out = digits.slice();
-  for (let i = out.length - 1; i >= 0; i--) {
-    if (out[i]! < 31) {
-      out[i]! += 1;
-      return out;
-    }
-    out[i] = 0;
-  }
-  return out;
 }
 
 function base32(n: number, width: number): string {

@@ -6,6 +6,7 @@ import { ApiError, handleError } from "./errors";
 import { newRouter } from "./http/context";
 import { corsWhenConfigured, logContext, requestIds, securityHeaders } from "./http/security";
 import { accountsRouter } from "./routes/accounts";
+import { accountSettingsRouter } from "./routes/account-settings";
 import { deliveriesRouter } from "./routes/deliveries";
 import { adminRouter } from "./routes/admin";
 import { eventTypesRouter } from "./routes/event-types";
@@ -48,6 +49,7 @@ export function buildApp() {
 
   app.route("/", healthRouter);
   app.route("/", accountsRouter);
+  app.route("/", accountSettingsRouter);
   app.route("/", adminRouter);
   app.route("/", eventTypesRouter);
   app.route("/", hooksRouter);

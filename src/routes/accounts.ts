@@ -1,7 +1,7 @@
 import { createRoute } from "@hono/zod-openapi";
 import { sha256Hex } from "../crypto/encoding";
-import { findAccount, insertAccount, insertApiKey, listApiKeys, revokeApiKey, updateLogSettings } from "../db/accounts";
-import { applyLogSettings, DEFAULT_RETENTION_DAYS } from "../services/account-log";
+import { findAccount, insertAccount, insertApiKey, listApiKeys, revokeApiKey } from "../db/accounts";
+import { changeLogSettings, DEFAULT_RETENTION_DAYS } from "../services/account-log";
 import { nowIso } from "../db/client";
 import { newId, randomToken } from "../domain/ids";
 import { ApiError } from "../errors";
@@ -68,13 +68,8 @@ accountsRouter.openapi(
     responses: { 200: jsonResponse(Account, "The account"), ...errorResponses(400, 401, 404, 415, 422) },
   }),
   async (c) => {
-    const account = await accountOr404(c, c.req.valid("param").id);
-    const body = c.req.valid("json");
-    if (body.log_shards !== undefined && body.log_shards < account.logShards) {
-      throw ApiError.unprocessable(`log_shards can only be raised (it is ${account.logShards}): records already stored stay in their shards`, "log_shards");
-    }
-    const updated = (await updateLogSettings(c.var.db, account.id, { retentionDays: body.retention_days, logShards: body.log_shards }))!;
-    await applyLogSettings(c.env.DELIVERY_LOG, updated);
+    const updated = await changeLogSettings(c.var.db, c.env.DELIVERY_LOG, c.req.valid("param").id, c.req.valid("json"));
+    if (!updated) throw ApiError.notFound("account");
     return c.json(presentAccount(updated), 200);
   },
 );

@@ -12,6 +12,7 @@ const LogShards = z
 
 export const AccountCreate = z.strictObject({ name: z.string().trim().min(1).max(200), retention_days: RetentionDays.optional() }).openapi("AccountCreate");
 export const AccountUpdate = z.strictObject({ retention_days: RetentionDays.optional(), log_shards: LogShards.optional() }).openapi("AccountUpdate");
+export const AccountSettingsUpdate = z.strictObject({ retention_days: RetentionDays.optional() }).openapi("AccountSettingsUpdate");
 export const Account = z.object({ id: z.string(), name: z.string(), created_at: Timestamp, retention_days: z.number().int(), log_shards: z.number().int() }).openapi("Account");
 export const AccountIdParam = z.object({ id: z.string().max(64) });
 

@@ -54,6 +54,22 @@ describe("retention", () => {
     expect((await call("GET", `/v1/deliveries/${today}`, { token: key })).status).toBe(200);
   });
 
+  it("an account's own key reads and sets its retention (not its shards), and only its own account's", async () => {
+    const { accountId, key } = await newAccount();
+    const other = await newAccount();
+    expect((await call("GET", "/v1/account", { token: key })).body).toMatchObject({ id: accountId, retention_days: 30, log_shards: 1 });
+    const set = await call("PATCH", "/v1/account", { token: key, body: { retention_days: 90 } });
+    expect(set.status).toBe(200);
+    expect(set.body).toMatchObject({ id: accountId, retention_days: 90 });
+    expect((await call("PATCH", "/v1/account", { token: key, body: { log_shards: 2 } })).status).toBe(400);
+    expect((await call("PATCH", "/v1/account", { token: key, body: { retention_days: 401 } })).status).toBe(400);
+    expect((await call("GET", "/v1/account", { token: other.key })).body).toMatchObject({ id: other.accountId, retention_days: 30 });
+    expect((await call("GET", `/v1/accounts/${accountId}`, { token: ADMIN_TOKEN })).body).toMatchObject({ retention_days: 90, log_shards: 1 });
+    // The log object was told at once.
+    expect(await runInDurableObject(logShard(accountId), (_log, state) => state.storage.kv.get("meta"))).toMatchObject({ retentionDays: 90 });
+    expect((await call("GET", "/v1/account", {})).status).toBe(401);
+  });
+
   it("a DELETE of the same records would write a row per record: what the day partitions save", async () => {
     const { accountId } = await newAccount();
     await seedDeliveries(accountId, "t", Array.from({ length: 40 }, () => ({ hookId: "hook_x", status: "succeeded" as const, createdAt: at(40) })));

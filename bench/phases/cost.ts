@@ -55,6 +55,8 @@ export interface CostResult {
   /** Per failed attempt: (c) minus (a) at (c)'s deliveries, divided by the failed attempts. */
   perFailedAttempt: Units;
   perFailedAttemptDollars: CostBreakdown;
+  /** workerd CPU ms per failed attempt, extra; null when the difference is lost in the noise (≤ 0). */
+  perFailedAttemptCpuMs: number | null;
   purge: PurgeProbe & { daysAgo: number; bytesPerEvent: number };
 }
 
@@ -84,7 +86,8 @@ export async function measureCost(api: Api, rx: BenchReceiver, opts: Opts): Prom
     fanout,
     failing,
     perFailedAttempt,
-    perFailedAttemptDollars: dollarsPerMillion(perFailedAttempt, cpuExtra === null ? null : Math.max(0, cpuExtra)),
+    perFailedAttemptDollars: dollarsPerMillion(perFailedAttempt, cpuExtra !== null && cpuExtra > 0 ? cpuExtra : null),
+    perFailedAttemptCpuMs: cpuExtra !== null && cpuExtra > 0 ? round(cpuExtra, 2) : null,
     purge: { ...probe, daysAgo, bytesPerEvent: round((probe.database_bytes_before - probe.database_bytes_after) / probe.seeded_events, 1) },
   };
 }

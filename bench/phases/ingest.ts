@@ -33,10 +33,14 @@ export interface IngestResult {
   health: Rate;
   trivial: Rate;
   ingest: Rate;
+  /** The same POST for an event no hook matches: the log's write alone, no delivery. */
+  ingestNoHook: Rate;
   /** ingest / 404 (no-I/O route). */
   ratioNoIo: number;
   /** ingest / trivial authenticated route. */
   ratioTrivial: number;
+  /** ingest without a delivery / 404. */
+  ratioNoHookNoIo: number;
   errors: number;
   /** Events accepted during the ingest run, and how many of their deliveries the receiver got. */
   events: number;
@@ -79,8 +83,9 @@ export async function measureIngest(api: Api, rx: BenchReceiver, opts: { connect
   const trivial = await autocannon({ ...common, url: trivialUrl });
   const ingest = await autocannon({ ...common, url: `${api.base}/v1/events`, method: "POST", body: eventBody });
   const events = ingest["2xx"];
+  const ingestNoHook = await autocannon({ ...common, url: `${api.base}/v1/events`, method: "POST", body: JSON.stringify({ type: "bench.nohook", payload: { order: 42, items: ["a", "b"], note: "bench" } }) });
   const delivered = new Set((await rx.waitFor("ingest", warmReceived + events, 30_000)).map((r) => r.webhookId)).size - warmReceived;
-  const errors = trivial.errors + trivial.non2xx + ingest.errors + ingest.non2xx + health.errors + health.non2xx + notFound.errors + (notFound["2xx"] > 0 ? notFound["2xx"] : 0);
+  const errors = ingestNoHook.errors + ingestNoHook.non2xx + trivial.errors + trivial.non2xx + ingest.errors + ingest.non2xx + health.errors + health.non2xx + notFound.errors + (notFound["2xx"] > 0 ? notFound["2xx"] : 0);
   return {
     connections: opts.connections,
     durationSeconds: opts.durationSeconds,
@@ -88,6 +93,8 @@ export async function measureIngest(api: Api, rx: BenchReceiver, opts: { connect
     health: rate(health),
     trivial: rate(trivial),
     ingest: rate(ingest),
+    ingestNoHook: rate(ingestNoHook),
+    ratioNoHookNoIo: round(ingestNoHook.requests.average / notFound.requests.average, 3),
     ratioNoIo: round(ingest.requests.average / notFound.requests.average, 3),
     ratioTrivial: round(ingest.requests.average / trivial.requests.average, 2),
     errors,

@@ -3,20 +3,54 @@ import { deliveryRow, newStoredDelivery, type EventRow } from "../log/records";
 import { errorDetail, log } from "../observability/log";
 import { handleDeliveryBatch } from "./consumer";
 import { OUTGOING_CONNECTIONS } from "./connection-slots";
+import { enqueueDeliveries } from "./enqueue";
+import { logOf } from "../durable/delivery-log";
+import { parseLogId } from "../domain/log-ids";
 
 // The first attempt of a new event's deliveries, made by the Worker that published it, right after
-// its answer (under waitUntil) instead of through the queue: one round of outgoing connections' worth
-// (the rest of a larger fan-out goes through the queue). It saves the queue's three operations per
+// its answer (under waitUntil) instead of through the queue: up to two rounds of outgoing connections
+// (the rest of a larger fan-out goes through the queue). Each round is recorded before the next
+// starts, and a second round starts only while it still fits in waitUntil's 30 s (a round may take a
+// whole DELIVERY_TIMEOUT_MS when a receiver hangs): otherwise its deliveries are queued instead. It saves the queue's three operations per
 // delivery ($1.20 per million) and the queue's latency, and runs exactly the consumer's code: the
 // same admission (rate limit, breaker), send, verdict, outcome and hook-health writes. Whatever this
 // attempt does not settle goes on through the queue: a retry or a postponement becomes a queue message
 // carrying the try it used. Should the Worker stop before all that, the deliveries are still pending
 // in the log, and its alarm sends them (src/log/upkeep.ts).
 
-/** Deliveries of one event attempted by its publishing Worker: one round of outgoing connections. */
-export const FIRST_ATTEMPTS = OUTGOING_CONNECTIONS;
+/** Deliveries of one event attempted by its publishing Worker: two rounds of outgoing connections. */
+export const FIRST_ATTEMPTS = 2 * OUTGOING_CONNECTIONS;
+/** How long waitUntil lets work go on after the answer. */
+const WAIT_UNTIL_MS = 30_000;
+/** What a round needs beside its sends: the hooks' read, the outcomes' write, the reports. */
+const ROUND_OVERHEAD_MS = 5_000;
+
+/** Whether a round started `elapsedMs` after the first can end within waitUntil, a receiver hanging for the whole timeout included. */
+export function roundFits(elapsedMs: number, deliveryTimeoutMs: number): boolean {
+  return elapsedMs + deliveryTimeoutMs + ROUND_OVERHEAD_MS <= WAIT_UNTIL_MS;
+}
 
 export async function attemptFirst(env: Env, event: EventRow, deliveries: Array<{ id: string; hookId: string }>): Promise<void> {
+  const started = Date.now();
+  for (let i = 0; i < deliveries.length; i += OUTGOING_CONNECTIONS) {
+    const round = deliveries.slice(i, i + OUTGOING_CONNECTIONS);
+    if (i > 0 && !roundFits(Date.now() - started, getConfig(env).DELIVERY_TIMEOUT_MS)) return queueRest(env, event, deliveries.slice(i));
+    await attemptRound(env, event, round);
+  }
+}
+
+/** The deliveries there is no time left to attempt here: through the queue (or, failing that, the log's alarm). */
+async function queueRest(env: Env, event: EventRow, rest: Array<{ id: string }>): Promise<void> {
+  const ids = rest.map((d) => d.id);
+  try {
+    await enqueueDeliveries(env.DELIVERIES, ids.map((id) => ({ delivery_id: id, account_id: event.accountId })));
+  } catch (error) {
+    log("error", "queueing deliveries the first attempt left failed; the delivery log sends them again", { event_id: event.id, error: errorDetail(error) });
+    await logOf(env.DELIVERY_LOG, event.accountId, parseLogId(event.id)!.shard).unsent(ids);
+  }
+}
+
+async function attemptRound(env: Env, event: EventRow, deliveries: Array<{ id: string; hookId: string }>): Promise<void> {
   const later: MessageSendRequest<DeliveryMessage>[] = [];
   const settled = new Set<string>();
   const messages = deliveries.map(({ id }) => firstTryMessage({ delivery_id: id, account_id: event.accountId }, later, settled));

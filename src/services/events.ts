@@ -23,8 +23,8 @@ export const MAX_PAYLOAD_BYTES = 256 * 1024;
  * when warm (./fanout-cache.ts: its version is read with the API key) or one D1 read; ONE call to
  * the account shard's delivery log, which stores the event and all its deliveries as one row before
  * the answer; the first FIRST_ATTEMPTS deliveries attempted by this Worker after its answer
- * (src/delivery/first-attempt.ts), the rest in ceil((N - 6) / 100) `sendBatch` calls, 6 in flight at
- * a time. No D1 write at all. At this cap that is about 1 + 100 + 6 subrequests, within the 1,000 a
+ * (src/delivery/first-attempt.ts), the rest in ceil((N - 12) / 100) `sendBatch` calls, 6 in flight at
+ * a time. No D1 write at all. At this cap that is about 1 + 100 + 16 subrequests, within the 1,000 a
  * paid Worker may make. Accounts with more matching hooks than this are refused (422) rather than
  * half-served.
  */

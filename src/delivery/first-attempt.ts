@@ -2,6 +2,7 @@ import { getConfig, type DeliveryMessage, type Env } from "../env";
 import { deliveryRow, newStoredDelivery, type EventRow } from "../log/records";
 import { errorDetail, log } from "../observability/log";
 import { handleDeliveryBatch } from "./consumer";
+import { roundFits } from "../domain/wait-until";
 import { OUTGOING_CONNECTIONS } from "./connection-slots";
 import { enqueueDeliveries } from "./enqueue";
 import { logOf } from "../durable/delivery-log";
@@ -20,16 +21,6 @@ import { parseLogId } from "../domain/log-ids";
 
 /** Deliveries of one event attempted by its publishing Worker: two rounds of outgoing connections. */
 export const FIRST_ATTEMPTS = 2 * OUTGOING_CONNECTIONS;
-/** How long waitUntil lets work go on after the answer. */
-const WAIT_UNTIL_MS = 30_000;
-/** What a round needs beside its sends: the hooks' read, the outcomes' write, the reports. */
-const ROUND_OVERHEAD_MS = 5_000;
-
-/** Whether a round started `elapsedMs` after the first can end within waitUntil, a receiver hanging for the whole timeout included. */
-export function roundFits(elapsedMs: number, deliveryTimeoutMs: number): boolean {
-  return elapsedMs + deliveryTimeoutMs + ROUND_OVERHEAD_MS <= WAIT_UNTIL_MS;
-}
-
 export async function attemptFirst(env: Env, event: EventRow, deliveries: Array<{ id: string; hookId: string }>): Promise<void> {
   const started = Date.now();
   for (let i = 0; i < deliveries.length; i += OUTGOING_CONNECTIONS) {

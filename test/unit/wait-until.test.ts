@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { roundFits } from "../../src/delivery/first-attempt";
+import { roundFits } from "../../src/domain/wait-until";
 
 // The publishing Worker's second round of first attempts starts only if it can end within waitUntil's
 // 30 s even when a receiver hangs for the whole delivery timeout: otherwise its deliveries are queued.

@@ -207,12 +207,13 @@ export class DeliveryLog extends DurableObject<Env> {
 
   /**
    * Rows written since the object started (the bench's and the cost test's meter; reads are $0.001/M,
-   * not counted), and the bytes its SQLite database takes now. `flush`: write the first successes
+   * not counted), those of them the first successes' flushes wrote (one per second at most, whatever
+   * was recorded meanwhile), and the bytes its SQLite database takes now. `flush`: write the first successes
    * kept in memory first (their row then counts), as the object does within a second anyway.
    */
-  usage(flush = false): { rowsWritten: number; databaseBytes: number } {
+  usage(flush = false): { rowsWritten: number; flushRows: number; databaseBytes: number } {
     if (flush) this.db.firsts.flush();
-    return { rowsWritten: this.rowsWritten, databaseBytes: this.ctx.storage.sql.databaseSize };
+    return { rowsWritten: this.rowsWritten, flushRows: this.db.firsts.flushRows, databaseBytes: this.ctx.storage.sql.databaseSize };
   }
 }
 

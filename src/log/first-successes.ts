@@ -32,6 +32,9 @@ export class FirstSuccesses {
   private buffer = new Map<string, Entry>();
   private timer: ReturnType<typeof setTimeout> | null = null;
 
+  /** Rows its flushes wrote (the meter tells them apart from the rows records cost: `DeliveryLog.usage`). */
+  flushRows = 0;
+
   constructor(
     private readonly sql: Sql,
     private readonly parts: Partitions,
@@ -71,6 +74,7 @@ export class FirstSuccesses {
         JSON.stringify(Object.fromEntries(list)),
         JSON.stringify(sumsOf(list)),
       );
+      this.flushRows++;
     }
     this.buffer.clear();
   }

@@ -1,4 +1,4 @@
-import { and, desc, eq, getTableColumns, isNull } from "drizzle-orm";
+import { and, desc, eq, getTableColumns, isNull, type SQL } from "drizzle-orm";
 import type { Db } from "./client";
 import { accounts, apiKeys, type AccountRow, type ApiKeyRow } from "./schema";
 
@@ -27,14 +27,19 @@ export interface AccountSettings {
 
 const settingsColumns = { logShards: accounts.logShards, retentionDays: accounts.retentionDays, fanoutVersion: accounts.fanoutVersion };
 
-/** A live key by its public prefix, with its account's settings; the caller compares the hash. */
-export async function findLiveKeyByPrefix(db: Db, prefix: string): Promise<(ApiKeyRow & { account: AccountSettings }) | undefined> {
+/** The live key `which` picks, with its account's settings, in one statement. */
+function liveKeyWithAccount(db: Db, which: SQL): Promise<(ApiKeyRow & { account: AccountSettings }) | undefined> {
   return db
     .select({ ...getTableColumns(apiKeys), account: settingsColumns })
     .from(apiKeys)
     .innerJoin(accounts, eq(accounts.id, apiKeys.accountId))
-    .where(and(eq(apiKeys.prefix, prefix), isNull(apiKeys.revokedAt)))
+    .where(and(which, isNull(apiKeys.revokedAt)))
     .get();
+}
+
+/** A live key by its public prefix, with its account's settings; the caller compares the hash. */
+export function findLiveKeyByPrefix(db: Db, prefix: string) {
+  return liveKeyWithAccount(db, eq(apiKeys.prefix, prefix));
 }
 
 export async function revokeApiKey(db: Db, accountId: string, keyId: string, at: string): Promise<ApiKeyRow | undefined> {
@@ -47,13 +52,8 @@ export async function revokeApiKey(db: Db, accountId: string, keyId: string, at:
 }
 
 /** A live key by id (a portal session names the key that minted it), with its account's settings. */
-export async function findLiveKeyById(db: Db, id: string): Promise<(ApiKeyRow & { account: AccountSettings }) | undefined> {
-  return db
-    .select({ ...getTableColumns(apiKeys), account: settingsColumns })
-    .from(apiKeys)
-    .innerJoin(accounts, eq(accounts.id, apiKeys.accountId))
-    .where(and(eq(apiKeys.id, id), isNull(apiKeys.revokedAt)))
-    .get();
+export function findLiveKeyById(db: Db, id: string) {
+  return liveKeyWithAccount(db, eq(apiKeys.id, id));
 }
 
 /** Sets an account's log settings (admin); answers the account's row, or undefined. */

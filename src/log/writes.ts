@@ -114,34 +114,45 @@ export function byEvent(ids: string[]): Map<string, Array<{ id: string; position
 }
 
 /**
- * Applies `change` to each named delivery of each event, writing each event back once. An event whose
- * write fails (it cannot be parsed, or is too large) is skipped and reported: the other events of
- * the call are still written.
+ * Reads each event that holds some of `ids` once and hands it to `fn` with its deliveries named in
+ * `ids`; writes it back when `fn` says it changed it. An event that cannot be read or written (it
+ * cannot be parsed, or is too large) is skipped and reported: the other events of the call still are.
  */
+function eachEvent(
+  db: LogDb,
+  ids: string[],
+  fn: (stored: StoredEvent, named: Array<{ id: string; position: number }>) => boolean,
+): { failed: string[] } {
+  const failed: string[] = [];
+  for (const [eventId, named] of byEvent(ids)) {
+    try {
+      const stored = readEvent(db, eventId);
+      if (stored && fn(stored, named)) writeDeliveries(db, eventId, stored.deliveries);
+    } catch {
+      failed.push(...named.map((n) => n.id));
+    }
+  }
+  return { failed };
+}
+
+/** Applies `change` to each named delivery, writing each event back once (when something changed). */
 export function updateDeliveries(
   db: LogDb,
   ids: string[],
   change: (d: StoredDelivery, id: string, eventId: string) => boolean,
 ): { changed: string[]; failed: string[] } {
   const changed: string[] = [];
-  const failed: string[] = [];
-  for (const [eventId, list] of byEvent(ids)) {
-    try {
-      const stored = readEvent(db, eventId);
-      if (!stored) continue;
-      let any = false;
-      for (const { id, position } of list) {
-        const d = stored.deliveries[position];
-        if (d && change(d, id, eventId)) {
-          any = true;
-          changed.push(id);
-        }
+  const { failed } = eachEvent(db, ids, (stored, named) => {
+    let any = false;
+    for (const { id, position } of named) {
+      const d = stored.deliveries[position];
+      if (d && change(d, id, stored.event.id)) {
+        any = true;
+        changed.push(id);
       }
-      if (any) writeDeliveries(db, eventId, stored.deliveries);
-    } catch {
-      failed.push(...list.map((l) => l.id));
     }
-  }
+    return any;
+  });
   return { changed, failed };
 }
 
@@ -149,40 +160,39 @@ export function updateDeliveries(
  * Records a batch's outcomes: the deliveries' new states, and their attempts (a success at the first
  * try in the delivery itself, any other attempt as a row). Errors and answers are capped first.
  * Answers the ids whose event could not be written (their messages are retried).
+ *
+ * The cheap path: when every outcome of an event is a first-try success of a young event, its row is
+ * left alone and the successes go to ./first-successes.ts.
  */
 export function recordOutcomes(db: LogDb, updates: DeliveryUpdate[], attempts: AttemptWrite[], now: string): string[] {
+  const update = new Map(updates.map((u) => [u.id, u]));
   const attempt = new Map(attempts.map((a) => [a.deliveryId, a]));
   const kept = (a: AttemptWrite) => ({ at: a.at, responseStatus: a.responseStatus, responseBody: capText(a.responseBody, MAX_STORED_BODY), error: capText(a.error, MAX_STORED_ERROR), durationMs: a.durationMs });
-  // The cheap path: every outcome of an event is a first-try success of a young event. Then the
-  // event's row is left alone (its deliveries are checked pending and unattempted when buffered).
-  const cheap = new Set<string>();
-  for (const [eventId, list] of byEvent(updates.map((u) => u.id))) {
-    const stored = readEvent(db, eventId);
-    const ids = new Set(list.map((l) => l.id));
-    const mine = updates.filter((u) => ids.has(u.id));
-    const eligible = mine.every((u) => {
-      const d = stored?.deliveries[parseLogId(u.id)!.position];
-      return u.status === "succeeded" && u.attemptsAdded === 1 && attempt.has(u.id) && d?.s === "pending" && d.n === 0 && db.firsts.accepts(u.id, Date.parse(now));
-    });
-    if (!stored || !eligible) continue;
-    for (const { id, position } of list) {
-      db.firsts.add(id, stored.deliveries[position]!.h, kept(attempt.get(id)!));
-      cheap.add(id);
-    }
-  }
-  const update = new Map(updates.filter((u) => !cheap.has(u.id)).map((u) => [u.id, u]));
-  const { failed } = updateDeliveries(db, [...update.keys()], (d, id, eventId) => {
+  const nowMs = Date.parse(now);
+  const firstSuccess = (d: StoredDelivery | undefined, id: string) => {
     const u = update.get(id)!;
-    const a = attempt.get(id);
-    if (a && u.attemptsAdded === 1) {
-      if (d.n === 0 && u.status === "succeeded") d.f = kept(a);
-      else insertAttempt(db, eventId, { deliveryId: id, n: d.n + 1, ...kept(a) });
+    return u.status === "succeeded" && u.attemptsAdded === 1 && attempt.has(id) && d?.s === "pending" && d.n === 0 && db.firsts.accepts(id, nowMs);
+  };
+  const { failed } = eachEvent(db, [...update.keys()], (stored, named) => {
+    if (named.every(({ id, position }) => firstSuccess(stored.deliveries[position], id))) {
+      for (const { id, position } of named) db.firsts.add(id, stored.deliveries[position]!.h, kept(attempt.get(id)!));
+      return false;
     }
-    d.s = u.status;
-    d.n += u.attemptsAdded;
-    d.la = u.lastAttemptAt ?? d.la;
-    d.na = u.nextAttemptAt;
-    d.u = now;
+    for (const { id, position } of named) {
+      const d = stored.deliveries[position];
+      if (!d) continue;
+      const u = update.get(id)!;
+      const a = attempt.get(id);
+      if (a && u.attemptsAdded === 1) {
+        if (d.n === 0 && u.status === "succeeded") d.f = kept(a);
+        else insertAttempt(db, stored.event.id, { deliveryId: id, n: d.n + 1, ...kept(a) });
+      }
+      d.s = u.status;
+      d.n += u.attemptsAdded;
+      d.la = u.lastAttemptAt ?? d.la;
+      d.na = u.nextAttemptAt;
+      d.u = now;
+    }
     return true;
   });
   return failed;

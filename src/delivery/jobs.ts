@@ -2,7 +2,7 @@ import { inArray, eq, and } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { hooks, slackConnections, type HookRow, type SlackConnectionRow } from "../db/schema";
 import { logOf } from "../durable/delivery-log";
-import { parseLogId } from "../domain/log-ids";
+import { byLogObject } from "../domain/log-ids";
 import type { Env } from "../env";
 import type { AttemptWrite, DeliveryRow, DeliveryUpdate, EventRow } from "../log/records";
 
@@ -19,20 +19,6 @@ export interface DeliveryJob {
   slackConnection: SlackConnectionRow | null;
 }
 
-/** (account, shard) → the ids of that log object, for the deliveries this log made (others are dropped). */
-function byLog(items: Array<{ accountId: string; id: string }>): Map<string, { accountId: string; shard: number; ids: string[] }> {
-  const out = new Map<string, { accountId: string; shard: number; ids: string[] }>();
-  for (const { accountId, id } of items) {
-    const p = parseLogId(id);
-    if (!p || p.kind !== "dlv") continue;
-    const key = `${accountId}:${p.shard}`;
-    let g = out.get(key);
-    if (!g) out.set(key, (g = { accountId, shard: p.shard, ids: [] }));
-    g.ids.push(id);
-  }
-  return out;
-}
-
 /** `preloaded`: deliveries and events the caller already has (not read from their log again). */
 export async function loadDeliveryJobs(
   env: Env,
@@ -40,8 +26,8 @@ export async function loadDeliveryJobs(
   items: Array<{ accountId: string; id: string }>,
   preloaded?: Map<string, Pick<DeliveryJob, "delivery" | "event">>,
 ): Promise<Map<string, DeliveryJob>> {
-  const logs = [...byLog(items.filter((i) => !preloaded?.has(i.id))).values()];
-  const found = [...(preloaded?.values() ?? []), ...(await Promise.all(logs.map((g) => logOf(env.DELIVERY_LOG, g.accountId, g.shard).jobs(g.ids)))).flat()];
+  const logs = byLogObject(items.filter((i) => !preloaded?.has(i.id)));
+  const found = [...(preloaded?.values() ?? []), ...(await Promise.all(logs.map((g) => logOf(env.DELIVERY_LOG, g.accountId, g.shard).jobs(g.items.map((i) => i.id))))).flat()];
   const out = new Map<string, DeliveryJob>();
   if (found.length === 0) return out;
   const hookIds = [...new Set(found.map((j) => j.delivery.hookId))];
@@ -66,11 +52,11 @@ export async function loadDeliveryJobs(
  * was not recorded (their log refused or could not be reached): their messages come back.
  */
 export async function recordOutcomes(env: Env, accountOf: Map<string, string>, updates: DeliveryUpdate[], attempts: AttemptWrite[]): Promise<Set<string>> {
-  const groups = byLog(updates.map((u) => ({ accountId: accountOf.get(u.id) ?? "", id: u.id })));
+  const groups = byLogObject(updates.map((u) => ({ accountId: accountOf.get(u.id) ?? "", id: u.id })));
   const failed = new Set<string>();
   await Promise.all(
-    [...groups.values()].map(async (g) => {
-      const ids = new Set(g.ids);
+    groups.map(async (g) => {
+      const ids = new Set(g.items.map((i) => i.id));
       try {
         const refused = await logOf(env.DELIVERY_LOG, g.accountId, g.shard).recordOutcomes(
           updates.filter((u) => ids.has(u.id)),
@@ -78,7 +64,7 @@ export async function recordOutcomes(env: Env, accountOf: Map<string, string>, u
         );
         for (const id of refused) failed.add(id);
       } catch {
-        for (const id of g.ids) failed.add(id);
+        for (const id of ids) failed.add(id);
       }
     }),
   );

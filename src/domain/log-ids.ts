@@ -99,3 +99,17 @@ export function dayOf(ms: number): string {
 export function lowestIdAt(prefix: "evt" | "dlv" | "gate", ms: number): string {
   return `${prefix}_${base32(ms, 10)}`;
 }
+
+/** Items grouped by the log object that holds them, (account, shard); ids this log did not make are left out. */
+export function byLogObject<T extends { accountId: string; id: string }>(items: T[]): Array<{ accountId: string; shard: number; items: T[] }> {
+  const out = new Map<string, { accountId: string; shard: number; items: T[] }>();
+  for (const item of items) {
+    const p = parseLogId(item.id);
+    if (!p || p.kind !== "dlv") continue;
+    const key = `${item.accountId}:${p.shard}`;
+    let g = out.get(key);
+    if (!g) out.set(key, (g = { accountId: item.accountId, shard: p.shard, items: [] }));
+    g.items.push(item);
+  }
+  return [...out.values()];
+}

@@ -1,5 +1,5 @@
 import { logOf, type DeliveryLog, type LogMeta } from "../durable/delivery-log";
-import { newLogId, parseLogId } from "../domain/log-ids";
+import { byLogObject, newLogId, parseLogId } from "../domain/log-ids";
 import type { Env } from "../env";
 import type { Db } from "../db/client";
 import { findAccount, updateLogSettings } from "../db/accounts";
@@ -116,15 +116,8 @@ export class AccountLog {
 
   /** Calls `fn` once per shard with that shard's ids (ids of no shard of this account are dropped). */
   async perShard<T>(ids: string[], fn: (log: DurableObjectStub<DeliveryLog>, ids: string[]) => Promise<T>): Promise<T[]> {
-    const groups = new Map<number, string[]>();
-    for (const id of ids) {
-      const p = parseLogId(id);
-      if (!p || p.shard >= this.settings.logShards) continue;
-      let g = groups.get(p.shard);
-      if (!g) groups.set(p.shard, (g = []));
-      g.push(id);
-    }
-    return Promise.all([...groups].map(([shard, list]) => fn(this.shard(shard), list)));
+    const groups = byLogObject(ids.map((id) => ({ accountId: this.accountId, id }))).filter((g) => g.shard < this.settings.logShards);
+    return Promise.all(groups.map((g) => fn(this.shard(g.shard), g.items.map((i) => i.id))));
   }
 }
 

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { dayOf, deliveryIdOf, lowestIdAt, SHARD_ID_SPACE, MAX_POSITION, newLogId, parseLogId } from "../../src/domain/log-ids";
+import { byLogObject, dayOf, deliveryIdOf, lowestIdAt, SHARD_ID_SPACE, MAX_POSITION, newLogId, parseLogId } from "../../src/domain/log-ids";
 
 // The delivery log's ids say where their record lives: shard, day, and a delivery's event and position.
 
@@ -42,5 +42,24 @@ describe("log ids", () => {
     for (const id of ["", "evt_", "hook_01JD3Z5Q3W9X4Y2V8N6M1K0P7R", evt.toLowerCase(), `${evt}0`, evt.replace("evt_", "dlv_"), deliveryIdOf(evt, 0).replace("dlv_", "evt_"), "evt_01JD3Z5Q3W9X4Y2V8N6M1K0PIL"]) {
       expect(parseLogId(id)).toBeNull();
     }
+  });
+
+  it("groups deliveries by the log object that holds them, (account, shard), leaving out what the log did not make", () => {
+    const a0 = deliveryIdOf(newLogId("evt", 0), 0);
+    const a1 = deliveryIdOf(newLogId("evt", 1), 2);
+    const a0b = deliveryIdOf(newLogId("evt", 0), 1);
+    const groups = byLogObject([
+      { accountId: "acc_a", id: a0 },
+      { accountId: "acc_a", id: a1 },
+      { accountId: "acc_b", id: a0b },
+      { accountId: "acc_a", id: a0b },
+      { accountId: "acc_a", id: "dlv_not-ours" },
+      { accountId: "acc_a", id: newLogId("evt", 0) },
+    ]);
+    expect(groups.map((g) => [g.accountId, g.shard, g.items.map((i) => i.id)])).toEqual([
+      ["acc_a", 0, [a0, a0b]],
+      ["acc_a", 1, [a1]],
+      ["acc_b", 0, [a0b]],
+    ]);
   });
 });

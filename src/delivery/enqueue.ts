@@ -1,7 +1,7 @@
 import type { DeliveryMessage } from "../env";
 
 /** Cloudflare Queues takes at most 100 messages (and 256 KB) per sendBatch call. */
-export const SEND_BATCH_LIMIT = 100;
+const SEND_BATCH_LIMIT = 100;
 /** sendBatch calls in flight at once: the Workers limit of simultaneous outgoing connections. */
 const PARALLEL_SENDS = 6;
 

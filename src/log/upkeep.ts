@@ -2,7 +2,7 @@ import { dayOf, deliveryIdOf, lowestIdAt } from "../domain/log-ids";
 import { ulid, ulidTime } from "../domain/ids";
 import { eventsTable, type LogDb } from "./partitions";
 import { OPEN_STATUSES, type StoredDelivery } from "./records";
-import { withFirstSuccesses, writeDeliveries, type StoredEvent } from "./writes";
+import { withFirstSuccesses, writeDeliveries } from "./writes";
 
 // What the log's alarm does (src/durable/delivery-log.ts): nothing stays pending, nothing outlives
 // its retention.
@@ -44,7 +44,7 @@ export function claimStale(db: LogDb, kv: SyncKvStorage, now: number, graceMs: n
         break;
       }
       // As readers see them: a first success not written into the row has settled its delivery.
-      const deliveries = withFirstSuccesses(db, { event: { id: row.id } as StoredEvent["event"], deliveries: JSON.parse(row.deliveries) as StoredDelivery[] }).deliveries;
+      const deliveries = withFirstSuccesses(db, row.id, JSON.parse(row.deliveries) as StoredDelivery[]);
       if (!deliveries.some((d) => OPEN_STATUSES.includes(d.s))) continue;
       firstOpen ??= row.id;
       let changed = false;

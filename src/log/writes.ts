@@ -31,19 +31,21 @@ export function readEvent(db: LogDb, eventId: string): StoredEvent | null {
   const day = dayOf(id.ms);
   if (!db.parts.has(day)) return null;
   const row = db.sql.exec<EventColumns>(`SELECT * FROM ${eventsTable(day)} WHERE id = ?`, eventId).toArray()[0];
-  return row ? withFirstSuccesses(db, fromColumns(row)) : null;
+  if (!row) return null;
+  const stored = fromColumns(row);
+  return { ...stored, deliveries: withFirstSuccesses(db, eventId, stored.deliveries) };
 }
 
 /** An event's deliveries as readers see them: with the first successes not written into its row (./first-successes.ts). */
-export function withFirstSuccesses(db: LogDb, stored: StoredEvent): StoredEvent {
-  const candidates = stored.deliveries.flatMap((d, i) => (d.s === "pending" && d.n === 0 ? [deliveryIdOf(stored.event.id, i)] : []));
-  if (candidates.length === 0) return stored;
+export function withFirstSuccesses(db: LogDb, eventId: string, deliveries: StoredDelivery[]): StoredDelivery[] {
+  const candidates = deliveries.flatMap((d, i) => (d.s === "pending" && d.n === 0 ? [deliveryIdOf(eventId, i)] : []));
+  if (candidates.length === 0) return deliveries;
   const found = db.firsts.lookup(candidates);
-  if (found.size === 0) return stored;
-  return { ...stored, deliveries: stored.deliveries.map((d, i) => withFirstSuccess(d, found.get(deliveryIdOf(stored.event.id, i)))) };
+  if (found.size === 0) return deliveries;
+  return deliveries.map((d, i) => withFirstSuccess(d, found.get(deliveryIdOf(eventId, i))));
 }
 
-export interface EventColumns extends Record<string, SqlStorageValue> {
+interface EventColumns extends Record<string, SqlStorageValue> {
   id: string;
   type: string;
   created_at: string;
@@ -55,7 +57,7 @@ export interface EventColumns extends Record<string, SqlStorageValue> {
   open: number;
 }
 
-export function fromColumns(r: EventColumns): StoredEvent {
+function fromColumns(r: EventColumns): StoredEvent {
   return {
     event: {
       id: r.id,

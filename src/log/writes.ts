@@ -36,6 +36,14 @@ export function readEvent(db: LogDb, eventId: string): StoredEvent | null {
   return { ...stored, deliveries: withFirstSuccesses(db, eventId, stored.deliveries) };
 }
 
+/** An event's deliveries alone, as readers see them (a write needs neither its payload nor the rest). */
+function readDeliveries(db: LogDb, eventId: string): StoredDelivery[] | null {
+  const id = parseLogId(eventId);
+  if (!id || id.kind !== "evt" || !db.parts.has(dayOf(id.ms))) return null;
+  const row = db.sql.exec<{ deliveries: string }>(`SELECT deliveries FROM ${eventsTable(dayOf(id.ms))} WHERE id = ?`, eventId).toArray()[0];
+  return row ? withFirstSuccesses(db, eventId, JSON.parse(row.deliveries) as StoredDelivery[]) : null;
+}
+
 /** An event's deliveries as readers see them: with the first successes not written into its row (./first-successes.ts). */
 export function withFirstSuccesses(db: LogDb, eventId: string, deliveries: StoredDelivery[]): StoredDelivery[] {
   const candidates = deliveries.flatMap((d, i) => (d.s === "pending" && d.n === 0 ? [deliveryIdOf(eventId, i)] : []));
@@ -123,13 +131,13 @@ export function byEvent(ids: string[]): Map<string, Array<{ id: string; position
 function eachEvent(
   db: LogDb,
   ids: string[],
-  fn: (stored: StoredEvent, named: Array<{ id: string; position: number }>) => boolean,
+  fn: (stored: { eventId: string; deliveries: StoredDelivery[] }, named: Array<{ id: string; position: number }>) => boolean,
 ): { failed: string[] } {
   const failed: string[] = [];
   for (const [eventId, named] of byEvent(ids)) {
     try {
-      const stored = readEvent(db, eventId);
-      if (stored && fn(stored, named)) writeDeliveries(db, eventId, stored.deliveries);
+      const deliveries = readDeliveries(db, eventId);
+      if (deliveries && fn({ eventId, deliveries }, named)) writeDeliveries(db, eventId, deliveries);
     } catch {
       failed.push(...named.map((n) => n.id));
     }
@@ -148,7 +156,7 @@ export function updateDeliveries(
     let any = false;
     for (const { id, position } of named) {
       const d = stored.deliveries[position];
-      if (d && change(d, id, stored.event.id)) {
+      if (d && change(d, id, stored.eventId)) {
         any = true;
         changed.push(id);
       }
@@ -187,7 +195,7 @@ export function recordOutcomes(db: LogDb, updates: DeliveryUpdate[], attempts: A
       const a = attempt.get(id);
       if (a && u.attemptsAdded === 1) {
         if (d.n === 0 && u.status === "succeeded") d.f = kept(a);
-        else insertAttempt(db, stored.event.id, { deliveryId: id, n: d.n + 1, ...kept(a) });
+        else insertAttempt(db, stored.eventId, { deliveryId: id, n: d.n + 1, ...kept(a) });
       }
       d.s = u.status;
       d.n += u.attemptsAdded;

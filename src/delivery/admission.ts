@@ -7,8 +7,9 @@ import { errorDetail, log } from "../observability/log";
 
 // The consumer's two calls to a hook's Durable Object (src/durable/hook-state.ts): may this delivery
 // go now (rate limit, circuit breaker), and how did the batch's attempts go (failure streak, breaker,
-// auto-disable). A healthy hook without a rate limit costs no call before sending (its row says it
-// has no limit and no failure streak: `failing_since`, kept in step with the object's record) and
+// auto-disable). A hook without a rate limit whose breaker is closed costs no call before sending (its
+// row says it has no limit and no open breaker: `failing_since`, set while the object's breaker is
+// open; a closed breaker admits every delivery, so not asking it decides the same) and
 // one call per queue batch after, whatever the batch's outcomes: a success left unreported would let
 // failures on either side of it count as "in a row" (the breaker opened on a receiver that never
 // failed twice running).
@@ -77,13 +78,14 @@ export async function reportAttempts(hookStates: Env["HOOK_STATE"], hook: HookRo
 
 /**
  * The change for the hook's row. Usually the object's verdict; but the row must also catch up when it
- * fell out of step with the object's record (a batch whose writes were lost): the row's
- * `failing_since` is what makes the consumer ask the object at all.
+ * fell out of step with the object's breaker (a batch whose writes were lost): the row's
+ * `failing_since`, set while the breaker is open, is what makes the consumer ask the object at all.
  */
 export function mirrorOnRow(hook: Pick<HookRow, "failingSince">, recorded: AttemptRecorded): HealthChange {
   if (recorded.health.kind !== "none") return recorded.health;
-  if (recorded.failing_since !== null && hook.failingSince === null) return { kind: "started_failing", at: recorded.failing_since };
-  if (recorded.failing_since === null && hook.failingSince !== null) return { kind: "recovered" };
+  const open = recorded.circuit !== "closed";
+  if (open && hook.failingSince === null && recorded.failing_since !== null) return { kind: "started_failing", at: recorded.failing_since };
+  if (!open && hook.failingSince !== null) return { kind: "recovered" };
   return recorded.health;
 }
 

@@ -60,7 +60,7 @@ export class HookState extends DurableObject<Env> {
       after = recordBreakerAttempt(after, attempt.ok, attempt.probe, now, cfg);
     }
     if (JSON.stringify(after) !== JSON.stringify(before)) this.kv.put(BREAKER, after);
-    return { ...failureRecord(after, now), health: disable ?? streakChange(before, after) };
+    return { ...failureRecord(after, now), health: disable ?? rowChange(before, after) };
   }
 
   /** One attempt's outcome: `recordAttempts` with a single attempt. */
@@ -170,7 +170,7 @@ export interface FailureRecord {
 }
 
 export interface AttemptRecorded extends FailureRecord {
-  /** What the hook's row must record: the start or end of a failure streak, or its disabling. */
+  /** What the hook's row must record: the breaker opened (with its streak's start) or closed, or the hook's disabling. */
   health: HealthChange;
 }
 
@@ -188,10 +188,15 @@ function failureRecord(s: BreakerState, now: number): FailureRecord {
   return { circuit: circuitOf(s, now), consecutive_failures: s.consecutiveFailures, failing_since: isoOrNull(s.failingSinceMs) };
 }
 
-/** What the attempts did to the failure streak, for the hook's row. */
-function streakChange(before: BreakerState, after: BreakerState): HealthChange {
-  if (before.failingSinceMs === null && after.failingSinceMs !== null) return { kind: "started_failing", at: isoOrNull(after.failingSinceMs)! };
-  if (before.failingSinceMs !== null && after.failingSinceMs === null) return { kind: "recovered" };
+/**
+ * What the attempts mean for the hook's row, which carries the streak's start (`failing_since`) only
+ * while the breaker is open: that copy is what makes the consumer ask this object before sending,
+ * and a closed breaker admits everything. So a failure that does not open the breaker (most of them:
+ * the next try succeeds) writes nothing to D1; the opening and the closing write the row once each.
+ */
+function rowChange(before: BreakerState, after: BreakerState): HealthChange {
+  if (before.openedAtMs === null && after.openedAtMs !== null) return { kind: "started_failing", at: isoOrNull(after.failingSinceMs)! };
+  if (before.openedAtMs !== null && after.openedAtMs === null) return { kind: "recovered" };
   return { kind: "none" };
 }
 

@@ -1,12 +1,13 @@
 import { dayOf, lowestIdAt, parseLogId } from "../domain/log-ids";
 import { firstSuccessesTable, type Partitions, type Sql } from "./partitions";
-import type { AttemptRow, StoredDelivery } from "./records";
+import { OPEN_STATUSES, type AttemptDetails, type StoredDelivery } from "./records";
 
-// The cheap path of a delivery that succeeds at its first try, the common case: its event's row is
-// not written again. The success is kept with the others of the same second in one row
+// The cheap path of a delivery that succeeds while its event is young: at the first try, the common
+// case, or at an early retry (a success ends a delivery once: it is the delivery's first success). Its
+// event's row is not written again. The success is kept with the others of the same second in one row
 // (`ok_D`, one per flush, WITHOUT ROWID keyed by its lowest delivery id), so a busy log writes one
 // row per second for all of them instead of one per event. Readers see a delivery through it: a
-// stored `pending` delivery with no attempt that has a first success here has succeeded.
+// stored open delivery (`pending`, `failed`) with a success here for its next attempt has succeeded.
 //
 // Only the successes of events younger than MAX_AGE_MS take this path (an older one is written into
 // its event's row), so the successes of an event are always in the rows flushed within MAX_AGE_MS +
@@ -14,7 +15,8 @@ import type { AttemptRow, StoredDelivery } from "./records";
 //
 // Until a flush they live in the object's memory: an object that stops first loses them, and those
 // deliveries, still `pending`, are sent again by the alarm (at least once; receivers deduplicate by
-// `webhook-id`). Each flush row also sums its successes per (hour created, hook) for the stats.
+// `webhook-id`). Each flush row also sums its successes per (hour created, hook, status they ended)
+// for the stats.
 
 export const MAX_AGE_MS = 60_000;
 const FLUSH_AFTER_MS = 1000;
@@ -22,7 +24,12 @@ const FLUSH_AT = 500;
 /** How far back from a delivery's own time its success can be found. */
 const LOOKBACK_MS = MAX_AGE_MS + FLUSH_AFTER_MS + 1000;
 
-export type FirstSuccess = Omit<AttemptRow, "deliveryId" | "n">;
+export interface FirstSuccess extends AttemptDetails {
+  /** The attempt's number (absent: 1, the first try). */
+  n?: number;
+  /** The stored status the success ends, when not `pending`. */
+  was?: "failed";
+}
 
 interface Entry extends FirstSuccess {
   hookId: string;
@@ -111,14 +118,14 @@ export class FirstSuccesses {
     return out;
   }
 
-  /** The successes per (hour created, hook) of the deliveries created since `since`, from the sums. */
+  /** The successes per (hour created, hook, status ended) of the deliveries created since `since`, from the sums: see `parseSumKey`. */
   sumsSince(since: string): Map<string, number> {
     const out = new Map<string, number>();
     const add = (key: string, n: number) => out.set(key, (out.get(key) ?? 0) + n);
     const sinceHour = since.slice(0, 13);
     for (const [id, e] of this.buffer) {
       const hour = new Date(parseLogId(id)!.ms).toISOString().slice(0, 13);
-      if (hour >= sinceHour) add(`${hour}|${e.hookId}`, 1);
+      if (hour >= sinceHour) add(sumKey(hour, e), 1);
     }
     const from = lowestIdAt("dlv", Date.parse(since) - LOOKBACK_MS);
     for (const day of this.parts.days()) {
@@ -131,17 +138,36 @@ export class FirstSuccesses {
   }
 }
 
-/** A stored delivery as readers see it: a first success found for it makes it succeeded. */
+/**
+ * A stored delivery as readers see it: a success found for its next attempt makes it succeeded. The
+ * attempt it replaces as the latest (`f`) is kept as `p`, for the attempt log and for a writer to store.
+ */
 export function withFirstSuccess(d: StoredDelivery, success: FirstSuccess | undefined): StoredDelivery {
-  if (!success || d.s !== "pending" || d.n !== 0) return d;
-  return { ...d, s: "succeeded", n: 1, la: success.at, na: null, u: success.at, f: success, o: 1 };
+  if (!success || !OPEN_STATUSES.includes(d.s) || d.n !== (success.n ?? 1) - 1) return d;
+  const f: AttemptDetails = { at: success.at, responseStatus: success.responseStatus, responseBody: success.responseBody, error: success.error, durationMs: success.durationMs };
+  return { ...d, s: "succeeded", n: d.n + 1, la: success.at, na: null, u: success.at, f, ...(d.f ? { p: { ...d.f, n: d.n } } : {}), o: d.s === "failed" ? 2 : 1 };
+}
+
+/** Whether a stored delivery may have a success in the buffer or the flush rows (then it is looked up). */
+export function mayHaveFirstSuccess(d: StoredDelivery): boolean {
+  return OPEN_STATUSES.includes(d.s);
 }
 
 function sumsOf(list: Array<[string, Entry]>): Record<string, number> {
   const sums: Record<string, number> = {};
   for (const [id, e] of list) {
-    const key = `${new Date(parseLogId(id)!.ms).toISOString().slice(0, 13)}|${e.hookId}`;
+    const key = sumKey(new Date(parseLogId(id)!.ms).toISOString().slice(0, 13), e);
     sums[key] = (sums[key] ?? 0) + 1;
   }
   return sums;
+}
+
+/** `hour|hook`, or `hour|hook|failed` for successes that ended a `failed` delivery. */
+function sumKey(hour: string, e: Entry): string {
+  return e.was ? `${hour}|${e.hookId}|${e.was}` : `${hour}|${e.hookId}`;
+}
+
+export function parseSumKey(key: string): { hour: string; hookId: string; was: "pending" | "failed" } {
+  const [hour, hookId, was] = key.split("|") as [string, string, string | undefined];
+  return { hour, hookId, was: was === "failed" ? "failed" : "pending" };
 }

@@ -1,7 +1,7 @@
 import { dayOf, deliveryIdOf, lowestIdAt, parseLogId } from "../domain/log-ids";
 import { attemptsTable, eventsTable, gateRunsTable, type LogDb } from "./partitions";
 import { deliveryRow, type StoredDelivery, type AttemptRow, type DeliveryRow, type DeliveryStatus, type EventRow, type EventSummaryRow, type GateRunRow } from "./records";
-import { withFirstSuccess } from "./first-successes";
+import { mayHaveFirstSuccess, parseSumKey, withFirstSuccess } from "./first-successes";
 import { readEvent } from "./writes";
 
 // The log's reads, newest day first. A page walks the day partitions from the cursor's day down and
@@ -96,7 +96,7 @@ export function listDeliveries(db: LogDb, accountId: string, f: DeliveryFilters,
     for (;;) {
       const chunk = Math.max(limit - out.length, 10);
       const rows = deliveryRows(db, day, f, chunk, from);
-      const seen = db.firsts.lookup(rows.flatMap((r) => (r.d.s === "pending" && r.d.n === 0 ? [deliveryIdOf(r.id, r.pos)] : [])));
+      const seen = db.firsts.lookup(rows.flatMap((r) => (mayHaveFirstSuccess(r.d) ? [deliveryIdOf(r.id, r.pos)] : [])));
       for (const r of rows) {
         const id = deliveryIdOf(r.id, r.pos);
         const d = withFirstSuccess(r.d, seen.get(id));
@@ -123,8 +123,8 @@ function deliveryRows(db: LogDb, day: string, f: DeliveryFilters, limit: number,
   if (f.createdBefore) where.push("e.created_at < ?"), args.push(f.createdBefore);
   if (f.hookId) where.push("json_extract(d.value, '$.h') = ?"), args.push(f.hookId);
   if (f.hookIds) where.push("json_extract(d.value, '$.h') IN (SELECT value FROM json_each(?))"), args.push(JSON.stringify(f.hookIds));
-  // A stored pending, unattempted delivery may have succeeded: `succeeded` also reads those.
-  if (f.status === "succeeded") where.push("(json_extract(d.value, '$.s') = 'succeeded' OR (json_extract(d.value, '$.s') = 'pending' AND json_extract(d.value, '$.n') = 0))");
+  // A stored open delivery may have succeeded (./first-successes.ts): `succeeded` also reads those.
+  if (f.status === "succeeded") where.push("json_extract(d.value, '$.s') IN ('succeeded', 'pending', 'failed')");
   else if (f.status) where.push("json_extract(d.value, '$.s') = ?"), args.push(f.status);
   return db.sql
     .exec<{ id: string; type: string; created_at: string; pos: number; value: string }>(
@@ -147,17 +147,16 @@ export function findDelivery(db: LogDb, accountId: string, id: string): { delive
   return { delivery: deliveryRow(accountId, p.eventId, id, stored.event.createdAt, d), eventType: stored.event.type };
 }
 
-/** Every attempt of a delivery, in order: a first-try success from the delivery itself, the rest from rows. */
+/** Every attempt of a delivery, in order: the earlier ones from rows, the latest from the delivery itself. */
 export function listAttempts(db: LogDb, id: string): AttemptRow[] {
   const p = parseLogId(id);
   if (!p || p.kind !== "dlv") return [];
   const stored = readEvent(db, p.eventId);
   const d = stored?.deliveries[p.position];
   if (!d) return [];
-  const out: AttemptRow[] = d.f ? [{ deliveryId: id, n: 1, ...d.f }] : [];
-  const rows = db.sql.exec(`SELECT * FROM ${attemptsTable(dayOf(p.ms))} WHERE delivery_id = ? ORDER BY n`, id).toArray();
-  for (const r of rows) {
-    out.push({
+  const byNumber = new Map<number, AttemptRow>();
+  for (const r of db.sql.exec(`SELECT * FROM ${attemptsTable(dayOf(p.ms))} WHERE delivery_id = ? ORDER BY n`, id)) {
+    byNumber.set(r.n as number, {
       deliveryId: id,
       n: r.n as number,
       at: r.at as string,
@@ -167,7 +166,9 @@ export function listAttempts(db: LogDb, id: string): AttemptRow[] {
       durationMs: r.duration_ms as number,
     });
   }
-  return out;
+  if (d.p) byNumber.set(d.p.n, { deliveryId: id, ...d.p });
+  if (d.f) byNumber.set(d.n, { deliveryId: id, ...d.f, n: d.n });
+  return [...byNumber.values()].sort((a, b) => a.n - b.n);
 }
 
 export interface CountRow {
@@ -179,8 +180,9 @@ export interface CountRow {
 
 /**
  * Deliveries per (hour created, hook, status) since `since`, for the hooks listed or all. The rows
- * count their stored status, and a success that came through ./first-successes.ts as `pending` (the
- * row may say nothing of it, or carry it with `o`); the flush rows' sums then move those to `succeeded`.
+ * count their stored status, and a success that came through ./first-successes.ts as the status it
+ * ended, `pending` or `failed` (the row may say nothing of it, or carry it with `o`); the flush rows'
+ * sums then move those to `succeeded`.
  */
 export function countDeliveries(db: LogDb, since: string, hookIds?: string[]): CountRow[] {
   const counts = new Map<string, CountRow>();
@@ -196,7 +198,7 @@ export function countDeliveries(db: LogDb, since: string, hookIds?: string[]): C
     const rows = db.sql
       .exec<CountRow & Record<string, SqlStorageValue>>(
         `SELECT substr(e.created_at, 1, 13) AS hour, json_extract(d.value, '$.h') AS hookId,
-                iif(json_extract(d.value, '$.o') = 1, 'pending', json_extract(d.value, '$.s')) AS status, count(*) AS n
+                CASE json_extract(d.value, '$.o') WHEN 1 THEN 'pending' WHEN 2 THEN 'failed' ELSE json_extract(d.value, '$.s') END AS status, count(*) AS n
          FROM ${eventsTable(day)} AS e, json_each(e.deliveries) AS d WHERE e.created_at >= ? ${filter} GROUP BY 1, 2, 3`,
         ...args,
       )
@@ -205,9 +207,9 @@ export function countDeliveries(db: LogDb, since: string, hookIds?: string[]): C
   }
   const within = hookIds ? new Set(hookIds) : null;
   for (const [key, n] of db.firsts.sumsSince(since)) {
-    const [hour, hookId] = key.split("|") as [string, string];
+    const { hour, hookId, was } = parseSumKey(key);
     if (within && !within.has(hookId)) continue;
-    add(hour, hookId, "pending", -n);
+    add(hour, hookId, was, -n);
     add(hour, hookId, "succeeded", n);
   }
   return [...counts.values()].filter((c) => c.n !== 0);

@@ -80,15 +80,22 @@ export interface StoredDelivery {
   /** message token */
   t: string | null;
   /**
-   * The first attempt, when it succeeded: a success at the first try writes no attempt row (the
-   * cheap path); any other attempt has a row of its own.
+   * The latest attempt (number `n`): an attempt is written into the delivery itself, and only moves
+   * to a row of its own (the attempts table) when a later attempt takes its place. So the first try's
+   * outcome, failed or not, writes no attempt row.
    */
-  f?: Omit<AttemptRow, "deliveryId" | "n">;
+  f?: AttemptDetails;
   /**
-   * 1: the success came through ./first-successes.ts and was written into the row since (by another
-   * write to its event). Its flush row still counts it for the stats, which therefore count it there.
+   * The attempt before `f`, on its way to the attempts table: set on a delivery as readers see it when
+   * a buffered success (./first-successes.ts) took `f`'s place; a writer stores it as a row.
    */
-  o?: 1;
+  p?: AttemptDetails & { n: number };
+  /**
+   * The success came through ./first-successes.ts and was written into the row since (by another
+   * write to its event): 1 when the row said `pending` before it, 2 when `failed`. Its flush row still
+   * counts it for the stats, which therefore count it as that status there.
+   */
+  o?: 1 | 2;
 }
 
 export function newStoredDelivery(hookId: string, createdAt: string): StoredDelivery {
@@ -110,6 +117,9 @@ export function deliveryRow(accountId: string, eventId: string, id: string, crea
     messageToken: d.t,
   };
 }
+
+/** What is kept of an attempt inside its delivery (`f`, `p`). */
+export type AttemptDetails = Omit<AttemptRow, "deliveryId" | "n">;
 
 /** The change an attempt (or a verdict without one) makes to a delivery. */
 export interface DeliveryUpdate {

@@ -1,5 +1,5 @@
 import { dayOf, deliveryIdOf, parseLogId } from "../domain/log-ids";
-import { withFirstSuccess } from "./first-successes";
+import { mayHaveFirstSuccess, withFirstSuccess } from "./first-successes";
 import { attemptsTable, eventsTable, gateRunsTable, type LogDb } from "./partitions";
 import {
   capText,
@@ -7,6 +7,7 @@ import {
   MAX_STORED_ERROR,
   newStoredDelivery,
   OPEN_STATUSES,
+  type AttemptDetails,
   type AttemptWrite,
   type DeliveryStatus,
   type DeliveryUpdate,
@@ -46,7 +47,7 @@ function readDeliveries(db: LogDb, eventId: string): StoredDelivery[] | null {
 
 /** An event's deliveries as readers see them: with the first successes not written into its row (./first-successes.ts). */
 export function withFirstSuccesses(db: LogDb, eventId: string, deliveries: StoredDelivery[]): StoredDelivery[] {
-  const candidates = deliveries.flatMap((d, i) => (d.s === "pending" && d.n === 0 ? [deliveryIdOf(eventId, i)] : []));
+  const candidates = deliveries.flatMap((d, i) => (mayHaveFirstSuccess(d) ? [deliveryIdOf(eventId, i)] : []));
   if (candidates.length === 0) return deliveries;
   const found = db.firsts.lookup(candidates);
   if (found.size === 0) return deliveries;
@@ -104,9 +105,18 @@ export function insertEvent(db: LogDb, event: EventRow, hookIds: string[]): void
   );
 }
 
-/** Writes an event's deliveries back (the only column that changes after the insert). */
+/**
+ * Writes an event's deliveries back (the only column that changes after the insert). An attempt a
+ * buffered success replaced as a delivery's latest (`p`) goes to the attempts table on the way.
+ */
 export function writeDeliveries(db: LogDb, eventId: string, deliveries: StoredDelivery[]): void {
   const day = dayOf(parseLogId(eventId)!.ms);
+  deliveries.forEach((d, i) => {
+    if (!d.p) return;
+    const { n, ...details } = d.p;
+    insertAttempt(db, eventId, { deliveryId: deliveryIdOf(eventId, i), n, ...details });
+    delete d.p;
+  });
   db.sql.exec(`UPDATE ${eventsTable(day)} SET deliveries = ?, open = ? WHERE id = ?`, JSON.stringify(deliveries), openCount(deliveries), eventId);
 }
 
@@ -167,25 +177,28 @@ export function updateDeliveries(
 }
 
 /**
- * Records a batch's outcomes: the deliveries' new states, and their attempts (a success at the first
- * try in the delivery itself, any other attempt as a row). Errors and answers are capped first.
+ * Records a batch's outcomes: the deliveries' new states, and their attempts (the latest in the
+ * delivery itself, the one it replaces moved to a row). Errors and answers are capped first.
  * Answers the ids whose event could not be written (their messages are retried).
  *
- * The cheap path: when every outcome of an event is a first-try success of a young event, its row is
- * left alone and the successes go to ./first-successes.ts.
+ * The cheap path: when every outcome of an event is a success of a young event (at any try), its row
+ * is left alone and the successes go to ./first-successes.ts.
  */
 export function recordOutcomes(db: LogDb, updates: DeliveryUpdate[], attempts: AttemptWrite[], now: string): string[] {
   const update = new Map(updates.map((u) => [u.id, u]));
   const attempt = new Map(attempts.map((a) => [a.deliveryId, a]));
-  const kept = (a: AttemptWrite) => ({ at: a.at, responseStatus: a.responseStatus, responseBody: capText(a.responseBody, MAX_STORED_BODY), error: capText(a.error, MAX_STORED_ERROR), durationMs: a.durationMs });
+  const kept = (a: AttemptWrite): AttemptDetails => ({ at: a.at, responseStatus: a.responseStatus, responseBody: capText(a.responseBody, MAX_STORED_BODY), error: capText(a.error, MAX_STORED_ERROR), durationMs: a.durationMs });
   const nowMs = Date.parse(now);
-  const firstSuccess = (d: StoredDelivery | undefined, id: string) => {
+  const cheapSuccess = (d: StoredDelivery | undefined, id: string) => {
     const u = update.get(id)!;
-    return u.status === "succeeded" && u.attemptsAdded === 1 && attempt.has(id) && d?.s === "pending" && d.n === 0 && db.firsts.accepts(id, nowMs);
+    return u.status === "succeeded" && u.attemptsAdded === 1 && attempt.has(id) && d !== undefined && mayHaveFirstSuccess(d) && db.firsts.accepts(id, nowMs);
   };
   const { failed } = eachEvent(db, [...update.keys()], (stored, named) => {
-    if (named.every(({ id, position }) => firstSuccess(stored.deliveries[position], id))) {
-      for (const { id, position } of named) db.firsts.add(id, stored.deliveries[position]!.h, kept(attempt.get(id)!));
+    if (named.every(({ id, position }) => cheapSuccess(stored.deliveries[position], id))) {
+      for (const { id, position } of named) {
+        const d = stored.deliveries[position]!;
+        db.firsts.add(id, d.h, { ...kept(attempt.get(id)!), ...(d.n > 0 ? { n: d.n + 1 } : {}), ...(d.s === "failed" ? { was: "failed" as const } : {}) });
+      }
       return false;
     }
     for (const { id, position } of named) {
@@ -194,8 +207,8 @@ export function recordOutcomes(db: LogDb, updates: DeliveryUpdate[], attempts: A
       const u = update.get(id)!;
       const a = attempt.get(id);
       if (a && u.attemptsAdded === 1) {
-        if (d.n === 0 && u.status === "succeeded") d.f = kept(a);
-        else insertAttempt(db, stored.eventId, { deliveryId: id, n: d.n + 1, ...kept(a) });
+        if (d.f) insertAttempt(db, stored.eventId, { deliveryId: id, n: d.n, ...d.f });
+        d.f = kept(a);
       }
       d.s = u.status;
       d.n += u.attemptsAdded;

@@ -203,18 +203,41 @@ describe("cost of delivery attempts", () => {
     }
   });
 
-  it("a failed attempt adds its attempt row, and a hook's first failure one conditional hook update in D1", async () => {
+  it("a failed attempt rewrites its event's row and nothing else: its details live in the delivery, D1 is not written", async () => {
     const { accountId, key } = await newAccount();
     const rx = new Receiver();
     await rx.script([], { status: 500 });
     const [id] = await storeEvent(accountId, await seedHooks(accountId, rx.url(), 1));
     const b = await measuredBatch(accountId, [id!]);
     expect(b.result.retryMessages).toHaveLength(1);
-    expect(b.d1).toEqual({ roundTrips: 2, statements: 2 });
-    expect(b.written.rows).toBe(1); // the hook's row (failing_since is in no index)
-    expect(b.logRows).toBe(2); // the event's row, the attempt's row
+    // One read (the hooks); the failure leaves the breaker closed, so the hook's row is not written.
+    expect(b.d1).toEqual({ roundTrips: 1, statements: 1 });
+    expect(b.written.rows).toBe(0);
+    expect(b.logRows).toBe(1); // the event's row: the attempt is the delivery's latest, kept in it
     expect(b.hookMethods()).toEqual(["recordAttempts"]);
-    expect(await getDelivery(key, id!)).toMatchObject({ status: "failed", attempts: 1 });
+    expect(await getDelivery(key, id!)).toMatchObject({ status: "failed", attempts: 1, attempt_log: [{ n: 1, response_status: 500 }] });
+
+    // Its retry succeeds while the event is young: no row of its own (one flush row for all such
+    // successes); the attempt log shows both attempts, the stats the success.
+    await rx.script([{ status: 200 }]);
+    const retry = await measuredBatch(accountId, [id!]);
+    expect(retry.result.explicitAcks).toHaveLength(1);
+    expect(retry.logRows).toBe(0);
+    expect(retry.written.rows).toBe(0);
+    expect(await getDelivery(key, id!)).toMatchObject({ status: "succeeded", attempts: 2, attempt_log: [{ n: 1, response_status: 500 }, { n: 2, response_status: 200 }] });
+  });
+
+  it("the hook's row is written when its breaker opens (10 failures in a row), not for each failure", async () => {
+    const { accountId } = await newAccount();
+    const rx = new Receiver();
+    await rx.script([], { status: 500 });
+    const [hookId] = await seedHooks(accountId, rx.url(), 1);
+    const first = await measuredBatch(accountId, await storeEvent(accountId, Array(9).fill(hookId!)));
+    expect(first.written.rows).toBe(0);
+    const opening = await measuredBatch(accountId, await storeEvent(accountId, [hookId!]));
+    expect(opening.written.rows).toBe(1);
+    const row = await bindings.DB.prepare("select failing_since from hooks where id = ?").bind(hookId).first<{ failing_since: string | null }>();
+    expect(row?.failing_since).not.toBeNull();
   });
 
   it("a rate-limited hook: one Durable Object call per delivery (admission), one per batch after", async () => {

@@ -152,12 +152,19 @@ describe("circuit breaker over RPC", () => {
     expect(await stub.admit({ rateLimitPerSecond: null, maxWaitMs: 0 })).toEqual({ action: "send", waitMs: 0, probe: true });
   });
 
-  it("the failure record feeds the hook's health: started failing, recovered, 410 disables", async () => {
+  it("the hook's row is told when the breaker opens (with the streak's start) and closes, not of every failure; 410 disables", async () => {
     const stub = fresh();
     const first = await stub.recordAttempt(failed);
-    expect(first.health).toEqual({ kind: "started_failing", at: first.failing_since });
+    // A failure that leaves the breaker closed: nothing for the row (no D1 write).
+    expect(first).toMatchObject({ circuit: "closed", consecutive_failures: 1, health: { kind: "none" } });
+    for (let i = 2; i < 10; i++) expect((await stub.recordAttempt(failed)).health).toEqual({ kind: "none" });
+    // The 10th in a row opens it: the row records the streak's start, the first failure's time.
+    expect(await stub.recordAttempt(failed)).toMatchObject({ circuit: "open", health: { kind: "started_failing", at: first.failing_since } });
     expect((await stub.recordAttempt(failed)).health).toEqual({ kind: "none" });
     expect((await stub.recordAttempt(succeeded)).health).toEqual({ kind: "recovered" });
+    expect((await stub.recordAttempt(succeeded)).health).toEqual({ kind: "none" });
+    // A failure and a success: the streak never reached the row.
+    expect((await stub.recordAttempt(failed)).health).toEqual({ kind: "none" });
     expect((await stub.recordAttempt(succeeded)).health).toEqual({ kind: "none" });
     expect((await stub.recordAttempt({ ok: false, status: 410 })).health).toMatchObject({ kind: "disable", reason: expect.stringContaining("410") });
   });
@@ -168,13 +175,14 @@ describe("circuit breaker over RPC", () => {
     const s = { ...succeeded, probe: false };
     // 9 failures, a success, 9 failures: never 10 in a row.
     const mixed = await stub.recordAttempts([...Array(9).fill(f), s, ...Array(9).fill(f)]);
-    expect(mixed).toMatchObject({ circuit: "closed", consecutive_failures: 9, health: { kind: "started_failing" } });
+    expect(mixed).toMatchObject({ circuit: "closed", consecutive_failures: 9, health: { kind: "none" } });
     // A batch of successes from another consumer ends the streak, as a single success would.
-    expect(await stub.recordAttempts([s, s])).toMatchObject({ circuit: "closed", consecutive_failures: 0, health: { kind: "recovered" } });
+    expect(await stub.recordAttempts([s, s])).toMatchObject({ circuit: "closed", consecutive_failures: 0, health: { kind: "none" } });
     // A failure and a success in one batch leave a healthy hook healthy; a success then a failure starts a streak.
     expect((await stub.recordAttempts([f, s])).health).toEqual({ kind: "none" });
-    expect((await stub.recordAttempts([s, f])).health).toMatchObject({ kind: "started_failing" });
-    expect(await stub.recordAttempts(Array(9).fill(f))).toMatchObject({ circuit: "open", consecutive_failures: 10 });
+    expect(await stub.recordAttempts([s, f])).toMatchObject({ consecutive_failures: 1, health: { kind: "none" } });
+    expect(await stub.recordAttempts(Array(9).fill(f))).toMatchObject({ circuit: "open", consecutive_failures: 10, health: { kind: "started_failing" } });
+    expect(await stub.recordAttempts([f, s])).toMatchObject({ circuit: "closed", consecutive_failures: 0, health: { kind: "recovered" } });
     // A 410 anywhere in the batch disables the hook, whatever follows it.
     expect((await fresh().recordAttempts([{ ok: false, status: 410, probe: false }, s])).health).toMatchObject({ kind: "disable", reason: expect.stringContaining("410") });
   });

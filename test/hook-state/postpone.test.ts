@@ -81,9 +81,14 @@ describe("postponing a delivery", () => {
   it("waits are whole seconds, at least one; the row follows the object's record", () => {
     expect([0, 1, 999, 1000, 1001, 2500].map(delaySecondsFor)).toEqual([1, 1, 1, 1, 2, 3]);
     expect(delaySecondsFor(10 ** 9)).toBe(43_200);
-    const record = { circuit: "closed" as const, consecutive_failures: 1, failing_since: "2026-11-23T10:00:00.000Z", health: { kind: "none" as const } };
-    expect(mirrorOnRow({ failingSince: null }, record)).toEqual({ kind: "started_failing", at: "2026-11-23T10:00:00.000Z" });
-    expect(mirrorOnRow({ failingSince: "2026-11-23T10:00:00.000Z" }, record)).toEqual({ kind: "none" });
+    // The row carries the streak while the breaker is open: a closed breaker's streak stays off it.
+    const open = { circuit: "open" as const, consecutive_failures: 10, failing_since: "2026-11-23T10:00:00.000Z", health: { kind: "none" as const } };
+    const record = { ...open, circuit: "closed" as const, consecutive_failures: 1 };
+    expect(mirrorOnRow({ failingSince: null }, record)).toEqual({ kind: "none" });
+    expect(mirrorOnRow({ failingSince: null }, open)).toEqual({ kind: "started_failing", at: "2026-11-23T10:00:00.000Z" });
+    expect(mirrorOnRow({ failingSince: null }, { ...open, circuit: "half_open" })).toEqual({ kind: "started_failing", at: "2026-11-23T10:00:00.000Z" });
+    expect(mirrorOnRow({ failingSince: "2026-11-23T10:00:00.000Z" }, open)).toEqual({ kind: "none" });
+    expect(mirrorOnRow({ failingSince: "2026-11-23T10:00:00.000Z" }, record)).toEqual({ kind: "recovered" });
     expect(mirrorOnRow({ failingSince: "2026-11-23T10:00:00.000Z" }, { ...record, failing_since: null, consecutive_failures: 0 })).toEqual({ kind: "recovered" });
     const disable = { kind: "disable" as const, reason: "the receiver answered 410 Gone" };
     expect(mirrorOnRow({ failingSince: null }, { ...record, health: disable })).toEqual(disable);

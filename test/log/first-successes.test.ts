@@ -43,7 +43,7 @@ async function hookStats(key: string, hookId: string) {
   return (await call("GET", `/v1/hooks/${hookId}/stats?hours=2`, { token: key })).body;
 }
 
-describe("first-try successes", () => {
+describe("successes of young events (first tries and early retries)", () => {
   it("write no row of their event; by id, in listings, and in the stats the delivery has succeeded, before and after the flush", async () => {
     const { accountId, key } = await newAccount();
     const hook = (await call("POST", "/v1/hooks", { token: key, body: { name: "h", url: "https://receiver.example.com/hook" } })).body;
@@ -104,6 +104,43 @@ describe("first-try successes", () => {
     expect((await storedDeliveries(accountId, event.id))[0]).toMatchObject({ s: "succeeded", n: 1, o: 1 });
     expect((await hookStats(key, hook.id)).totals).toMatchObject({ total: 2, succeeded: 1, failed: 1, pending: 0 });
     expect((await call("GET", `/v1/deliveries/${a}`, { token: key })).body).toMatchObject({ status: "succeeded", attempts: 1 });
+  });
+
+  it("a retry's success of a young event takes the cheap path too; folded later, the failed attempt moves to a row of its own", async () => {
+    const { accountId, key } = await newAccount();
+    const hook = (await call("POST", "/v1/hooks", { token: key, body: { name: "h", url: "https://receiver.example.com/hook" } })).body;
+    const { event, ids } = await storedEvent(accountId, [hook.id, hook.id]);
+    const [a, b] = ids as [string, string];
+    const attemptRows = () => inLog(accountId, (db) => db.sql.exec(`SELECT n FROM at_${event.createdAt.slice(0, 10).replaceAll("-", "")} WHERE delivery_id = ?`, a).toArray().map((r) => r.n));
+
+    // The first try fails: one write of the event's row, the attempt kept in the delivery.
+    const beforeFail = await logShard(accountId).usage(true);
+    await record(accountId, [outcome(a, false)]);
+    expect((await logShard(accountId).usage(true)).rowsWritten - beforeFail.rowsWritten).toBe(1);
+    expect((await storedDeliveries(accountId, event.id))[0]).toMatchObject({ s: "failed", n: 1, f: { responseStatus: 500 } });
+    expect(await attemptRows()).toEqual([]);
+
+    // The retry succeeds: the row is not written again; readers see both attempts and the success.
+    const beforeRetry = await logShard(accountId).usage(true);
+    await record(accountId, [outcome(a, true)]);
+    const afterRetry = await logShard(accountId).usage(true);
+    expect(afterRetry.rowsWritten - beforeRetry.rowsWritten - (afterRetry.flushRows - beforeRetry.flushRows)).toBe(0);
+    expect((await storedDeliveries(accountId, event.id))[0]).toMatchObject({ s: "failed", n: 1 });
+    const expected = { status: "succeeded", attempts: 2, next_attempt_at: null, attempt_log: [{ n: 1, response_status: 500 }, { n: 2, response_status: 200 }] };
+    expect((await call("GET", `/v1/deliveries/${a}`, { token: key })).body).toMatchObject(expected);
+    expect((await call("GET", `/v1/deliveries?hook_id=${hook.id}&status=failed`, { token: key })).body.data).toEqual([]);
+    expect((await call("GET", `/v1/deliveries?hook_id=${hook.id}&status=succeeded`, { token: key })).body.data.map((d: { id: string }) => d.id)).toEqual([a]);
+    expect((await hookStats(key, hook.id)).totals).toMatchObject({ total: 2, succeeded: 1, failed: 0, pending: 1 });
+
+    // Another write to the event folds the success into the row and moves the failure to its row.
+    await record(accountId, [outcome(b, false)]);
+    expect((await storedDeliveries(accountId, event.id))[0]).toMatchObject({ s: "succeeded", n: 2, o: 2, f: { responseStatus: 200 } });
+    expect((await storedDeliveries(accountId, event.id))[0]).not.toHaveProperty("p");
+    expect(await attemptRows()).toEqual([1]);
+    expect((await call("GET", `/v1/deliveries/${a}`, { token: key })).body).toMatchObject(expected);
+    expect((await hookStats(key, hook.id)).totals).toMatchObject({ total: 2, succeeded: 1, failed: 1, pending: 0 });
+    await flushed(accountId);
+    expect((await hookStats(key, hook.id)).totals).toMatchObject({ total: 2, succeeded: 1, failed: 1, pending: 0 });
   });
 
   it("the alarm leaves a first-try success alone; one the object lost before its flush is sent again", async () => {

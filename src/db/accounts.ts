@@ -1,6 +1,6 @@
 import { and, desc, eq, getTableColumns, isNull, type SQL } from "drizzle-orm";
 import type { Db } from "./client";
-import { accounts, apiKeys, type AccountRow, type ApiKeyRow } from "./schema";
+import { accounts, apiKeys, eventTypes, hooks, slackConnections, slackOauthStates, type AccountRow, type ApiKeyRow } from "./schema";
 
 export async function insertAccount(db: Db, row: AccountRow): Promise<void> {
   await db.insert(accounts).values(row);
@@ -61,4 +61,24 @@ export async function updateLogSettings(db: Db, id: string, set: Partial<Pick<Ac
   const changes = Object.fromEntries(Object.entries(set).filter(([, v]) => v !== undefined));
   if (Object.keys(changes).length === 0) return findAccount(db, id);
   return (await db.update(accounts).set(changes).where(eq(accounts.id, id)).returning())[0];
+}
+
+/**
+ * Deletes an account's management data in one atomic batch (keys first, so nothing authenticates
+ * half-way; the account row last: the foreign keys point at it). Answers the hooks it had, whose
+ * Durable Objects the caller clears.
+ */
+export async function deleteAccountRows(db: Db, id: string): Promise<{ account: AccountRow; hookIds: string[] } | undefined> {
+  const account = await findAccount(db, id);
+  if (!account) return undefined;
+  const hookIds = (await db.select({ id: hooks.id }).from(hooks).where(eq(hooks.accountId, id)).all()).map((h) => h.id);
+  await db.batch([
+    db.delete(apiKeys).where(eq(apiKeys.accountId, id)),
+    db.delete(hooks).where(eq(hooks.accountId, id)),
+    db.delete(eventTypes).where(eq(eventTypes.accountId, id)),
+    db.delete(slackConnections).where(eq(slackConnections.accountId, id)),
+    db.delete(slackOauthStates).where(eq(slackOauthStates.accountId, id)),
+    db.delete(accounts).where(eq(accounts.id, id)),
+  ]);
+  return { account, hookIds };
 }

@@ -2,6 +2,8 @@ import { DurableObject } from "cloudflare:workers";
 import { enqueueDeliveries } from "../delivery/enqueue";
 import { parseLogId } from "../domain/log-ids";
 import { getConfig, type Env } from "../env";
+import { getDb } from "../db/client";
+import { findAccount } from "../db/accounts";
 import { FirstSuccesses } from "../log/first-successes";
 import { Partitions, type LogDb } from "../log/partitions";
 import * as reads from "../log/reads";
@@ -28,9 +30,14 @@ export class DeliveryLog extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = countingWrites(ctx.storage.sql, (n) => (this.rowsWritten += n));
-    this.sql.exec("CREATE TABLE IF NOT EXISTS idempotency (key TEXT PRIMARY KEY, event_id TEXT NOT NULL, created_at TEXT NOT NULL) WITHOUT ROWID");
+    this.createTables();
     this.parts = new Partitions(this.sql);
     this.db = { sql: this.sql, parts: this.parts, firsts: new FirstSuccesses(this.sql, this.parts) };
+  }
+
+  /** The one table that is not per day (the day tables are made on their first write). */
+  private createTables(): void {
+    this.sql.exec("CREATE TABLE IF NOT EXISTS idempotency (key TEXT PRIMARY KEY, event_id TEXT NOT NULL, created_at TEXT NOT NULL) WITHOUT ROWID");
   }
 
   /**
@@ -148,9 +155,12 @@ export class DeliveryLog extends DurableObject<Env> {
 
   /** Forgets everything: the account was deleted. */
   async destroy(): Promise<void> {
+    this.db.firsts.discard();
     await this.ctx.storage.deleteAlarm();
     await this.ctx.storage.deleteAll();
+    this.parts.forget();
     this.alarmArmed = false;
+    this.createTables();
   }
 
   override async alarm(): Promise<void> {
@@ -165,6 +175,11 @@ export class DeliveryLog extends DurableObject<Env> {
   async upkeep(queues: Pick<Env, "DELIVERIES">, now = Date.now()): Promise<number> {
     const meta = this.ctx.storage.kv.get<LogMeta>(META);
     if (!meta) return 0;
+    // The account was deleted and its deletion could not clear this object: clear it now (one D1 read per run).
+    if (!(await findAccount(getDb(this.env.DB), meta.accountId))) {
+      await this.destroy();
+      return 0;
+    }
     const graceMs = getConfig(this.env).SWEEP_GRACE_SECONDS * 1000;
     this.db.firsts.flush(); // the scan below must see every success the object knows of in storage
     purgeExpired(this.db, this.ctx.storage.kv, now, meta.retentionDays, IDEMPOTENCY_WINDOW_MS);

@@ -59,6 +59,13 @@ export class FirstSuccesses {
     else this.timer ??= setTimeout(() => this.flush(), FLUSH_AFTER_MS);
   }
 
+  /** Drops what is buffered, unwritten (the object's storage was deleted as a whole). */
+  discard(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.buffer.clear();
+  }
+
   /** Writes the buffer: one row per day it spans. */
   flush(): void {
     if (this.timer) clearTimeout(this.timer);

@@ -67,6 +67,11 @@ export class Partitions {
     this.set().delete(day);
   }
 
+  /** Forgets what it knew (the object's storage was deleted as a whole). */
+  forget(): void {
+    this.known = null;
+  }
+
   private set(): Set<string> {
     if (!this.known) {
       const rows = this.sql.exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name GLOB 'ev_[0-9]*'").toArray();

@@ -2,6 +2,7 @@ import { createRoute } from "@hono/zod-openapi";
 import { sha256Hex } from "../crypto/encoding";
 import { findAccount, insertAccount, insertApiKey, listApiKeys, revokeApiKey } from "../db/accounts";
 import { changeLogSettings, DEFAULT_RETENTION_DAYS } from "../services/account-log";
+import { deleteAccount } from "../services/account-deletion";
 import { nowIso } from "../db/client";
 import { newId, randomToken } from "../domain/ids";
 import { ApiError } from "../errors";
@@ -71,6 +72,24 @@ accountsRouter.openapi(
     const updated = await changeLogSettings(c.var.db, c.env.DELIVERY_LOG, c.req.valid("param").id, c.req.valid("json"));
     if (!updated) throw ApiError.notFound("account");
     return c.json(presentAccount(updated), 200);
+  },
+);
+
+accountsRouter.openapi(
+  createRoute({
+    method: "delete",
+    path: "/v1/accounts/{id}",
+    tags,
+    security,
+    summary: "Delete an account and all its data",
+    description:
+      "Its API keys, hooks, event types and Slack connection are deleted at once; its delivery log (events, deliveries, attempts, gate runs) and its hooks' live state are cleared right after, or at the log's next hourly alarm should that fail. Deliveries still queued for it are dropped.",
+    request: { params: AccountIdParam },
+    responses: { 204: { description: "Deleted" }, ...errorResponses(401, 404) },
+  }),
+  async (c) => {
+    if (!(await deleteAccount(c.var.db, c.env, c.req.valid("param").id))) throw ApiError.notFound("account");
+    return c.body(null, 204);
   },
 );
 

@@ -14,7 +14,7 @@ import { getConfig, type DeliveryMessage, type Env } from "../../src/env";
 import { newAccount } from "../helpers/api";
 import { message, QUEUE, storeEvent } from "../helpers/consumer";
 import { countingEnv, countingObjects, type ObjectCall } from "../helpers/counting";
-import { getDelivery } from "../helpers/delivery";
+import { deliveriesOf, getDelivery } from "../helpers/delivery";
 import { Receiver } from "../helpers/receiver";
 import { logShard } from "../helpers/log";
 
@@ -144,6 +144,23 @@ describe("cost of a publish", () => {
       expect(p.logRows).toBe(1);
       expect(p.hookMethods()).toEqual(Array(first).fill("recordAttempts"));
     }
+  });
+
+  it("a first attempt that fails is retried by the publishing Worker when the wait fits: no queue message; the failure one log row, the success buffered", async () => {
+    const { accountId, key } = await newAccount();
+    const rx = new Receiver();
+    await seedHooks(accountId, rx.url(), 1);
+    await measuredPublish(accountId, key, { type: "warm.up", payload: {} });
+    await rx.script([{ status: 500 }, { status: 200 }]);
+    const p = await measuredPublish(accountId, key, { type: "cost.test", payload: {} });
+    // Nothing through the queue; the log: the event, the failure's outcome, the retry's read and outcome.
+    expect(p.deliveries).toEqual({ sendCalls: 0, messages: 0 });
+    expect(p.logMethods()).toEqual(["publish", "recordOutcomes", "jobs", "recordOutcomes"]);
+    expect(p.hookMethods()).toEqual(["recordAttempts", "recordAttempts"]);
+    expect(p.logRows).toBe(2); // the event; its row again for the failure (the success waits for the flush)
+    expect(p.written.rows).toBe(0);
+    const [delivery] = await deliveriesOf(key, p.answer.id);
+    expect(await getDelivery(key, delivery.id)).toMatchObject({ status: "succeeded", attempts: 2, attempt_log: [{ n: 1, response_status: 500 }, { n: 2, response_status: 200 }] });
   });
 
   it("a hook changed elsewhere bumps the account's fanout_version: the next publish reads the hooks again", async () => {

@@ -1,6 +1,6 @@
 import { Webhook } from "standardwebhooks";
 import { beforeAll, describe, expect, it } from "vitest";
-import { call, newAccount } from "../helpers/api";
+import { call, callAnsweredFirst, newAccount } from "../helpers/api";
 import { gateCalls } from "../helpers/delivery";
 import { logShard } from "../helpers/log";
 import { Receiver, eventually, type ReceivedRequest } from "../helpers/receiver";
@@ -148,13 +148,15 @@ describe("CCX create-cluster: pre-hook gate, then post-hook with the same work_i
     await rx.script([{ status: 500, body: "down" }], { status: 200, body: "ok" });
     const hook = await call("POST", "/v1/hooks", { token: key, body: { name: "turns-pre", url: rx.url(), events: ["node.add"] } });
     expect(hook.status).toBe(201);
-    const published = await call("POST", "/v1/events", { token: key, body: { type: "node.add", payload: { cluster_id: "c-small", node_id: "n-4" } } });
+    // Answered at once: the retry comes 1 s later, from the publishing Worker or the queue, after the change below.
+    const published = await callAnsweredFirst("POST", "/v1/events", { token: key, body: { type: "node.add", payload: { cluster_id: "c-small", node_id: "n-4" } } });
     expect(published.body.deliveries).toBe(1);
     const eventId: string = published.body.id;
     const first = await eventually(async () => (await rx.requests()).filter((r) => r.body.includes(eventId)).length === 1);
     expect(first).toBe(true);
     const patched = await call("PATCH", `/v1/hooks/${hook.body.id}`, { token: key, body: { phase: "pre" } });
     expect(patched.body.phase).toBe("pre");
+    await published.done;
     const settled = await eventually(async () => {
       const list = await call("GET", `/v1/deliveries?event_id=${eventId}`, { token: key });
       return list.body.data[0]?.status === "skipped" ? list.body.data[0] : null;

@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { call, expectErrorShape, newAccount } from "../helpers/api";
-import { attemptedDelivery, createHook, deliveriesOf, publish, settledDelivery, waitForDeliveryRequests } from "../helpers/delivery";
+import { attemptedDelivery, createHook, deliveriesOf, publish, publishAnsweredFirst, settledDelivery, waitForDeliveryRequests } from "../helpers/delivery";
 import { Receiver } from "../helpers/receiver";
 
 // The delivery project runs with RETRY_SCHEDULE=1,1,1: four attempts, about a second apart.
@@ -114,11 +114,13 @@ describe("retries, dead deliveries and redelivery", () => {
     await b.script([{ status: 503, headers: { "retry-after": "2" } }]);
     const ha = await createHook(key, { url: a.url(), events: ["x"] });
     const hb = await createHook(key, { url: b.url(), events: ["x"] });
-    const ev = await publish(key, { type: "x", payload: {} });
+    // Answered at once: the retry is made by the publishing Worker (or the queue) after the changes below.
+    const { event: ev, done } = await publishAnsweredFirst(key, { type: "x", payload: {} });
     await waitForDeliveryRequests(a, 1);
     await waitForDeliveryRequests(b, 1);
     expect((await call("POST", `/v1/hooks/${ha.id}/disable`, { token: key })).status).toBe(200);
     expect((await call("DELETE", `/v1/hooks/${hb.id}`, { token: key })).status).toBe(200);
+    await done;
     const deliveries = await deliveriesOf(key, ev.id);
     expect(deliveries.map((d) => d.hook_id).sort()).toEqual([ha.id, hb.id].sort());
     for (const d of deliveries) {

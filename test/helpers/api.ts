@@ -16,11 +16,24 @@ export interface Answer<T = any> {
  * goes with its Content-Length, as any HTTP client sends it (so the body limit is judged on the
  * header first, as in production; errors.test.ts sends a stream without one too).
  */
-export async function call<T = any>(
-  method: string,
-  path: string,
-  opts: { token?: string; body?: unknown; rawBody?: string; headers?: Record<string, string>; bindings?: Partial<Env>; env?: Env } = {},
-): Promise<Answer<T>> {
+type CallOptions = { token?: string; body?: unknown; rawBody?: string; headers?: Record<string, string>; bindings?: Partial<Env>; env?: Env };
+
+export async function call<T = any>(method: string, path: string, opts: CallOptions = {}): Promise<Answer<T>> {
+  const { res, text } = await fetchWorker(requestOf(method, path, opts), opts.bindings ?? opts.env);
+  return answerOf<T>(res, text);
+}
+
+/**
+ * As `call`, but answers as soon as the Worker does: `done` settles once its waitUntil work has ended
+ * (a publish's first attempts and their first retry, src/delivery/first-attempt.ts), for a test that
+ * acts between the two. The test awaits `done` before it ends.
+ */
+export async function callAnsweredFirst<T = any>(method: string, path: string, opts: CallOptions = {}): Promise<Answer<T> & { done: Promise<void> }> {
+  const { res, text, done } = await startWorker(requestOf(method, path, opts), opts.bindings ?? opts.env);
+  return { ...answerOf<T>(res, text), done };
+}
+
+function requestOf(method: string, path: string, opts: CallOptions): Request {
   const headers: Record<string, string> = { ...opts.headers };
   if (opts.token) headers.authorization = `Bearer ${opts.token}`;
   let body: string | undefined;
@@ -30,7 +43,10 @@ export async function call<T = any>(
     headers["content-type"] ??= "application/json";
   }
   if (body !== undefined) headers["content-length"] ??= String(new TextEncoder().encode(body).byteLength);
-  const { res, text } = await fetchWorker(new Request(`http://hookrouter.test${path}`, { method, headers, body }), opts.bindings ?? opts.env);
+  return new Request(`http://hookrouter.test${path}`, { method, headers, body });
+}
+
+function answerOf<T>(res: Response, text: string): Answer<T> {
   let parsed: unknown = text;
   try {
     parsed = JSON.parse(text);
@@ -47,18 +63,23 @@ export async function call<T = any>(
  * `exports.default.fetch`, which calls the same handler with the same env but, in
  * vitest-pool-workers 0.23, makes every call slower than the one before it
  * (cloudflare/workers-sdk#15446; 5 ms to over 200 ms per request within 300 requests), and a test
- * file sends hundreds. The handler's waitUntil work (none today) is awaited before this returns, so
+ * file sends hundreds. The handler's waitUntil work (a publish's first attempts) is awaited before this returns, so
  * background work never piles up between requests. `bindings` override the project's for this request (a test's
  * instrumented or failing queue, a rate limiter on the test's clock).
  */
 export async function fetchWorker(request: Request, bindings: Partial<Env> = {}): Promise<{ res: Response; text: string }> {
+  const { res, text, done } = await startWorker(request, bindings);
+  await done;
+  return { res, text };
+}
+
+async function startWorker(request: Request, bindings: Partial<Env> = {}): Promise<{ res: Response; text: string; done: Promise<void> }> {
   const ctx = createExecutionContext();
   // Bindings overridden for this one request (a configuration is parsed per env object: src/env.ts).
   const requestEnv = Object.keys(bindings).length === 0 ? (env as unknown as Env) : ({ ...(env as unknown as Env), ...bindings } as Env);
   const res = await worker.fetch(request as Request<unknown, IncomingRequestCfProperties>, requestEnv, ctx);
   const text = await res.text();
-  await waitOnExecutionContext(ctx);
-  return { res, text };
+  return { res, text, done: waitOnExecutionContext(ctx) };
 }
 
 /** A fresh account with one API key. */

@@ -1,5 +1,5 @@
 import { expect } from "vitest";
-import { call } from "./api";
+import { call, callAnsweredFirst } from "./api";
 import { eventually, type ReceivedRequest, type Receiver } from "./receiver";
 
 // Helpers for the delivery tests: create hooks, publish events, wait for deliveries to settle.
@@ -14,6 +14,13 @@ export async function publish(key: string, body: Record<string, unknown>, header
   const res = await call("POST", "/v1/events", { token: key, body, headers });
   if (res.status !== 202) throw new Error(`publish: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body;
+}
+
+/** A publish answered before its first attempts end (see `callAnsweredFirst`): await `done` before the test ends. */
+export async function publishAnsweredFirst(key: string, body: Record<string, unknown>): Promise<{ event: { id: string; deliveries: number }; done: Promise<void> }> {
+  const res = await callAnsweredFirst("POST", "/v1/events", { token: key, body });
+  if (res.status !== 202) throw new Error(`publish: ${res.status} ${JSON.stringify(res.body)}`);
+  return { event: res.body, done: res.done };
 }
 
 export async function getDelivery(key: string, id: string): Promise<any> {

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { call, newAccount } from "../helpers/api";
+import { call, callAnsweredFirst, newAccount } from "../helpers/api";
 import { eventually } from "../helpers/receiver";
 
 // The api project runs with the outbound URL guard on (ALLOW_PRIVATE_TARGETS=false). A hook whose url
@@ -15,7 +15,9 @@ describe("URL guard at send time", () => {
     // 10.255.255.1 does not answer: had the request been sent, it would have run into the 15 s timeout.
     await env.DB.prepare("update hooks set url = ? where id = ?").bind("http://10.255.255.1/in", created.body.id).run();
 
-    const ev = await call("POST", "/v1/events", { token: key, body: { type: "a", payload: {} } });
+    // Answered at once: the first retry, 5 s later (the default schedule), is made by the publishing
+    // Worker after the checks below.
+    const ev = await callAnsweredFirst("POST", "/v1/events", { token: key, body: { type: "a", payload: {} } });
     expect(ev.status).toBe(202);
     expect(ev.body.deliveries).toBe(1);
     const list = await call("GET", `/v1/deliveries?event_id=${ev.body.id}`, { token: key });
@@ -36,5 +38,8 @@ describe("URL guard at send time", () => {
     ]);
     // The error is the guard's, written before any request: a request sent would have ended in a
     // timeout or a network error instead. (No bound on duration_ms: a loaded machine is no clock.)
-  });
+    // The retry on the schedule fails the same way.
+    await ev.done;
+    expect((await call("GET", `/v1/deliveries/${id}`, { token: key })).body).toMatchObject({ status: "failed", attempts: 2, attempt_log: [{ n: 1 }, { n: 2, error: d.attempt_log[0].error }] });
+  }, 20_000);
 });

@@ -6,7 +6,7 @@ import { deleteAccountRows } from "../../src/db/accounts";
 import type { DeliveryLog } from "../../src/durable/delivery-log";
 import { hookStateOf } from "../../src/durable/hook-state";
 import type { Env } from "../../src/env";
-import { ADMIN_TOKEN, call, newAccount } from "../helpers/api";
+import { ADMIN_TOKEN, call, callAnsweredFirst, newAccount } from "../helpers/api";
 import { inLog, logShard, seedDeliveries } from "../helpers/log";
 
 // Deleting an account removes its management data at once and its data plane right after: the log
@@ -26,7 +26,8 @@ describe("deleting an account", () => {
     expect((await call("PATCH", `/v1/accounts/${accountId}`, { token: ADMIN_TOKEN, body: { log_shards: 2 } })).status).toBe(200);
     await seedDeliveries(accountId, "t", [{ hookId: hook.id, status: "failed", createdAt: new Date().toISOString() }]);
     await seedDeliveries(other.accountId, "t", [{ hookId: "hook_other", status: "failed", createdAt: new Date().toISOString() }]);
-    const published = await call("POST", "/v1/events", { token: key, body: { type: "t", payload: { a: 1 } } });
+    // Its first attempt fails (no such host) and its retry waits 5 s in the publishing Worker: deleted meanwhile.
+    const published = await callAnsweredFirst("POST", "/v1/events", { token: key, body: { type: "t", payload: { a: 1 } } });
     expect(published.status).toBe(202);
     await hookStateOf(bindings.HOOK_STATE, hook.id).recordAttempt({ ok: false, status: 500 });
     expect((await storedDays(accountId)).length).toBeGreaterThan(0);
@@ -46,7 +47,10 @@ describe("deleting an account", () => {
     expect((await call("GET", "/v1/deliveries", { token: other.key })).body.data).toHaveLength(1);
 
     expect((await call("DELETE", `/v1/accounts/${accountId}`, { token: ADMIN_TOKEN })).status).toBe(404);
-  });
+    // The publish's retry, after the deletion, finds nothing to send and writes nothing back.
+    await published.done;
+    expect(await runInDurableObject(logShard(accountId, 0), (log) => (log as unknown as { db: { parts: { days(): string[] } } }).db.parts.days())).toEqual([]);
+  }, 20_000);
 
   it("a log object its deletion could not clear clears itself at its next alarm", async () => {
     const { accountId } = await newAccount();

@@ -21,6 +21,7 @@ import { portalSessionsRouter } from "./routes/portal-sessions";
 import { metricsRouter } from "./routes/metrics";
 import { slackRouter } from "./routes/slack";
 import { statsRouter } from "./routes/stats";
+import { tunnelsRouter } from "./routes/tunnels";
 
 /** Largest request body accepted anywhere; an event payload has its own, smaller limit (256 KiB). */
 export const MAX_BODY_BYTES = 320 * 1024;
@@ -59,6 +60,7 @@ export function buildApp() {
   app.route("/", hookTestRouter);
   app.route("/", slackRouter);
   app.route("/", gatesRouter);
+  app.route("/", tunnelsRouter);
   app.route("/", statsRouter); // after hooksRouter: its /v1/hooks/* API-key middleware covers /v1/hooks/{id}/stats
   app.route("/", portalSessionsRouter);
   app.route("/", portalPageRouter);

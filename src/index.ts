@@ -6,6 +6,7 @@ import { count } from "./observability/metrics";
 
 export { HookState } from "./durable/hook-state";
 export { DeliveryLog } from "./durable/delivery-log";
+export { Tunnel } from "./durable/tunnel";
 
 const app = buildApp();
 

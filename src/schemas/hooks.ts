@@ -27,7 +27,10 @@ const hookFields = {
   name: z.string().trim().min(1).max(100),
   description: z.string().max(1000),
   kind: z.enum(["webhook", "slack"]),
-  url: z.string().max(2048).openapi({ example: "https://example.com/webhooks" }),
+  url: z.string().max(2048).openapi({
+    example: "https://example.com/webhooks",
+    description: "An http(s) URL the outbound URL guard allows, or `tunnel://NAME`: delivered over the tunnel of that name that `hookrouter listen --tunnel NAME` holds open",
+  }),
   slack: z.strictObject({ channel_id: z.string().min(1).max(64).regex(/^[A-Za-z0-9_-]+$/, "not a Slack channel id") }),
   events: z.array(EventPattern).max(100),
   applications: z.array(ApplicationName).min(1).max(100).nullable(),

@@ -9,13 +9,14 @@ import { newId } from "../domain/ids";
 import { MAX_GATES_PER_CALL } from "../domain/gates";
 import { gatesSharingEvents, patternAllowedByCatalog, type MatchableHook } from "../domain/matching";
 import { hookWithinScope } from "../domain/portal-access";
-import { checkOutboundUrl } from "../domain/url-guard";
+import { checkHookTarget, MAX_TUNNELS_PER_ACCOUNT, tunnelNameOf } from "../domain/tunnel";
 import { hookStateOf } from "../durable/hook-state";
 import { missingSlackSettings } from "../delivery/slack-client";
 import type { Config, Env } from "../env";
 import { ApiError } from "../errors";
 import { errorDetail, log } from "../observability/log";
 import type { HookCreate, HookPatch } from "../schemas/hooks";
+import { accountTunnels } from "./tunnels";
 
 type CreateInput = z.infer<typeof HookCreate>;
 type PatchInput = z.infer<typeof HookPatch>;
@@ -51,8 +52,9 @@ async function checkShape(actor: Actor, s: Shape, disableSsl: boolean | undefine
   if (s.kind === "webhook") {
     if (!s.url) throw ApiError.unprocessable("a webhook hook needs a url", "url");
     if (s.slackChannelId) throw ApiError.unprocessable("slack is only for hooks of kind slack", "slack");
-    const verdict = checkOutboundUrl(s.url, actor.config.ALLOW_PRIVATE_TARGETS);
+    const verdict = checkHookTarget(s.url, actor.config.ALLOW_PRIVATE_TARGETS);
     if (!verdict.ok) throw ApiError.unprocessable(`url refused: ${verdict.reason}`, "url");
+    await checkTunnelCount(actor, s.url);
   } else {
     const missing = missingSlackSettings(actor.config);
     if (missing.length > 0) throw ApiError.unprocessable(`Slack is not configured on this hookrouter (set ${missing.join(", ")})`, "kind");
@@ -69,6 +71,16 @@ async function checkShape(actor: Actor, s: Shape, disableSsl: boolean | undefine
     );
   }
   await checkCatalog(actor, s.events);
+}
+
+/** A hook on a new tunnel may not take the account past MAX_TUNNELS_PER_ACCOUNT tunnels. */
+async function checkTunnelCount(actor: Actor, url: string): Promise<void> {
+  const name = tunnelNameOf(url);
+  if (name === null) return;
+  const names = (await accountTunnels(actor.db, actor.accountId)).map((t) => t.name);
+  if (!names.includes(name) && names.length >= MAX_TUNNELS_PER_ACCOUNT) {
+    throw ApiError.unprocessable(`an account has at most ${MAX_TUNNELS_PER_ACCOUNT} tunnels (${names.join(", ")}): deliver to one of them`, "url");
+  }
 }
 
 /** With a catalog, every subscription must name or match a cataloged type. */

@@ -7,6 +7,7 @@ import type * as events from "../schemas/events";
 import type * as gates from "../schemas/gates";
 import type * as hookTest from "../schemas/hook-test";
 import type * as hooks from "../schemas/hooks";
+import type * as tunnels from "../schemas/tunnels";
 
 // The routes the typed client knows, as a Hono schema type for `hc`, with every request and response
 // type taken from the API's own zod schemas (the single source of truth).
@@ -47,6 +48,7 @@ export type Attempt = Out<typeof deliveries.Attempt>;
 export type GateResult = Out<typeof gates.GateResult>;
 export type GateDecision = Out<typeof gates.GateDecision>;
 export type HookTestResult = Out<typeof hookTest.HookTestResult>;
+export type Tunnel = Out<typeof tunnels.Tunnel>;
 
 export type Contract = {
   "/health": { $get: Ep<{}, { ok: true; d1: true }> };
@@ -72,6 +74,7 @@ export type Contract = {
   "/v1/deliveries/:id": { $get: Ep<IdParam, DeliveryDetail> };
   "/v1/deliveries/:id/retry": { $post: Ep<IdParam, Delivery, 202> };
   "/v1/gates/:type": { $post: Ep<{ param: { type: string }; json: In<typeof gates.GateRequest> }, GateResult> };
+  "/v1/tunnels": { $get: Ep<{}, Out<typeof tunnels.TunnelList>> };
 };
 
 /** A Hono app type carrying the contract, for `hc<ContractApp>(url)`. */
@@ -93,6 +96,7 @@ export const CONTRACT_ROUTES = {
   "/v1/deliveries/:id": ["get"],
   "/v1/deliveries/:id/retry": ["post"],
   "/v1/gates/:type": ["post"],
+  "/v1/tunnels": ["get"],
 } as const satisfies { [P in keyof Contract]: ReadonlyArray<Method<keyof Contract[P]>> };
 
 // Both directions, checked by tsc: the paths and each path's methods above are exactly the type's.

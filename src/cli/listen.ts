@@ -5,7 +5,7 @@ import { TUNNEL_NAME, TUNNEL_NAME_RULE, tunnelUrl } from "../domain/tunnel";
 import { unwrap, type HookrouterClient } from "../client";
 import { bool, list, str, type Command, type CommandContext } from "./command";
 import { EXIT, UsageError } from "./errors";
-import { err, out, parseDuration, style } from "./format";
+import { err, out, parseDuration, printJson, style, table } from "./format";
 import { GATE_PATH, handle, type HandlerState, type ListenBehaviour } from "./receiver";
 import { openTunnel, type TunnelClient } from "./tunnel";
 
@@ -263,3 +263,22 @@ async function unregister(api: HookrouterClient, registrations: Registration[], 
   );
 }
 
+
+/** `hookrouter tunnels`: the account's tunnels and whether a `listen --tunnel` is connected to each. */
+export const tunnelsCommand: Command = {
+  words: ["tunnels"],
+  summary: "List the account's tunnels and whether a CLI is connected to each",
+  usage: "tunnels [--json]",
+  options: {},
+  positionals: { min: 0, max: 0, names: "" },
+  async run({ api, json }) {
+    const page = await unwrap(api.v1.tunnels.$get());
+    if (json) printJson(page);
+    else if (page.data.length === 0) out("no tunnels (a tunnel exists while a hook delivers to tunnel://NAME: `hookrouter listen --tunnel NAME --register`)");
+    else {
+      const rows = page.data.map((t) => [t.url, t.connected ? style.green("connected") : "not connected", t.connected_at, t.client, t.hook_ids.join(", ")]);
+      out(table(["TUNNEL", "STATE", "SINCE", "CLIENT", "HOOKS"], rows));
+    }
+    return EXIT.ok;
+  },
+};

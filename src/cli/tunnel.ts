@@ -69,8 +69,11 @@ export function openTunnel(opts: TunnelOptions): TunnelClient {
     socket = ws;
     let lastHeard = Date.now();
     let keepAlive: NodeJS.Timeout | undefined;
+    /** This connection's end was already dealt with (a refused upgrade): its close event has nothing to add. */
+    let ended = false;
 
     ws.on("unexpected-response", (_req, res: IncomingMessage) => {
+      ended = true;
       void refusal(res).then((e) => {
         ws.terminate();
         // A refusal that will not change by retrying ends the tunnel; a busy or failing router is retried.
@@ -80,7 +83,7 @@ export function openTunnel(opts: TunnelOptions): TunnelClient {
     });
     ws.on("error", (e: NodeJS.ErrnoException) => {
       // Before the first connection, an unreachable router is the user's to fix (wrong --url, not started).
-      if (!everConnected) stop(new HookrouterConnectionError(opts.url, e.code, { cause: e }));
+      if (!everConnected && !ended) stop(new HookrouterConnectionError(opts.url, e.code, { cause: e }));
     });
     ws.on("message", (data, isBinary) => {
       lastHeard = Date.now();
@@ -112,7 +115,7 @@ export function openTunnel(opts: TunnelOptions): TunnelClient {
     });
     ws.on("close", (code, reason) => {
       clearInterval(keepAlive);
-      if (closing || socket !== ws) return;
+      if (ended || closing || socket !== ws) return;
       if (code === 4001) {
         stop(new Error(`another \`hookrouter listen --tunnel ${opts.name}\` connected to ${tunnelUrl(opts.name)} and took it over`));
         return;

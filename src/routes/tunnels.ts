@@ -21,10 +21,14 @@ tunnelsRouter.openapi(
     summary: "The account's tunnels, and whether a CLI is connected to each",
     description:
       "A tunnel exists while a hook of the account delivers to its url (`tunnel://NAME`); at most 10 per account. " +
-      "`connected` says whether a `hookrouter listen --tunnel NAME` holds it now.",
+      "`connected` says whether a `hookrouter listen --tunnel NAME` holds it now. A portal session scoped to " +
+      "applications sees only the tunnels of its hooks.",
     responses: { 200: jsonResponse(TunnelList, "The account's tunnels, in the order of their oldest hook"), ...errorResponses(401) },
   }),
-  async (c) => c.json({ data: await listTunnels({ db: c.var.db, tunnels: c.env.TUNNEL, accountId: c.var.accountId }) }, 200),
+  async (c) => {
+    const deps = { db: c.var.db, tunnels: c.env.TUNNEL, accountId: c.var.accountId, withinApplications: c.var.portal?.applications };
+    return c.json({ data: await listTunnels(deps) }, 200);
+  },
 );
 
 tunnelsRouter.openapi(

@@ -4,6 +4,7 @@ import type { Db } from "../db/client";
 import { hooks } from "../db/schema";
 import { sendHttp, type SendResult } from "../delivery/http-sender";
 import type { OutboundRequest } from "../delivery/request";
+import { hookWithinScope } from "../domain/portal-access";
 import { MAX_TUNNELS_PER_ACCOUNT, tunnelNameOf, tunnelUrl } from "../domain/tunnel";
 import { ACCOUNT_HEADER, TUNNEL_HEADER, type RelayAnswer, type TunnelStatus } from "../durable/tunnel";
 import type { Env } from "../env";
@@ -72,16 +73,16 @@ export interface AccountTunnel {
  * The account's tunnels: the distinct `tunnel://` urls of its hooks (a tunnel exists while a hook
  * delivers to it), in the order of their oldest hook. One indexed read of the account's hooks.
  */
-export async function accountTunnels(db: Db, accountId: string): Promise<AccountTunnel[]> {
+export async function accountTunnels(db: Db, accountId: string, withinApplications: string[] | null = null): Promise<AccountTunnel[]> {
   const rows = await db
-    .select({ id: hooks.id, url: hooks.url })
+    .select({ id: hooks.id, url: hooks.url, applications: hooks.applications })
     .from(hooks)
     .where(and(eq(hooks.accountId, accountId), like(hooks.url, "tunnel:%")))
     .orderBy(asc(hooks.id));
   const byName = new Map<string, string[]>();
   for (const r of rows) {
     const name = tunnelNameOf(r.url);
-    if (name !== null) byName.set(name, [...(byName.get(name) ?? []), r.id]);
+    if (name !== null && (!withinApplications || hookWithinScope(r.applications, withinApplications))) byName.set(name, [...(byName.get(name) ?? []), r.id]);
   }
   return [...byName].map(([name, hookIds]) => ({ name, hookIds }));
 }
@@ -115,9 +116,12 @@ export interface TunnelView extends TunnelStatus {
   hook_ids: string[];
 }
 
-/** The account's tunnels with whether a CLI is connected to each (one call to each tunnel's object, at most MAX_TUNNELS_PER_ACCOUNT). */
-export async function listTunnels(deps: { db: Db; tunnels: Env["TUNNEL"]; accountId: string }): Promise<TunnelView[]> {
-  const tunnels = (await accountTunnels(deps.db, deps.accountId)).slice(0, MAX_TUNNELS_PER_ACCOUNT);
+/**
+ * The account's tunnels with whether a CLI is connected to each (one call to each tunnel's object, at
+ * most MAX_TUNNELS_PER_ACCOUNT). A portal session scoped to applications sees the tunnels of its hooks only.
+ */
+export async function listTunnels(deps: { db: Db; tunnels: Env["TUNNEL"]; accountId: string; withinApplications?: string[] | null }): Promise<TunnelView[]> {
+  const tunnels = (await accountTunnels(deps.db, deps.accountId, deps.withinApplications ?? null)).slice(0, MAX_TUNNELS_PER_ACCOUNT);
   return Promise.all(
     tunnels.map(async (t) => ({
       name: t.name,

@@ -110,7 +110,8 @@ beforeAll(async () => {
       ADMIN_TOKEN,
       ENCRYPTION_KEY: "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
       ALLOW_PRIVATE_TARGETS: "false",
-      RETRY_SCHEDULE: "2,2,2,2,2,2,2,2",
+      // 21 attempts 2 s apart: a delivery outlives a tunnel down for a while (the CLI's backoff included).
+      RETRY_SCHEDULE: Array(20).fill("2").join(","),
       DELIVERY_TIMEOUT_MS: "3000",
       GATE_TIMEOUT_MS: "3000",
     }),
@@ -180,6 +181,8 @@ describe("listen --tunnel --forward, with the URL guard on", () => {
     const mine = await unwrap(createClient({ url: router.url, apiKey }).v1.tunnels.$get());
     expect(mine.data.find((t) => t.name === "laptop")).toMatchObject({ connected: true, client: "hookrouter-cli (forward)" });
     expect((await unwrap(createClient({ url: router.url, apiKey: key.key }).v1.tunnels.$get())).data).toEqual([]);
+    const listed = await cli(["tunnels"], env);
+    expect(listed.stdout).toMatch(/tunnel:\/\/laptop\s+connected\s+\S+\s+hookrouter-cli \(forward\)\s+hook_\w+, hook_\w+/);
   });
 });
 
@@ -192,6 +195,9 @@ describe("a dropped tunnel", () => {
 
       proxy.cut();
       await l.waitFor(/tunnel flaky: connection lost/);
+      // The router has seen the socket close too (no relay can be waiting on a dead socket).
+      const api = createClient({ url: router.url, apiKey });
+      await until(async () => (await unwrap(api.v1.tunnels.$get())).data.find((t) => t.name === "flaky")?.connected === false, "the router to see the tunnel down");
       const event = await json(["send", "flaky.ping", '{"n": 1}']);
       const failed = await until(async () => {
         const [d] = (await json(["deliveries", "list", "--event", event.id])).data;
@@ -201,17 +207,17 @@ describe("a dropped tunnel", () => {
       expect(detail.attempt_log[0].error).toBe("connection failed: no `hookrouter listen --tunnel flaky` is connected to tunnel://flaky");
 
       proxy.resume();
-      await l.waitFor(/tunnel flaky connected[\s\S]*tunnel flaky connected/, 30_000);
+      await l.waitFor(/tunnel flaky connected[\s\S]*tunnel flaky connected/, 60_000);
       const landed = await until(async () => {
         const [d] = (await json(["deliveries", "list", "--event", event.id])).data;
         return d?.status === "succeeded" ? d : undefined;
-      }, "the retried delivery to land", 30_000);
+      }, "the retried delivery to land", 60_000);
       expect(landed.attempts).toBeGreaterThanOrEqual(2);
       expect(local.received.filter((r) => r.body.includes(event.id))).toHaveLength(1);
     } finally {
       proxy.close();
     }
-  });
+  }, 180_000);
 });
 
 describe("listen --tunnel (printing, as in the README)", () => {

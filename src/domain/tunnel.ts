@@ -63,6 +63,7 @@ export const PONG = "pong";
 
 /** Close codes the router uses beyond the standard ones (1008 policy, 1009 too big). */
 export const CLOSE_REPLACED = 4001;
+export const CLOSE_REVOKED = 4003;
 
 /** Router → CLI. */
 export type ToClient =

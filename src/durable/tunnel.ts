@@ -1,6 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
 import { utf8 } from "../crypto/encoding";
-import { budgetUnits, CLOSE_REPLACED, MAX_CLIENT_FRAME_BYTES, parseClientFrame, PING, PONG, tunnelUrl, type ToClient } from "../domain/tunnel";
+import { budgetUnits, CLOSE_REPLACED, CLOSE_REVOKED, MAX_CLIENT_FRAME_BYTES, parseClientFrame, PING, PONG, tunnelUrl, type ToClient } from "../domain/tunnel";
 import type { Env } from "../env";
 
 /**
@@ -28,7 +28,8 @@ export class Tunnel extends DurableObject<Env> {
   override async fetch(request: Request): Promise<Response> {
     const accountId = request.headers.get(ACCOUNT_HEADER);
     const name = request.headers.get(TUNNEL_HEADER);
-    if (!accountId || !name || request.headers.get("upgrade")?.toLowerCase() !== "websocket") return new Response("not a tunnel connection", { status: 400 });
+    const keyId = request.headers.get(KEY_HEADER);
+    if (!accountId || !name || !keyId || request.headers.get("upgrade")?.toLowerCase() !== "websocket") return new Response("not a tunnel connection", { status: 400 });
     for (const old of this.ctx.getWebSockets()) closeQuietly(old, CLOSE_REPLACED, "another hookrouter listen connected to this tunnel");
     const [client, server] = Object.values(new WebSocketPair()) as [WebSocket, WebSocket];
     this.ctx.acceptWebSocket(server);
@@ -36,6 +37,7 @@ export class Tunnel extends DurableObject<Env> {
       connectionId: crypto.randomUUID(),
       accountId,
       name,
+      keyId,
       connectedAt: Date.now(),
       client: request.headers.get("user-agent")?.slice(0, 200) ?? null,
     };
@@ -73,6 +75,21 @@ export class Tunnel extends DurableObject<Env> {
         settle({ ok: false, error: "the tunnel's connection closed before the request could be sent" });
       }
     });
+  }
+
+  /**
+   * Closes the CLI connected with this API key (every CLI when `keyId` is null): its key was revoked,
+   * or its account deleted, and a socket must not outlive the credential that opened it. Answers how
+   * many it closed.
+   */
+  disconnect(keyId: string | null): number {
+    let closed = 0;
+    for (const ws of this.ctx.getWebSockets()) {
+      if (keyId !== null && attachmentOf(ws).keyId !== keyId) continue;
+      closeQuietly(ws, CLOSE_REVOKED, "the API key that opened this tunnel was revoked, or its account deleted");
+      closed++;
+    }
+    return closed;
   }
 
   /** Whether a CLI is connected, since when, and which (its User-Agent). */
@@ -133,6 +150,7 @@ export class Tunnel extends DurableObject<Env> {
 /** Set by the connect route on the request it hands the object; a client's own headers never reach it. */
 export const ACCOUNT_HEADER = "x-hookrouter-account";
 export const TUNNEL_HEADER = "x-hookrouter-tunnel";
+export const KEY_HEADER = "x-hookrouter-key-id";
 
 /** What a relayed request came to: the receiver's answer as the CLI reported it, or why there is none. */
 export type RelayAnswer = { ok: true; status: number; headers: Record<string, string>; body: string } | { ok: false; error: string };
@@ -148,6 +166,8 @@ interface Attachment {
   connectionId: string;
   accountId: string;
   name: string;
+  /** The API key that opened the socket: revoking it closes the socket. */
+  keyId: string;
   connectedAt: number;
   client: string | null;
 }

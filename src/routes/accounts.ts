@@ -12,6 +12,7 @@ import { presentAccount, presentApiKey } from "../presenters/accounts";
 import { Account, AccountCreate, AccountIdParam, AccountUpdate, ApiKey, ApiKeyCreate, ApiKeyCreated, KeyParams } from "../schemas/accounts";
 import { errorResponses, jsonBody, jsonResponse } from "../schemas/common";
 import { z } from "@hono/zod-openapi";
+import { disconnectKey } from "../services/tunnels";
 
 const tags = ["Accounts (admin)"];
 const security = [{ admin: [] }];
@@ -142,7 +143,7 @@ accountsRouter.openapi(
     path: "/v1/accounts/{id}/keys/{key_id}",
     tags,
     security,
-    summary: "Revoke an API key; it answers 401 from then on",
+    summary: "Revoke an API key; it answers 401 from then on, and the tunnels it opened are closed",
     request: { params: KeyParams },
     responses: { 200: jsonResponse(ApiKey, "The revoked key"), ...errorResponses(401, 404) },
   }),
@@ -150,6 +151,7 @@ accountsRouter.openapi(
     const { id, key_id } = c.req.valid("param");
     const revoked = await revokeApiKey(c.var.db, id, key_id, nowIso());
     if (!revoked) throw ApiError.notFound("API key");
+    await disconnectKey(c.var.db, c.env.TUNNEL, id, key_id);
     return c.json(presentApiKey(revoked), 200);
   },
 );

@@ -51,7 +51,8 @@ tunnelsRouter.openapi(
   // Awaited here, not returned as a promise: returned, a refusal thrown by connectTunnel also surfaced
   // as an unhandled rejection besides its error answer.
   async (c) => {
-    const socket = await connectTunnel({ db: c.var.db, tunnels: c.env.TUNNEL, accountId: c.var.accountId }, c.req.valid("param").name, c.req.raw);
+    const deps = { db: c.var.db, tunnels: c.env.TUNNEL, accountId: c.var.accountId, keyId: c.var.keyId };
+    const socket = await connectTunnel(deps, c.req.valid("param").name, c.req.raw);
     return socket;
   },
 );

@@ -6,7 +6,7 @@ import { sendHttp, type SendResult } from "../delivery/http-sender";
 import type { OutboundRequest } from "../delivery/request";
 import { hookWithinScope } from "../domain/portal-access";
 import { MAX_TUNNELS_PER_ACCOUNT, tunnelNameOf, tunnelUrl } from "../domain/tunnel";
-import { ACCOUNT_HEADER, TUNNEL_HEADER, type RelayAnswer, type TunnelStatus } from "../durable/tunnel";
+import { ACCOUNT_HEADER, KEY_HEADER, TUNNEL_HEADER, type RelayAnswer, type TunnelStatus } from "../durable/tunnel";
 import type { Env } from "../env";
 import { ApiError } from "../errors";
 
@@ -92,7 +92,7 @@ export async function accountTunnels(db: Db, accountId: string, withinApplicatio
  * hook of the account delivers to is not found (404), whichever account's hooks use it: an API key
  * only ever reaches its own account's tunnels.
  */
-export async function connectTunnel(deps: { db: Db; tunnels: Env["TUNNEL"]; accountId: string }, name: string, request: Request): Promise<Response> {
+export async function connectTunnel(deps: { db: Db; tunnels: Env["TUNNEL"]; accountId: string; keyId: string }, name: string, request: Request): Promise<Response> {
   if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") {
     throw new ApiError(426, "upgrade_required", "connect with a WebSocket upgrade (`hookrouter listen --tunnel` does)");
   }
@@ -102,7 +102,7 @@ export async function connectTunnel(deps: { db: Db; tunnels: Env["TUNNEL"]; acco
   if (index >= MAX_TUNNELS_PER_ACCOUNT) {
     throw ApiError.unprocessable(`the account has more than ${MAX_TUNNELS_PER_ACCOUNT} tunnels; only the first ${MAX_TUNNELS_PER_ACCOUNT} (by their oldest hook) accept connections`);
   }
-  const headers = new Headers({ upgrade: "websocket", [ACCOUNT_HEADER]: deps.accountId, [TUNNEL_HEADER]: name });
+  const headers = new Headers({ upgrade: "websocket", [ACCOUNT_HEADER]: deps.accountId, [TUNNEL_HEADER]: name, [KEY_HEADER]: deps.keyId });
   const agent = request.headers.get("user-agent");
   if (agent) headers.set("user-agent", agent);
   const answer = await tunnelOf(deps.tunnels, deps.accountId, name).fetch("https://tunnel/connect", { headers });
@@ -130,4 +130,19 @@ export async function listTunnels(deps: { db: Db; tunnels: Env["TUNNEL"]; accoun
       ...(await tunnelOf(deps.tunnels, deps.accountId, t.name).status()),
     })),
   );
+}
+
+/**
+ * Closes the account's tunnel sockets opened with `keyId` (all of them when null): called when a key
+ * is revoked or the account deleted. `tunnels`: the account's, read before its hooks were deleted.
+ * Best-effort, like the deletion's other clean-up: a socket left open carries nothing once its
+ * account's hooks are gone, and a revoked key cannot reconnect.
+ */
+export async function disconnectTunnels(ns: Env["TUNNEL"], accountId: string, tunnels: AccountTunnel[], keyId: string | null): Promise<void> {
+  await Promise.allSettled(tunnels.map((t) => tunnelOf(ns, accountId, t.name).disconnect(keyId)));
+}
+
+/** After a key's revocation: the tunnels it opened close (it could not open them again). */
+export async function disconnectKey(db: Db, ns: Env["TUNNEL"], accountId: string, keyId: string): Promise<void> {
+  await disconnectTunnels(ns, accountId, await accountTunnels(db, accountId), keyId);
 }

@@ -1,7 +1,7 @@
 import { Webhook } from "standardwebhooks";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { MAX_CLIENT_FRAME_BYTES, MAX_TUNNELS_PER_ACCOUNT } from "../../src/domain/tunnel";
-import { call, expectErrorShape, newAccount } from "../helpers/api";
+import { ADMIN_TOKEN, call, expectErrorShape, newAccount } from "../helpers/api";
 import { createHook } from "../helpers/delivery";
 import { connect, connectRaw, type TestTunnel } from "../helpers/tunnel";
 
@@ -101,6 +101,27 @@ describe("connecting", () => {
     expect(test.body.success).toBe(true);
     expect(second.requests).toHaveLength(1);
     expect(first.requests).toHaveLength(0);
+  });
+});
+
+describe("credentials", () => {
+  it("closes the tunnels a key opened when it is revoked, and every tunnel of an account deleted", async () => {
+    const acct = await newAccount("revoking");
+    const second = await call("POST", `/v1/accounts/${acct.accountId}/keys`, { token: ADMIN_TOKEN, body: { name: "second" } });
+    const hook = await createHook(acct.key, { url: "tunnel://by-first" });
+    await createHook(acct.key, { url: "tunnel://by-second" });
+    const first = await tunnel("by-first", acct.key);
+    const other = await tunnel("by-second", second.body.key);
+
+    expect((await call("DELETE", `/v1/accounts/${acct.accountId}/keys/${acct.keyId}`, { token: ADMIN_TOKEN })).status).toBe(200);
+    expect((await first.closed).code).toBe(4003);
+    // The other key's tunnel is untouched, and still delivers.
+    const test = await call("POST", `/v1/hooks/${hook.id}/test`, { token: second.body.key });
+    expect(test.body.error_message).toMatch(/no `hookrouter listen --tunnel by-first` is connected/);
+    expect((await call("GET", "/v1/tunnels", { token: second.body.key })).body.data.find((t: any) => t.name === "by-second").connected).toBe(true);
+
+    expect((await call("DELETE", `/v1/accounts/${acct.accountId}`, { token: ADMIN_TOKEN })).status).toBe(204);
+    expect((await other.closed).code).toBe(4003);
   });
 });
 

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { Webhook } from "standardwebhooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createClient, unwrap } from "hookrouter/client";
-import { ADMIN_TOKEN, cli, Listener, startRouter, until, type Router } from "./harness";
+import { ADMIN_TOKEN, cli, cliJson, Listener, startRouter, until, type Router } from "./harness";
 
 // `hookrouter listen --tunnel` as a user runs it, against `wrangler dev` with the outbound URL guard
 // ON, as in production: the router cannot call 127.0.0.1, so everything below reaches this machine
@@ -31,11 +31,8 @@ function listen(args: string[], extraEnv: Record<string, string> = {}): Listener
   return l;
 }
 
-async function json<T = any>(args: string[]): Promise<T> {
-  const r = await cli([...args, "--json"], env);
-  if (r.code !== 0) throw new Error(`hookrouter ${args.join(" ")} exited ${r.code}:\n${r.stderr}`);
-  return JSON.parse(r.stdout) as T;
-}
+/** A CLI call that must succeed; its --json output parsed. */
+const json = <T = any>(args: string[]): Promise<T> => cliJson<T>(args, env);
 
 function startLocalServer(): Promise<typeof local> {
   const received: Received[] = [];

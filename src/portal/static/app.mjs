@@ -100,7 +100,7 @@ window.addEventListener("hashchange", () => {
 
 function boot() {
   const fromLink = /^#token=([A-Za-z0-9_.-]+)/.exec(location.hash);
-  if (fromLink) history.replaceState(null, "", `${location.pathname}#/hooks`); // the token leaves the address bar and history
+  if (fromLink) history.replaceState(null, "", `${location.pathname}${location.search}#/hooks`); // the token leaves the address bar and history
   const token = fromLink ? fromLink[1] : storedToken();
   if (token) start(token);
   else signIn(null);

@@ -97,8 +97,8 @@ describe("the portal framed by another site", () => {
     await expect.poll(async () => (await frame.locator(".empty").first().textContent().catch(() => null)) ?? "", { timeout: 30_000 }).toContain("No hooks yet");
     expect(frame.url()).toMatch(new RegExp(`^${router.url}/portal\\?account=${accountId}`));
     expect(await frame.locator("header h1").textContent()).toBe("Acme Webhooks");
-    expect(await frame.evaluate(() => getComputedStyle(document.documentElement).getPropertyValue("--accent").trim())).toBe("#e4572e");
-    expect(await frame.evaluate(() => document.title)).toBe("Hooks · Acme Webhooks");
+    expect(await frame.evaluate('getComputedStyle(document.documentElement).getPropertyValue("--accent").trim()')).toBe("#e4572e");
+    expect(await frame.evaluate("document.title")).toBe("Hooks · Acme Webhooks");
     expect(refusals).toEqual([]);
   });
 

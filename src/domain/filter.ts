@@ -138,22 +138,82 @@ function operandProblem(op: ComparisonOp, v: unknown): string | null {
   }
 }
 
+/** A filter made into a function of the event: compiled once per filter object (see compileFilter). */
+export type FilterPredicate = (root: FilterRoot) => boolean;
+
+const NEVER: FilterPredicate = () => false;
+/** Nodes compiled at most: a filter that was never validated is cut off there (its excess never passes). */
+const NODE_BUDGET = MAX_FILTER_NODES * 4;
+const compiled = new WeakMap<object, FilterPredicate>();
+
 /** Does the event pass the filter? Total: any filter and any event give an answer, never a throw. */
 export function evaluateFilter(filter: unknown, root: FilterRoot): boolean {
-  let budget = MAX_FILTER_NODES * 4;
-  const ev = (f: unknown, depth: number): boolean => {
-    if (--budget < 0 || depth > MAX_FILTER_DEPTH || !isRecord(f)) return false;
-    if (Object.hasOwn(f, "and")) return Array.isArray(f.and) && f.and.length > 0 && f.and.every((g) => ev(g, depth + 1));
-    if (Object.hasOwn(f, "or")) return Array.isArray(f.or) && f.or.some((g) => ev(g, depth + 1));
-    if (Object.hasOwn(f, "not")) return isRecord(f.not) && !ev(f.not, depth + 1);
-    if (!Object.hasOwn(f, "path") || typeof f.path !== "string") return false;
-    const p = parsePathCached(f.path);
-    if (!p.ok) return false;
-    const found = lookup(root, p.segments);
-    for (const op of COMPARISONS) if (Object.hasOwn(f, op)) return compare(op, found, f[op]);
-    return false;
+  return compileFilter(filter)(root);
+}
+
+/**
+ * The filter as a predicate, built once per filter object and kept while the object lives (fan-out's
+ * snapshot keeps its hooks, and so their filters, in isolate memory): each path is parsed and each
+ * operator chosen once, so evaluating is a walk of closures. Total like evaluateFilter: anything that
+ * is not a valid filter node compiles to a predicate that never passes, and compiling stops after
+ * NODE_BUDGET nodes and MAX_FILTER_DEPTH levels.
+ */
+export function compileFilter(filter: unknown): FilterPredicate {
+  if (!isRecord(filter)) return NEVER;
+  let p = compiled.get(filter);
+  if (!p) {
+    p = build(filter);
+    compiled.set(filter, p);
+  }
+  return p;
+}
+
+function build(filter: Record<string, unknown>): FilterPredicate {
+  let nodes = 0;
+  const node = (f: unknown, depth: number): FilterPredicate => {
+    if (++nodes > NODE_BUDGET || depth > MAX_FILTER_DEPTH || !isRecord(f)) return NEVER;
+    if (Object.hasOwn(f, "and")) {
+      if (!Array.isArray(f.and) || f.and.length === 0) return NEVER;
+      const all: FilterPredicate[] = [];
+      for (const g of f.and) {
+        const p = node(g, depth + 1);
+        if (p === NEVER) return NEVER;
+        all.push(p);
+      }
+      return (r) => {
+        for (const p of all) if (!p(r)) return false;
+        return true;
+      };
+    }
+    if (Object.hasOwn(f, "or")) {
+      if (!Array.isArray(f.or)) return NEVER;
+      const any: FilterPredicate[] = [];
+      for (const g of f.or) {
+        if (nodes > NODE_BUDGET) break;
+        const p = node(g, depth + 1);
+        if (p !== NEVER) any.push(p);
+      }
+      if (any.length === 0) return NEVER;
+      return (r) => {
+        for (const p of any) if (p(r)) return true;
+        return false;
+      };
+    }
+    if (Object.hasOwn(f, "not")) {
+      if (!isRecord(f.not)) return NEVER;
+      const inner = node(f.not, depth + 1);
+      return (r) => !inner(r);
+    }
+    if (!Object.hasOwn(f, "path") || typeof f.path !== "string") return NEVER;
+    const path = parsePathCached(f.path);
+    if (!path.ok) return NEVER;
+    const op = COMPARISONS.find((o) => Object.hasOwn(f, o));
+    if (!op) return NEVER;
+    const operand = f[op];
+    const segments = path.segments;
+    return (r) => compare(op, lookup(r, segments), operand);
   };
-  return ev(filter, 1);
+  return node(filter, 1);
 }
 
 function compare(op: ComparisonOp, found: Lookup, operand: unknown): boolean {

@@ -1,4 +1,4 @@
-import { evaluateFilter, filterRoot, type FilterRoot } from "./filter";
+import { compileFilter, filterRoot, type FilterRoot } from "./filter";
 
 // Which hooks an event reaches. One pure function used by `GET /v1/hooks/active`, the delivery
 // fan-out of `POST /v1/events` and the pre-hook gates, so the three can never disagree.
@@ -73,15 +73,20 @@ function isLive(hook: MatchableHook, phase: "post" | "pre"): boolean {
  * application-scoped hook was selected (ricloud's organisation default).
  */
 export function selectHooks<H extends MatchableHook>(hooks: readonly H[], event: MatchableEvent, phase: "post" | "pre" = "post"): H[] {
-  // Built once, and only when a candidate has a filter: hooks without one cost a null check.
+  const candidates: H[] = [];
+  let appScopedMatched = false;
+  // Built once, and only when a candidate has a filter: a hook without one costs a null check.
   let root: FilterRoot | undefined;
-  const passes = (h: H) => {
-    if (h.filter === null || h.filter === undefined || event.data === undefined) return true;
-    return evaluateFilter(h.filter, (root ??= filterRoot({ ...event, data: event.data })));
-  };
-  const candidates = hooks.filter((h) => isLive(h, phase) && subscribesTo(h.events, event.type) && inScope(h, event) && passes(h));
-  const appScopedMatched = candidates.some((h) => h.applications !== null);
-  return candidates.filter((h) => !h.fallback || !appScopedMatched);
+  for (const h of hooks) {
+    if (!isLive(h, phase) || !subscribesTo(h.events, event.type) || !inScope(h, event)) continue;
+    if (h.filter !== null && h.filter !== undefined && event.data !== undefined) {
+      root ??= filterRoot({ ...event, data: event.data });
+      if (!compileFilter(h.filter)(root)) continue;
+    }
+    candidates.push(h);
+    if (h.applications !== null) appScopedMatched = true;
+  }
+  return appScopedMatched ? candidates.filter((h) => !h.fallback) : candidates;
 }
 
 /**

@@ -249,8 +249,3 @@ function compare(op: ComparisonOp, found: Lookup, operand: unknown): boolean {
 export function filterRoot(event: { type: string; data: unknown; applications?: string[] | null; workId?: string | null }): FilterRoot {
   return { type: event.type, data: event.data, applications: event.applications ?? [], work_id: event.workId ?? null };
 }
-
-/** A filter issue as the API reports it: `filter.and.1.gt`. */
-export function issuePath(prefix: string, issue: FilterIssue): string {
-  return [prefix, ...issue.path].join(".");
-}

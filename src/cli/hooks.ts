@@ -123,7 +123,8 @@ const hooksCreate: Command = {
     );
     if (json) return printJson(hook), EXIT.ok;
     out(describeHook(hook));
-    out(`${style.dim("secret".padEnd(12))}  ${style.bold(hook.secret)}`);
+    if (hook.secret) out(`${style.dim("secret".padEnd(12))}  ${style.bold(hook.secret)}`);
+    if (hook.public_key) out(`${style.dim("public key".padEnd(12))}  ${style.bold(hook.public_key)}`);
     return EXIT.ok;
   },
 };

@@ -247,7 +247,8 @@ async function register(
         },
       }),
     );
-    into.push({ id: hook.id, phase: w.phase, url: w.url, secret: hook.secret });
+    // listen registers v1 hooks (the default scheme), whose answer carries the secret.
+    into.push({ id: hook.id, phase: w.phase, url: w.url, secret: hook.secret ?? "" });
   }
 }
 

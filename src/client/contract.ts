@@ -5,6 +5,7 @@ import type * as accounts from "../schemas/accounts";
 import type * as deliveries from "../schemas/deliveries";
 import type * as events from "../schemas/events";
 import type * as gates from "../schemas/gates";
+import type * as hookActions from "../schemas/hook-actions";
 import type * as hookTest from "../schemas/hook-test";
 import type * as hooks from "../schemas/hooks";
 import type * as tunnels from "../schemas/tunnels";
@@ -49,6 +50,14 @@ export type GateResult = Out<typeof gates.GateResult>;
 export type GateDecision = Out<typeof gates.GateDecision>;
 export type HookTestResult = Out<typeof hookTest.HookTestResult>;
 export type Tunnel = Out<typeof tunnels.Tunnel>;
+export type HookSecret = Out<typeof hooks.HookSecret>;
+/** A content filter (docs/filters.md). */
+export type HookFilter = Out<typeof hooks.HookFilter>;
+/** A payload transformation (docs/transforms.md). */
+export type HookTransform = Out<typeof hooks.HookTransform>;
+export type FilterTestResult = Out<typeof hooks.FilterTestResult>;
+export type TransformTestResult = Out<typeof hooks.TransformTestResult>;
+export type Account = Out<typeof accounts.Account>;
 
 export type Contract = {
   "/health": { $get: Ep<{}, { ok: true; d1: true }> };
@@ -66,6 +75,13 @@ export type Contract = {
     $delete: Ep<IdParam, Out<typeof hooks.Hook>>;
   };
   "/v1/hooks/:id/secret": { $get: Ep<IdParam, Out<typeof hooks.HookSecret>> };
+  "/v1/hooks/:id/secret/rotate": { $post: Ep<IdParam & { json: In<typeof hookActions.SecretRotate> }, Out<typeof hooks.HookSecret>> };
+  "/v1/hooks/filter-test": { $post: Ep<{ json: In<typeof hooks.FilterTestRequest> }, FilterTestResult> };
+  "/v1/hooks/transform-test": { $post: Ep<{ json: In<typeof hooks.TransformTestRequest> }, TransformTestResult> };
+  "/v1/account": {
+    $get: Ep<{}, Account>;
+    $patch: Ep<{ json: In<typeof accounts.AccountSettingsUpdate> }, Account>;
+  };
   "/v1/hooks/:id/test": { $post: Ep<IdParam & { json: In<typeof hookTest.HookTestRequest> }, HookTestResult> };
   "/v1/events": {
     $post: Ep<{ json: In<typeof events.EventCreate>; header?: { "idempotency-key"?: string } }, PublishedEvent, 202>;
@@ -90,6 +106,10 @@ export const CONTRACT_ROUTES = {
   "/v1/hooks": ["get", "post"],
   "/v1/hooks/:id": ["get", "patch", "delete"],
   "/v1/hooks/:id/secret": ["get"],
+  "/v1/hooks/:id/secret/rotate": ["post"],
+  "/v1/hooks/filter-test": ["post"],
+  "/v1/hooks/transform-test": ["post"],
+  "/v1/account": ["get", "patch"],
   "/v1/hooks/:id/test": ["post"],
   "/v1/events": ["post"],
   "/v1/deliveries": ["get"],

@@ -17,6 +17,11 @@ export interface SendResult {
   timedOut: boolean;
   /** What the send found out about the account's management data, for the caller to write (./send-effects.ts). */
   effects?: SendEffect[];
+  /**
+   * Nothing was sent and no retry could change that (the hook's transformation fails on this event):
+   * the delivery ends `dead` now, and the receiver's health is not affected.
+   */
+  final?: boolean;
 }
 
 /** An attempt that never left hookrouter: recorded and retried like any other failed attempt. */

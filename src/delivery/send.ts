@@ -6,7 +6,7 @@ import type { Config } from "../env";
 import type { ConnectionSlots } from "./connection-slots";
 import { sendToReceiver } from "../services/tunnels";
 import { notSent, type SendResult } from "./http-sender";
-import { buildBody, buildSignedRequest } from "./request";
+import { buildSignedRequest, deliveryBody } from "./request";
 import { signingSecrets } from "./signing-secrets";
 import { sendSlack } from "./slack-sender";
 
@@ -46,10 +46,13 @@ async function sendWebhook(ctx: SendContext, hook: HookRow, event: EventForDeliv
   const started = Date.now();
   const verdict = checkHookTarget(hook.url ?? "", ctx.config.ALLOW_PRIVATE_TARGETS);
   if (!verdict.ok) return notSent(`not sent: the outbound URL guard refused the hook's url (${verdict.reason})`, started);
+  const body = deliveryBody(event, hook);
+  // Retrying cannot change what a transformation makes of this event: the attempt is final.
+  if (!body.ok) return { ...notSent(body.error, started), final: true };
   const request = await buildSignedRequest({
     url: verdict.url.href,
     webhookId,
-    body: buildBody(event, hook.payloadFormat),
+    body: body.body,
     secrets: await signingSecrets(hook, ctx.config, ctx.now),
     hookHeaders: hook.headers,
   });

@@ -23,7 +23,7 @@ const HOOK_ROUTES = new Set([
 ]);
 
 /** /v1/hooks/{id} segments that are other routes, not hook ids. */
-const HOOK_STATIC = new Set(["active", "name-available"]);
+const HOOK_STATIC = new Set(["active", "name-available", "filter-test", "transform-test"]);
 
 function decodeSegment(s: string): string | null {
   try {

@@ -57,7 +57,7 @@ export async function runGates(caller: GateCaller, input: GateInput): Promise<Ga
     throw ApiError.unprocessable(`event type "${input.type}" is not in the account's event-type catalog`, "type");
   }
   const applications = input.applications ?? null;
-  const gates = selectHooks(hooks, { type: input.type, applications, applicationLevel: cataloged?.applicationLevel }, "pre");
+  const gates = selectHooks(hooks, { type: input.type, applications, applicationLevel: cataloged?.applicationLevel, data: input.payload }, "pre");
   // Hook order (oldest first) decides whose work_id and context fields win: see combineGates.
   gates.sort((a, b) => (a.id < b.id ? -1 : 1));
 

@@ -4,7 +4,6 @@ import { isUniqueViolation, nowIso, type Db } from "../db/client";
 import { listEventTypes } from "../db/event-types";
 import { deleteHook, findHook, insertHook, listAllHooks, updateHook } from "../db/hooks";
 import type { HookRow, NewHookRow } from "../db/schema";
-import { generateSecret } from "../domain/hook-secret";
 import { newId } from "../domain/ids";
 import { MAX_GATES_PER_CALL } from "../domain/gates";
 import { gatesSharingEvents, patternAllowedByCatalog, type MatchableHook } from "../domain/matching";
@@ -17,6 +16,7 @@ import { ApiError } from "../errors";
 import { errorDetail, log } from "../observability/log";
 import type { HookCreate, HookPatch } from "../schemas/hooks";
 import { accountTunnels } from "./tunnels";
+import { importSigningKey, newSigningKey } from "./hook-secrets";
 
 type CreateInput = z.infer<typeof HookCreate>;
 type PatchInput = z.infer<typeof HookPatch>;
@@ -40,6 +40,7 @@ interface Shape {
   applications: string[] | null;
   fallback: boolean;
   events: string[];
+  transform: HookRow["transform"];
 }
 
 async function checkShape(actor: Actor, s: Shape, disableSsl: boolean | undefined): Promise<void> {
@@ -60,6 +61,7 @@ async function checkShape(actor: Actor, s: Shape, disableSsl: boolean | undefine
     if (missing.length > 0) throw ApiError.unprocessable(`Slack is not configured on this hookrouter (set ${missing.join(", ")})`, "kind");
     if (!s.slackChannelId) throw ApiError.unprocessable("a slack hook needs slack.channel_id", "slack.channel_id");
     if (s.url) throw ApiError.unprocessable("url is only for hooks of kind webhook", "url");
+    if (s.transform) throw ApiError.unprocessable("a transform reshapes a webhook's body: a slack hook posts its own message", "transform");
   }
   if (s.fallback && s.applications) {
     throw ApiError.unprocessable("a fallback hook is the default for every application, so it cannot name applications", "fallback");
@@ -115,7 +117,7 @@ function duplicateName(name: string): ApiError {
   return ApiError.conflict(`a hook named "${name}" already exists in this account`);
 }
 
-export async function createHook(actor: Actor, input: CreateInput): Promise<{ hook: HookRow; secret: string }> {
+export async function createHook(actor: Actor, input: CreateInput): Promise<{ hook: HookRow; secret: string | null }> {
   const shape: Shape = {
     kind: input.kind,
     url: input.url ?? null,
@@ -123,9 +125,10 @@ export async function createHook(actor: Actor, input: CreateInput): Promise<{ ho
     applications: input.applications ?? null,
     fallback: input.fallback,
     events: input.events,
+    transform: input.transform ?? null,
   };
   await checkShape(actor, shape, input.disable_ssl_verification);
-  const secret = input.secret ?? generateSecret();
+  const { secret, publicKey } = input.secret !== undefined ? await importSigningKey(input.signing_scheme, input.secret) : await newSigningKey(input.signing_scheme);
   const box = await secretBoxFor(actor.config);
   const now = nowIso();
   const id = newId("hook");
@@ -148,6 +151,10 @@ export async function createHook(actor: Actor, input: CreateInput): Promise<{ ho
     payloadFormat: input.payload_format,
     headers: input.headers,
     metadata: input.metadata,
+    filter: input.filter ?? null,
+    transform: input.transform ?? null,
+    signingScheme: input.signing_scheme,
+    publicKey,
     secretSealed: await box.seal(secret, SealedIn.hookSecret(id)),
     state: "new",
     createdBy: actor.keyId,
@@ -164,7 +171,8 @@ export async function createHook(actor: Actor, input: CreateInput): Promise<{ ho
     throw err;
   }
   await queueTest(actor, hook);
-  return { hook, secret };
+  // A v1a hook's private key is never shown: its receivers verify with the public key.
+  return { hook, secret: input.signing_scheme === "v1" ? secret : null };
 }
 
 /** A `new` hook is tested in the background (its Durable Object's alarm), by default at once. */
@@ -189,6 +197,7 @@ export async function patchHook(actor: Actor, id: string, input: PatchInput): Pr
     applications: input.applications !== undefined ? input.applications : (current.applications ?? null),
     fallback: input.fallback ?? current.fallback,
     events: input.events ?? current.events,
+    transform: input.transform !== undefined ? input.transform : current.transform,
   };
   await checkShape(actor, shape, input.disable_ssl_verification);
   const set: Partial<NewHookRow> = { updatedBy: actor.keyId, updatedAt: nowIso() };
@@ -210,7 +219,18 @@ export async function patchHook(actor: Actor, id: string, input: PatchInput): Pr
   if (input.payload_format !== undefined) set.payloadFormat = input.payload_format;
   if (input.headers !== undefined) set.headers = input.headers;
   if (input.metadata !== undefined) set.metadata = input.metadata;
-  if (input.secret !== undefined) set.secretSealed = await (await secretBoxFor(actor.config)).seal(input.secret, SealedIn.hookSecret(current.id));
+  if (input.filter !== undefined) set.filter = input.filter;
+  if (input.transform !== undefined) set.transform = input.transform;
+  // A new secret, or a new scheme (which takes a new key of its own): sealed, and tested again.
+  const scheme = input.signing_scheme ?? current.signingScheme;
+  const schemeChanged = scheme !== current.signingScheme;
+  const rekeyed = input.secret !== undefined || schemeChanged;
+  if (rekeyed) {
+    const key = input.secret !== undefined ? await importSigningKey(scheme, input.secret) : await newSigningKey(scheme);
+    set.secretSealed = await (await secretBoxFor(actor.config)).seal(key.secret, SealedIn.hookSecret(current.id));
+    set.signingScheme = scheme;
+    set.publicKey = key.publicKey;
+  }
   const state = nextState(current.state, input.state);
   if (state) set.state = state;
   // A new destination or secret has not been shown to work yet: back to `new` (re-tested).
@@ -218,7 +238,7 @@ export async function patchHook(actor: Actor, id: string, input: PatchInput): Pr
   const channelChanged = input.slack !== undefined && input.slack.channel_id !== current.slackChannelId;
   // A retired hook stays retired until it is explicitly set back to `new`.
   const retired = (set.state ?? current.state) === "deactivated";
-  if ((urlChanged || channelChanged || input.secret !== undefined) && !retired) set.state = "new";
+  if ((urlChanged || channelChanged || rekeyed) && !retired) set.state = "new";
   if (set.events || set.phase || set.enabled || set.state || set.applications !== undefined) await checkGateCap(actor, { ...current, ...set } as HookRow);
   let updated: HookRow | undefined;
   try {

@@ -118,7 +118,9 @@ export function payloadOf(seq: number): Record<string, unknown> {
 
 async function scenario(api: Api, rx: BenchReceiver, opts: Opts, s: { name: string; events: number; hooks: number; failEvery?: number }): Promise<ScenarioResult> {
   const { accountId, key } = await api.newAccount(`bench-cost-${s.hooks}-${s.failEvery ?? 0}`);
-  const tags = Array.from({ length: s.hooks }, (_, i) => `cost-${s.hooks}-${s.failEvery ?? 0}-${i}`);
+  // Tags of this run alone: a scenario run again after a failure must not count the first run's receipts.
+  const run = crypto.randomUUID().slice(0, 8);
+  const tags = Array.from({ length: s.hooks }, (_, i) => `cost-${s.hooks}-${s.failEvery ?? 0}-${i}-${run}`);
   for (const tag of tags) await api.createHook(key, { url: rx.url(tag), events: ["bench.cost"] });
   for (let i = 0; i < 3; i++) await api.publish(key, "bench.cost", payloadOf(-1 - i));
   for (const tag of tags) await rx.waitFor(tag, 3, 30_000);

@@ -47,9 +47,10 @@ async function readStdin(): Promise<string> {
 const send: Command = {
   words: ["send"],
   summary: "Publish an event; prints its id and how many deliveries it made",
-  usage: "send TYPE [JSON | @file | -] [--application A]… [--work-id W] [--idempotency-key K] [--json]",
+  usage: "send TYPE [JSON | @file | -] [--application A]… [--hook HOOK_ID]… [--work-id W] [--idempotency-key K] [--json]",
   options: {
     application: { type: "string", multiple: true },
+    hook: { type: "string", multiple: true },
     "work-id": { type: "string" },
     "idempotency-key": { type: "string" },
   },
@@ -61,6 +62,7 @@ const send: Command = {
           type: args[0]!,
           payload: await readPayload(args[1]),
           applications: list(flags, "application"),
+          hook_ids: list(flags, "hook"),
           work_id: str(flags, "work-id"),
           idempotency_key: str(flags, "idempotency-key"),
         },
@@ -69,7 +71,8 @@ const send: Command = {
     if (json) return printJson(event), EXIT.ok;
     const n = event.deliveries;
     out(`${style.bold(event.id)}  ${event.type}  → ${n} ${n === 1 ? "delivery" : "deliveries"}`);
-    if (n === 0) out(style.dim(`no enabled post-hook matches "${event.type}" (see: hookrouter hooks list --event ${event.type})`));
+    if (n === 0 && flags.hook) out(style.dim("none of the named hooks is enabled"));
+    else if (n === 0) out(style.dim(`no enabled post-hook matches "${event.type}" (see: hookrouter hooks list --event ${event.type})`));
     return EXIT.ok;
   },
 };

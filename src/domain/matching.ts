@@ -89,6 +89,32 @@ export function selectHooks<H extends MatchableHook>(hooks: readonly H[], event:
   return appScopedMatched ? candidates.filter((h) => !h.fallback) : candidates;
 }
 
+/** What `selectNamedHooks` found: the live hooks to deliver to, and the ids it refuses. */
+export interface NamedSelection<H> {
+  selected: H[];
+  /** Ids that are not hooks of this account (a foreign hook is unknown too). */
+  unknown: string[];
+  /** Pre-hooks (gates): called by gate runs, never sent deliveries. */
+  gates: string[];
+}
+
+/**
+ * A targeted send (`hook_ids` on a publish): the named hooks, whatever they subscribe to and
+ * whatever their scope, but only the live ones (enabled, not deactivated); a disabled hook gets no
+ * delivery, as in fan-out. Duplicates count once; the selection keeps the order first named.
+ */
+export function selectNamedHooks<H extends MatchableHook>(hooks: readonly H[], ids: readonly string[]): NamedSelection<H> {
+  const byId = new Map(hooks.map((h) => [h.id, h]));
+  const out: NamedSelection<H> = { selected: [], unknown: [], gates: [] };
+  for (const id of new Set(ids)) {
+    const h = byId.get(id);
+    if (!h) out.unknown.push(id);
+    else if (h.phase !== "post") out.gates.push(id);
+    else if (isLive(h, "post")) out.selected.push(h);
+  }
+  return out;
+}
+
 /**
  * Could one event type reach both subscriptions? Two globs overlap when some name matches both:
  * walked pairwise, a `*` on either side may take any run of the other side (memoised, O(|a|·|b|)).

@@ -26,6 +26,17 @@ export const EventCreate = z
     applications: z.array(ApplicationName).max(100).optional().openapi({ description: "The applications this event concerns (application-scoped hooks)" }),
     work_id: WorkId.optional().openapi({ description: "Correlates the event with a pre-hook gate run; sent in every delivery" }),
     idempotency_key: IdempotencyKey.optional().openapi({ description: "Same as the Idempotency-Key header" }),
+    hook_ids: z
+      .array(z.string().min(1).max(64))
+      .min(1)
+      .max(100)
+      .optional()
+      .openapi({
+        description:
+          "A targeted send: deliver to these hooks only, whatever they subscribe to (the type must still be in the catalog, if the account has one). " +
+          "A disabled or deactivated hook gets no delivery; an id that is not a post-hook of this account answers 422 naming it",
+        example: ["hook_01JD3Z5Q3W9X4Y2V8N6M1K0P7R"],
+      }),
   })
   .openapi("EventCreate");
 

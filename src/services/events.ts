@@ -3,7 +3,7 @@ import type { Db } from "../db/client";
 import { enqueueDeliveries } from "../delivery/enqueue";
 import { attemptFirst, FIRST_ATTEMPTS } from "../delivery/first-attempt";
 import { IDEMPOTENCY_WINDOW_MS } from "../durable/delivery-log";
-import { selectHooks } from "../domain/matching";
+import { selectHooks, selectNamedHooks } from "../domain/matching";
 import type { DeliveryMessage, Env } from "../env";
 import { ApiError } from "../errors";
 import { deliveryIdsOf } from "../log/writes";
@@ -121,6 +121,7 @@ function planFanout(snapshot: FanoutSnapshot, input: PublishInput) {
   if (snapshot.catalog.length > 0 && !cataloged) {
     throw ApiError.unprocessable(`event type "${input.type}" is not in the account's event-type catalog`, "type");
   }
+  if (input.hook_ids) return namedHooks(snapshot, input.hook_ids);
   const selected = selectHooks(
     snapshot.hooks,
     { type: input.type, applications: input.applications ?? null, applicationLevel: cataloged?.applicationLevel, data: input.payload, workId: input.work_id ?? null },
@@ -129,6 +130,17 @@ function planFanout(snapshot: FanoutSnapshot, input: PublishInput) {
   if (selected.length > MAX_FANOUT) {
     throw ApiError.unprocessable(`this event would reach ${selected.length} hooks; one event may reach at most ${MAX_FANOUT}`, "type");
   }
+  return selected;
+}
+
+/** A targeted send: the named hooks that are live; any id that is not one of the account's post-hooks is a 422 naming it. */
+function namedHooks(snapshot: FanoutSnapshot, ids: readonly string[]) {
+  const { selected, unknown, gates } = selectNamedHooks(snapshot.hooks, ids);
+  const details = [
+    ...unknown.map((id) => ({ path: "hook_ids", message: `no hook ${id} in this account` })),
+    ...gates.map((id) => ({ path: "hook_ids", message: `hook ${id} is a pre-hook (gate): it is called by gate runs, not sent events` })),
+  ];
+  if (details.length > 0) throw new ApiError(422, "unprocessable", `hook_ids names hooks that cannot receive this event: ${[...unknown, ...gates].join(", ")}`, details);
   return selected;
 }
 

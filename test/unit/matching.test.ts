@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { gatesSharingEvents, patternAllowedByCatalog, patternMatches, selectHooks, subscribesTo, subscriptionsOverlap, type MatchableHook } from "../../src/domain/matching";
+import { gatesSharingEvents, patternAllowedByCatalog, patternMatches, selectHooks, selectNamedHooks, subscribesTo, subscriptionsOverlap, type MatchableHook } from "../../src/domain/matching";
 
 function hook(id: string, over: Partial<MatchableHook> = {}): MatchableHook {
   return { id, events: [], applications: null, fallback: false, phase: "post", enabled: true, state: "valid", ...over };
@@ -132,6 +132,30 @@ describe("selectHooks", () => {
 
   it("selects nothing from no hooks", () => {
     expect(selectHooks([], { type: "x", applications: ["a"] })).toEqual([]);
+  });
+});
+
+describe("selectNamedHooks (a targeted send)", () => {
+  it("takes the named live post-hooks whatever they subscribe to, once each, in the order named", () => {
+    const hooks = [
+      hook("slack", { events: ["other.thing"], applications: ["app-a"] }),
+      hook("all", { events: [] }),
+      hook("fallback", { fallback: true }),
+      hook("off", { enabled: false }),
+      hook("retired", { state: "deactivated" }),
+      hook("broken", { state: "invalid" }),
+    ];
+    const got = selectNamedHooks(hooks, ["fallback", "slack", "off", "retired", "broken", "slack"]);
+    expect(got.selected.map((h) => h.id)).toEqual(["fallback", "slack", "broken"]);
+    expect(got).toMatchObject({ unknown: [], gates: [] });
+  });
+
+  it("names the ids it refuses: unknown (or another account's) and pre-hooks", () => {
+    const hooks = [hook("mine"), hook("gate", { phase: "pre" })];
+    const got = selectNamedHooks(hooks, ["mine", "hook_foreign", "gate", "nope"]);
+    expect(got.selected.map((h) => h.id)).toEqual(["mine"]);
+    expect(got.unknown).toEqual(["hook_foreign", "nope"]);
+    expect(got.gates).toEqual(["gate"]);
   });
 });
 

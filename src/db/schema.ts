@@ -1,4 +1,5 @@
 import { sql } from "drizzle-orm";
+import type { FinalStatuses } from "../domain/delivery-policy";
 import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 import type { Filter } from "../domain/filter";
 import type { PortalSettings } from "../domain/portal-settings";
@@ -65,6 +66,10 @@ export const hooks = sqliteTable(
     phase: text("phase", { enum: ["post", "pre"] }).notNull().default("post"),
     onError: text("on_error", { enum: ["reject", "approve"] }).notNull().default("reject"),
     timeoutMs: integer("timeout_ms"),
+    // The hook's delivery policy (src/domain/delivery-policy.ts); null: the deployment's.
+    retrySchedule: text("retry_schedule", { mode: "json" }).$type<number[] | null>(),
+    deliveryTimeoutMs: integer("delivery_timeout_ms"),
+    finalStatuses: text("final_statuses", { mode: "json" }).$type<FinalStatuses>(),
     enabled: integer("enabled", { mode: "boolean" }).notNull().default(true),
     rateLimitPerSecond: real("rate_limit_per_second"),
     payloadFormat: text("payload_format", { enum: ["envelope", "raw"] }).notNull().default("envelope"),

@@ -2,6 +2,7 @@ import { getDb, type Db } from "../db/client";
 import { hookHealthStatement } from "../db/hook-health";
 import type { HookRow } from "../db/schema";
 import { crashRetryDelay, isSettled, verdictAfterAttempt, verdictWhenGivingUp, type Verdict } from "../domain/delivery-verdict";
+import { retryScheduleOf } from "../domain/delivery-policy";
 import { healthAfterAttempt, type HealthChange, type HookHealth } from "../domain/hook-health";
 import { getConfig, type Config, type DeliveryMessage, type Env } from "../env";
 import { admitDelivery, postpone, reportAttempts, tryNumber } from "./admission";
@@ -189,7 +190,8 @@ async function settle(db: Db, env: Env, config: Config, now: Date, handled: Hand
           manual,
           queueAttempt: tryNumber(message),
           result,
-          schedule: config.RETRY_SCHEDULE,
+          schedule: retryScheduleOf(job!.hook!, config),
+          finalStatuses: job!.hook!.finalStatuses,
           now,
           random: Math.random(),
         });

@@ -1,5 +1,6 @@
 import type { Db } from "../db/client";
 import type { HookRow, SlackConnectionRow } from "../db/schema";
+import { deliveryTimeoutOf } from "../domain/delivery-policy";
 import type { EventForDelivery } from "../domain/event-for-delivery";
 import { checkHookTarget } from "../domain/tunnel";
 import type { Config } from "../env";
@@ -56,5 +57,5 @@ async function sendWebhook(ctx: SendContext, hook: HookRow, event: EventForDeliv
     secrets: await signingSecrets(hook, ctx.config, ctx.now),
     hookHeaders: hook.headers,
   });
-  return sendToReceiver(hook.accountId, request, ctx.config.DELIVERY_TIMEOUT_MS);
+  return sendToReceiver(hook.accountId, request, deliveryTimeoutOf(hook, ctx.config));
 }

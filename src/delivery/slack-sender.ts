@@ -3,6 +3,7 @@ import type { Db } from "../db/client";
 import type { HookRow, SlackConnectionRow } from "../db/schema";
 import { findSlackConnection } from "../db/slack";
 import type { EventForDelivery } from "../domain/event-for-delivery";
+import { deliveryTimeoutOf } from "../domain/delivery-policy";
 import { buildSlackMessage } from "../domain/slack-message";
 import type { Config } from "../env";
 import { notSent, type SendResult } from "./http-sender";
@@ -38,7 +39,7 @@ export async function sendSlack(ctx: SlackSendContext, hook: HookRow, event: Eve
   }
 
   const token = await (await secretBoxFor(ctx.config)).open(connection.tokenSealed, SealedIn.slackToken(hook.accountId));
-  const call = await chatPostMessage(app.apiBase, token, hook.slackChannelId, buildSlackMessage(event), ctx.config.DELIVERY_TIMEOUT_MS);
+  const call = await chatPostMessage(app.apiBase, token, hook.slackChannelId, buildSlackMessage(event), deliveryTimeoutOf(hook, ctx.config));
   const effects: SendEffect[] = isDeadTokenError(call.error)
     ? [{ kind: "slack_token_dead", accountId: hook.accountId, tokenSealed: connection.tokenSealed, error: call.error! }, hookInvalid(hook)]
     : [];

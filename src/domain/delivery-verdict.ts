@@ -1,3 +1,4 @@
+import { isFinalAnswer, type FinalStatuses } from "./delivery-policy";
 import { nextRetryDelay, type FailedAttempt } from "./retry";
 
 // What becomes of a delivery after one attempt (or after the consumer failed to process it). Pure:
@@ -27,6 +28,8 @@ export interface AttemptInput {
   queueAttempt: number;
   result: Omit<FailedAttempt, "attempt"> & { ok: boolean; final?: boolean };
   schedule: readonly number[];
+  /** The hook's answers that end the retries (./delivery-policy.ts); absent or null: none. */
+  finalStatuses?: FinalStatuses;
   now: Date;
   random: number;
 }
@@ -35,7 +38,7 @@ export interface AttemptInput {
  * - 2xx → `succeeded`.
  * - a final failure (`transform_failed`) → `dead`, not retried.
  * - automatic message: retry on the schedule (status `failed`), or `dead` + dead-letter queue when
- *   the attempts are used up.
+ *   the attempts are used up, or at once on an answer the hook's policy makes final.
  * - manual message: a failure is not rescheduled (see `afterManualFailure`).
  */
 export function verdictAfterAttempt(i: AttemptInput): Verdict {
@@ -44,6 +47,7 @@ export function verdictAfterAttempt(i: AttemptInput): Verdict {
   // A failure no retry can change (a transformation that fails on this event): dead at once, and
   // not dead-lettered (there is nothing for an operator to replay).
   if (i.result.final) return { status: "dead", nextAttemptAt: null, retryDelaySeconds: null, deadLetter: false };
+  if (isFinalAnswer(i.finalStatuses ?? null, i.result.status)) return { status: "dead", nextAttemptAt: null, retryDelaySeconds: null, deadLetter: true };
   const delay = nextRetryDelay(i.schedule, { ...i.result, attempt: i.queueAttempt }, i.random);
   if (delay === null) return { status: "dead", nextAttemptAt: null, retryDelaySeconds: null, deadLetter: true };
   return { status: "failed", nextAttemptAt: new Date(i.now.getTime() + delay * 1000).toISOString(), retryDelaySeconds: delay, deadLetter: false };

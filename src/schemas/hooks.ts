@@ -5,6 +5,7 @@ import { signingKeyBytes } from "../crypto/ed25519";
 import { COMPARISONS, MAX_FILTER_BYTES, MAX_FILTER_DEPTH, MAX_FILTER_NODES, validateFilter, type Filter } from "../domain/filter";
 import { MAX_TEMPLATE_BYTES, MAX_TRANSFORM_OUTPUT_BYTES, TEMPLATE_FILTERS, validateTransform, type Transform } from "../domain/transform";
 import { HEADER_NAME, isReservedHeader } from "../domain/hook-headers";
+import { CLIENT_ERRORS, MAX_RETRY_STEP_SECONDS, MAX_RETRY_STEPS, MIN_DELIVERY_TIMEOUT_MS } from "../domain/delivery-policy";
 import { ApplicationName, BoolQuery, IsoInstant, PaginationQuery, StringMap, Timestamp, listOf } from "./common";
 import { Circuit, HookTestResult } from "./hook-test";
 
@@ -88,6 +89,29 @@ const hookFields = {
   }),
   on_error: z.enum(["reject", "approve"]),
   timeout_ms: z.number().int().min(100).max(15000).nullable().openapi({ description: "Pre-hook (gate) timeout; default GATE_TIMEOUT_MS" }),
+  retry_schedule: z
+    .array(z.number().int().min(0).max(MAX_RETRY_STEP_SECONDS))
+    .max(MAX_RETRY_STEPS)
+    .nullable()
+    .openapi({
+      description:
+        "Seconds to wait before each retry (at most 20 steps of at most 43200 s; [] means one attempt, no retry). Null: the deployment's RETRY_SCHEDULE. Each wait is jittered by ±20 %",
+      example: [10, 60, 600],
+    }),
+  delivery_timeout_ms: z
+    .number()
+    .int()
+    .min(MIN_DELIVERY_TIMEOUT_MS)
+    .nullable()
+    .openapi({ description: "How long a delivery waits for the receiver's answer; at most the deployment's DELIVERY_TIMEOUT_MS, which null stands for" }),
+  final_statuses: z
+    .union([z.literal(CLIENT_ERRORS), z.array(z.number().int().min(300).max(599)).max(100)])
+    .nullable()
+    .openapi({
+      description:
+        'Answers that end a delivery\'s retries (it is `dead` after that attempt): a list of statuses, or "client_errors" for every 4xx but 408, 409, 425 and 429. Null: every failure is retried. A manual retry is one attempt whatever the answer',
+      example: CLIENT_ERRORS,
+    }),
   enabled: z.boolean(),
   rate_limit_per_second: z.number().positive().max(10000).nullable(),
   payload_format: z.enum(["envelope", "raw"]),
@@ -113,6 +137,9 @@ export const HookCreate = z
     phase: hookFields.phase.default("post"),
     on_error: hookFields.on_error.default("reject"),
     timeout_ms: hookFields.timeout_ms.optional(),
+    retry_schedule: hookFields.retry_schedule.optional(),
+    delivery_timeout_ms: hookFields.delivery_timeout_ms.optional(),
+    final_statuses: hookFields.final_statuses.optional(),
     enabled: hookFields.enabled.default(true),
     rate_limit_per_second: hookFields.rate_limit_per_second.optional(),
     payload_format: hookFields.payload_format.default("envelope"),
@@ -138,6 +165,9 @@ export const HookPatch = z
     phase: hookFields.phase.optional(),
     on_error: hookFields.on_error.optional(),
     timeout_ms: hookFields.timeout_ms.optional(),
+    retry_schedule: hookFields.retry_schedule.optional(),
+    delivery_timeout_ms: hookFields.delivery_timeout_ms.optional(),
+    final_statuses: hookFields.final_statuses.optional(),
     enabled: hookFields.enabled.optional(),
     rate_limit_per_second: hookFields.rate_limit_per_second.optional(),
     payload_format: hookFields.payload_format.optional(),
@@ -171,6 +201,9 @@ export const Hook = z
     phase: z.enum(["post", "pre"]),
     on_error: z.enum(["reject", "approve"]),
     timeout_ms: z.number().nullable(),
+    retry_schedule: z.array(z.number()).nullable().openapi({ description: "The hook's retry schedule in seconds; null: the deployment's" }),
+    delivery_timeout_ms: z.number().nullable().openapi({ description: "The hook's delivery timeout; null: the deployment's DELIVERY_TIMEOUT_MS" }),
+    final_statuses: z.union([z.literal(CLIENT_ERRORS), z.array(z.number())]).nullable().openapi({ description: 'Answers that end the retries: statuses, or "client_errors"; null: none' }),
     enabled: z.boolean(),
     rate_limit_per_second: z.number().nullable(),
     payload_format: z.enum(["envelope", "raw"]),

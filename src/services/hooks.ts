@@ -85,6 +85,13 @@ async function checkTunnelCount(actor: Actor, url: string): Promise<void> {
   }
 }
 
+/** A hook's delivery timeout is bounded by the deployment's (what first attempts and probe leases are sized for). */
+function checkDeliveryTimeout<T extends number | null | undefined>(actor: Actor, ms: T): T {
+  const max = actor.config.DELIVERY_TIMEOUT_MS;
+  if (typeof ms === "number" && ms > max) throw ApiError.unprocessable(`delivery_timeout_ms is at most this deployment's DELIVERY_TIMEOUT_MS (${max})`, "delivery_timeout_ms");
+  return ms;
+}
+
 /** With a catalog, every subscription must name or match a cataloged type. */
 async function checkCatalog(actor: Actor, patterns: string[]): Promise<void> {
   if (patterns.length === 0) return;
@@ -146,6 +153,9 @@ export async function createHook(actor: Actor, input: CreateInput): Promise<{ ho
     phase: input.phase,
     onError: input.on_error,
     timeoutMs: input.timeout_ms ?? null,
+    retrySchedule: input.retry_schedule ?? null,
+    deliveryTimeoutMs: checkDeliveryTimeout(actor, input.delivery_timeout_ms) ?? null,
+    finalStatuses: input.final_statuses ?? null,
     enabled: input.enabled,
     rateLimitPerSecond: input.rate_limit_per_second ?? null,
     payloadFormat: input.payload_format,
@@ -211,6 +221,9 @@ export async function patchHook(actor: Actor, id: string, input: PatchInput): Pr
   if (input.phase !== undefined) set.phase = input.phase;
   if (input.on_error !== undefined) set.onError = input.on_error;
   if (input.timeout_ms !== undefined) set.timeoutMs = input.timeout_ms;
+  if (input.retry_schedule !== undefined) set.retrySchedule = input.retry_schedule;
+  if (input.delivery_timeout_ms !== undefined) set.deliveryTimeoutMs = checkDeliveryTimeout(actor, input.delivery_timeout_ms);
+  if (input.final_statuses !== undefined) set.finalStatuses = input.final_statuses;
   if (input.enabled !== undefined) {
     set.enabled = input.enabled;
     set.disabledReason = input.enabled ? null : "disabled through the API";

@@ -29,6 +29,14 @@ export function hookForm({ hook, catalog, applications, onCancel, onSaved }) {
   );
   const rate = h("input", { name: "rate_limit_per_second", type: "number", min: "0.001", step: "any", value: hook?.rate_limit_per_second ?? "" });
   const enabled = h("input", { name: "enabled", type: "checkbox", checked: hook ? hook.enabled : true });
+  // The hook's delivery policy (docs/delivery.md): empty fields keep the deployment's defaults.
+  const schedule = h("input", { name: "retry_schedule", value: hook?.retry_schedule?.join(", ") ?? "", placeholder: "empty: the deployment's schedule; e.g. 10, 60, 600" });
+  const timeout = h("input", { name: "delivery_timeout_ms", type: "number", min: "100", step: "1", value: hook?.delivery_timeout_ms ?? "" });
+  const finals = h("input", {
+    name: "final_statuses",
+    value: Array.isArray(hook?.final_statuses) ? hook.final_statuses.join(", ") : hook?.final_statuses ?? "",
+    placeholder: "empty: retry every failure; client_errors, or e.g. 400, 422",
+  });
 
   // With a catalog: one checkbox per cataloged name, plus the hook's own patterns (kept when editing).
   const current = hook?.events ?? [];
@@ -51,6 +59,9 @@ export function hookForm({ hook, catalog, applications, onCancel, onSaved }) {
     field("Applications", apps, applications ? `this session manages ${applications.join(", ")} only` : "comma-separated; empty: site-level"),
     field("Payload", format, "envelope: {id, type, timestamp, data}; raw: the payload alone"),
     field("Rate limit (per second)", rate, "empty: no limit"),
+    field("Retry schedule (seconds)", schedule, "the waits before each retry, at most 20; empty: the deployment's"),
+    field("Delivery timeout (ms)", timeout, "empty: the deployment's"),
+    field("Final answers", finals, "no retry after these: client_errors (4xx but 408, 409, 425, 429) or statuses"),
     editing ? null : h("label", { class: "check" }, enabled, "Enabled"),
     h("div", { class: "actions" }, h("button", { type: "button", onclick: onCancel }, "Cancel"), h("button", { type: "submit", class: "primary" }, editing ? "Save" : "Create hook")),
   );
@@ -65,12 +76,16 @@ export function hookForm({ hook, catalog, applications, onCancel, onSaved }) {
       applications: list(apps.value).length ? list(apps.value) : null,
       payload_format: format.value,
       rate_limit_per_second: rate.value === "" ? null : Number(rate.value),
+      retry_schedule: schedule.value.trim() === "" ? null : list(schedule.value).map(Number),
+      delivery_timeout_ms: timeout.value === "" ? null : Number(timeout.value),
+      final_statuses: finals.value.trim() === "" ? null : finals.value.trim() === "client_errors" ? "client_errors" : list(finals.value).map(Number),
     };
     if (hook?.kind !== "slack") body.url = url.value.trim();
     if (!editing) {
       body.enabled = enabled.checked;
       if (body.applications === null) delete body.applications;
       if (body.rate_limit_per_second === null) delete body.rate_limit_per_second;
+      for (const k of ["retry_schedule", "delivery_timeout_ms", "final_statuses"]) if (body[k] === null) delete body[k];
     }
     const submit = form.querySelector("button[type=submit]");
     const saved = await busy(submit, () => (editing ? api("PATCH", `/v1/hooks/${hook.id}`, body) : api("POST", "/v1/hooks", body)));

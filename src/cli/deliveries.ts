@@ -2,7 +2,7 @@ import { unwrap, type DeliveryDetail } from "../client";
 import { byIdCommand, oneOf, PAGE_OPTIONS, pageQuery, printPage, str, type Command } from "./command";
 import { fields, style, table } from "./format";
 
-// `hookrouter deliveries list|get|retry`: what happened to each (event, hook) pair, attempt by attempt.
+// `hookrouter deliveries list|get|retry|resend`: what happened to each (event, hook) pair, attempt by attempt.
 
 const STATUSES = ["pending", "succeeded", "failed", "dead", "skipped"] as const;
 
@@ -67,4 +67,12 @@ const deliveriesRetry = byIdCommand({
   show: (d) => `retrying ${d.id} (${colourStatus(d.status)}); follow it with: hookrouter deliveries get ${d.id}`,
 });
 
-export const deliveryCommands = [deliveriesList, deliveriesGet, deliveriesRetry];
+const deliveriesResend = byIdCommand({
+  words: ["deliveries", "resend"],
+  summary: "Send a succeeded delivery again (same webhook-id; one attempt)",
+  idName: "DELIVERY_ID",
+  call: (api, id) => unwrap(api.v1.deliveries[":id"].resend.$post({ param: { id } })),
+  show: (d) => `resending ${d.id} (${colourStatus(d.status)}); follow it with: hookrouter deliveries get ${d.id}`,
+});
+
+export const deliveryCommands = [deliveriesList, deliveriesGet, deliveriesRetry, deliveriesResend];

@@ -89,6 +89,7 @@ export type Contract = {
   "/v1/deliveries": { $get: Ep<{ query: QueryOf<In<typeof deliveries.DeliveryListQuery>> }, Out<typeof deliveries.DeliveryList>> };
   "/v1/deliveries/:id": { $get: Ep<IdParam, DeliveryDetail> };
   "/v1/deliveries/:id/retry": { $post: Ep<IdParam, Delivery, 202> };
+  "/v1/deliveries/:id/resend": { $post: Ep<IdParam, Delivery, 202> };
   "/v1/gates/:type": { $post: Ep<{ param: { type: string }; json: In<typeof gates.GateRequest> }, GateResult> };
   "/v1/tunnels": { $get: Ep<{}, Out<typeof tunnels.TunnelList>> };
 };
@@ -115,6 +116,7 @@ export const CONTRACT_ROUTES = {
   "/v1/deliveries": ["get"],
   "/v1/deliveries/:id": ["get"],
   "/v1/deliveries/:id/retry": ["post"],
+  "/v1/deliveries/:id/resend": ["post"],
   "/v1/gates/:type": ["post"],
   "/v1/tunnels": ["get"],
 } as const satisfies { [P in keyof Contract]: ReadonlyArray<Method<keyof Contract[P]>> };

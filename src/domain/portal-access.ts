@@ -43,7 +43,7 @@ export function portalTarget(method: string, path: string): PortalTarget | null 
     if (id === null || HOOK_STATIC.has(id) || !HOOK_ROUTES.has(`${verb} ${hook[2] ?? ""}`)) return null;
     return { kind: "hook", id };
   }
-  const delivery = /^\/v1\/deliveries\/([^/]+)(\/retry)?$/.exec(path);
+  const delivery = /^\/v1\/deliveries\/([^/]+)(\/retry|\/resend)?$/.exec(path);
   if (delivery) {
     const id = decodeSegment(delivery[1]!);
     const allowed = delivery[2] ? verb === "POST" : verb === "GET";

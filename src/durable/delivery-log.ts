@@ -92,8 +92,9 @@ export class DeliveryLog extends DurableObject<Env> {
     return writes.markDead(this.db, messages, new Date().toISOString());
   }
 
-  reopen(ids: string[], token: string): string[] {
-    const reopened = writes.reopen(this.db, ids, token, new Date().toISOString());
+  /** Takes dead and skipped deliveries (`resend`: succeeded ones) back to pending for a manual attempt. */
+  reopen(ids: string[], token: string, resend = false): string[] {
+    const reopened = (resend ? writes.resend : writes.reopen)(this.db, ids, token, new Date().toISOString());
     for (const id of reopened) {
       const p = parseLogId(id)!;
       reopenedSince(this.ctx.storage.kv, p.eventId, p.ms);

@@ -265,7 +265,24 @@ export function reopen(db: LogDb, ids: string[], token: string, now: string): st
   }).changed;
 }
 
-/** Undoes `reopen` when the queue refused the messages. */
+/**
+ * A resend takes a `succeeded` delivery back to `pending` for one more attempt (same id, so the same
+ * `webhook-id`), its success kept in the attempt log. Written through `updateDeliveries`, which reads
+ * the deliveries as readers see them: a success still in ./first-successes.ts is folded into the row
+ * here, so the resend's own outcome is the row's next attempt.
+ */
+export function resend(db: LogDb, ids: string[], token: string, now: string): string[] {
+  return updateDeliveries(db, ids, (d) => {
+    if (d.s !== "succeeded") return false;
+    d.s = "pending";
+    d.na = now;
+    d.u = now;
+    d.t = token;
+    return true;
+  }).changed;
+}
+
+/** Undoes `reopen` (or `resend`) when the queue refused the messages. */
 export function restore(db: LogDb, ids: string[], status: DeliveryStatus, token: string, now: string): void {
   updateDeliveries(db, ids, (d) => {
     if (d.s !== "pending" || d.t !== token) return false;

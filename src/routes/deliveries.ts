@@ -7,7 +7,7 @@ import { presentAttempt, presentDelivery } from "../presenters/deliveries";
 import { pageOf } from "../presenters/page";
 import { errorResponses, jsonResponse } from "../schemas/common";
 import { Delivery, DeliveryDetail, DeliveryIdParam, DeliveryList, DeliveryListQuery } from "../schemas/deliveries";
-import { retryDelivery } from "../services/deliveries";
+import { resendDelivery, retryDelivery } from "../services/deliveries";
 
 const tags = ["Deliveries"];
 const security = [{ bearer: [] }];
@@ -81,6 +81,27 @@ deliveriesRouter.openapi(
   }),
   async (c) => {
     const { delivery, eventType } = await retryDelivery(
+      { db: c.var.db, log: accountLogOf(c), queue: c.env.DELIVERIES, waitUntil: waitUntilOf(c) },
+      c.req.valid("param").id,
+    );
+    return c.json(presentDelivery(delivery, eventType), 202);
+  },
+);
+
+deliveriesRouter.openapi(
+  createRoute({
+    method: "post",
+    path: "/v1/deliveries/{id}/resend",
+    tags,
+    security,
+    summary:
+      "Send a succeeded delivery again: one more attempt on the same delivery (same webhook-id), not rescheduled if it fails. " +
+      "409 unless it succeeded, or while its event is under a minute old (Retry-After says when)",
+    request: { params: DeliveryIdParam },
+    responses: { 202: jsonResponse(Delivery, "Queued"), ...errorResponses(401, 404, 409, 429, 503) },
+  }),
+  async (c) => {
+    const { delivery, eventType } = await resendDelivery(
       { db: c.var.db, log: accountLogOf(c), queue: c.env.DELIVERIES, waitUntil: waitUntilOf(c) },
       c.req.valid("param").id,
     );

@@ -5,6 +5,7 @@ import type { DeliveryRow } from "../log/records";
 import type { AccountLog } from "./account-log";
 import { enqueueDeliveries } from "../delivery/enqueue";
 import { ulid } from "../domain/ids";
+import { MAX_AGE_MS as FIRST_SUCCESS_MAX_AGE_MS } from "../log/first-successes";
 import type { DeliveryMessage } from "../env";
 import { ApiError } from "../errors";
 import { surviveDisconnect, type WaitUntil } from "./keep-alive";
@@ -18,6 +19,8 @@ import { errorDetail, log } from "../observability/log";
 
 /** At most this many deliveries re-enqueued by one recover call (10 sendBatch calls). */
 export const RECOVER_LIMIT = 1000;
+/** A delivery is resent only after its event left the first-success window (src/log/first-successes.ts MAX_AGE_MS) and its flush. */
+const RESEND_AFTER_MS = FIRST_SUCCESS_MAX_AGE_MS + 2000;
 
 export interface DeliveryActor {
   db: Db;
@@ -42,12 +45,14 @@ function requeue(a: DeliveryActor, rows: Array<Pick<DeliveryRow, "id" | "status"
 }
 
 async function reopenAndEnqueue(a: DeliveryActor, rows: Array<Pick<DeliveryRow, "id" | "status" | "messageToken">>): Promise<void> {
-  const reopened = { dead: rows.filter((r) => r.status === "dead").map((r) => r.id), skipped: rows.filter((r) => r.status === "skipped").map((r) => r.id) };
+  const ofStatus = (s: DeliveryRow["status"]) => rows.filter((r) => r.status === s).map((r) => r.id);
+  const reopened = { dead: ofStatus("dead"), skipped: ofStatus("skipped"), succeeded: ofStatus("succeeded") };
   // A reopened delivery gets a new message token, carried by its new message (a ULID: the log's
   // alarm reads when it was sent from it). A `failed` one keeps its token, so its automatic retry still counts.
   const token = ulid();
-  const reopenedIds = new Set([...reopened.dead, ...reopened.skipped]);
-  await a.log.perShard([...reopenedIds], (log, ids) => log.reopen(ids, token));
+  const reopenedIds = new Set([...reopened.dead, ...reopened.skipped, ...reopened.succeeded]);
+  await a.log.perShard([...reopened.dead, ...reopened.skipped], (log, ids) => log.reopen(ids, token));
+  await a.log.perShard(reopened.succeeded, (log, ids) => log.reopen(ids, token, true));
   try {
     await enqueueDeliveries(
       a.queue,
@@ -59,6 +64,7 @@ async function reopenAndEnqueue(a: DeliveryActor, rows: Array<Pick<DeliveryRow, 
   } catch (err) {
     await a.log.perShard(reopened.dead, (log, ids) => log.restore(ids, "dead", token));
     await a.log.perShard(reopened.skipped, (log, ids) => log.restore(ids, "skipped", token));
+    await a.log.perShard(reopened.succeeded, (log, ids) => log.restore(ids, "succeeded", token));
     log("error", "re-enqueueing deliveries failed", { error: errorDetail(err) });
     throw new ApiError(503, "internal_error", "the delivery queue is unavailable; nothing was changed, retry the request", [], { "Retry-After": "5" });
   }
@@ -70,6 +76,25 @@ export async function retryDelivery(a: DeliveryActor, id: string): Promise<{ del
   const { status, hookId } = found.delivery;
   if (status === "pending") throw ApiError.conflict("the delivery is already queued for its first attempt");
   if (status === "succeeded") throw ApiError.conflict("the delivery already succeeded");
+  requireDeliverable(await findHook(a.db, a.log.accountId, hookId));
+  await requeue(a, [found.delivery]);
+  return (await a.log.findDelivery(id))!;
+}
+
+/**
+ * A resend: one more attempt of a delivery that succeeded (the receiver lost it, or wants it again),
+ * under the same id and so the same `webhook-id`. Like a retry it is one manual attempt: a failure
+ * leaves the delivery `dead` (retry brings it back), never rescheduled. Refused while the event is
+ * under a minute old: its first success may still be on its way into the event's row
+ * (src/log/first-successes.ts), where a second success of the same delivery must not go.
+ */
+export async function resendDelivery(a: DeliveryActor, id: string): Promise<{ delivery: DeliveryRow; eventType: string }> {
+  const found = await a.log.findDelivery(id);
+  if (!found) throw ApiError.notFound("delivery");
+  const { status, hookId, createdAt } = found.delivery;
+  if (status !== "succeeded") throw ApiError.conflict(`only a succeeded delivery is resent; this one is ${status} (POST /v1/deliveries/{id}/retry redelivers a failed, dead or skipped one)`);
+  const wait = Math.ceil((Date.parse(createdAt) + RESEND_AFTER_MS - Date.now()) / 1000);
+  if (wait > 0) throw new ApiError(409, "conflict", `a delivery can be resent once its event is a minute old: retry in ${wait} s`, [], { "Retry-After": String(wait) });
   requireDeliverable(await findHook(a.db, a.log.accountId, hookId));
   await requeue(a, [found.delivery]);
   return (await a.log.findDelivery(id))!;

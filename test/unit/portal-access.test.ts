@@ -19,6 +19,7 @@ describe("portalTarget", () => {
     for (const sub of ["secret", "stats"]) expect(portalTarget("GET", `/v1/hooks/h/${sub}`)).toEqual({ kind: "hook", id: "h" });
     expect(portalTarget("GET", "/v1/deliveries/dlv_1")).toEqual({ kind: "delivery", id: "dlv_1" });
     expect(portalTarget("POST", "/v1/deliveries/dlv_1/retry")).toEqual({ kind: "delivery", id: "dlv_1" });
+    expect(portalTarget("POST", "/v1/deliveries/dlv_1/resend")).toEqual({ kind: "delivery", id: "dlv_1" });
   });
 
   it("closes everything else", () => {
@@ -40,6 +41,8 @@ describe("portalTarget", () => {
       ["GET", "/v1/hooks/%E0%A4%A"],
       ["DELETE", "/v1/deliveries/dlv_1"],
       ["GET", "/v1/deliveries/dlv_1/retry"],
+      ["GET", "/v1/deliveries/dlv_1/resend"],
+      ["POST", "/v1/deliveries/dlv_1/replay"],
       ["POST", "/v1/gates/x"],
       ["GET", "/v1/slack/connect-url"],
       ["POST", "/v1/accounts"],

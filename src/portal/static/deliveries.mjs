@@ -1,5 +1,5 @@
 // Deliveries: filters (hook, event type, status, time), a paged table, and one delivery's attempts
-// with Retry and the hook's "recover since".
+// with Retry (Resend when it succeeded) and the hook's "recover since".
 
 import { api, query } from "./api.mjs";
 import { badge, busy, fmtTime, h, pager, replace, reportError, showMessage } from "./ui.mjs";
@@ -116,13 +116,16 @@ export async function deliveriesView(root, ctx) {
 
   function renderDetail(d) {
     const since = h("input", { type: "datetime-local", name: "since", value: localInput(new Date(Date.now() - 86_400_000)) });
-    const retry = async (b) => {
-      const queued = await busy(b, () => api("POST", `/v1/deliveries/${d.id}/retry`));
+    // Retry (failed, dead, skipped) and Resend (succeeded: same webhook-id) both queue one attempt now.
+    const redeliver = (action, message) => async (b) => {
+      const queued = await busy(b, () => api("POST", `/v1/deliveries/${d.id}/${action}`));
       if (!queued) return;
-      showMessage("Retry queued: one attempt now", "notice");
+      showMessage(message, "notice");
       renderDetail({ ...d, ...queued });
       follow(d.id, d.attempt_log.length).catch(reportError);
     };
+    const retry = redeliver("retry", "Retry queued: one attempt now");
+    const resend = redeliver("resend", "Resend queued: the receiver gets it again, same webhook-id");
     const recover = async (b) => {
       const r = await busy(b, () => api("POST", `/v1/hooks/${d.hook_id}/recover`, { since: toIso(since.value) }));
       if (r) showMessage(`Queued ${r.requeued} failed or dead deliveries of ${hookName(d.hook_id)} again${r.next_since ? " (more remain: recover again)" : ""}`, "notice");
@@ -148,6 +151,7 @@ export async function deliveriesView(root, ctx) {
         "div",
         { class: "actions" },
         h("button", { class: "primary", disabled: !canRetry, onclick: (e) => retry(e.currentTarget) }, "Retry"),
+        d.status === "succeeded" ? h("button", { onclick: (e) => resend(e.currentTarget) }, "Resend") : null,
         h("span", { class: "spacer" }),
         h("label", { class: "inline" }, "Recover this hook's failed deliveries since ", since),
         h("button", { onclick: (e) => recover(e.currentTarget) }, "Recover"),

@@ -86,6 +86,7 @@ export type Contract = {
   "/v1/events": {
     $post: Ep<{ json: In<typeof events.EventCreate>; header?: { "idempotency-key"?: string } }, PublishedEvent, 202>;
   };
+  "/v1/events/:id/replay": { $post: Ep<IdParam & { json: In<typeof events.EventReplay> }, Out<typeof events.EventReplayed>, 202> };
   "/v1/deliveries": { $get: Ep<{ query: QueryOf<In<typeof deliveries.DeliveryListQuery>> }, Out<typeof deliveries.DeliveryList>> };
   "/v1/deliveries/:id": { $get: Ep<IdParam, DeliveryDetail> };
   "/v1/deliveries/:id/retry": { $post: Ep<IdParam, Delivery, 202> };
@@ -113,6 +114,7 @@ export const CONTRACT_ROUTES = {
   "/v1/account": ["get", "patch"],
   "/v1/hooks/:id/test": ["post"],
   "/v1/events": ["post"],
+  "/v1/events/:id/replay": ["post"],
   "/v1/deliveries": ["get"],
   "/v1/deliveries/:id": ["get"],
   "/v1/deliveries/:id/retry": ["post"],

@@ -1,6 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
 import { enqueueDeliveries } from "../delivery/enqueue";
-import { parseLogId } from "../domain/log-ids";
+import { deliveryIdOf, parseLogId } from "../domain/log-ids";
 import { getConfig, type Env } from "../env";
 import { getDb } from "../db/client";
 import { findAccount } from "../db/accounts";
@@ -58,6 +58,19 @@ export class DeliveryLog extends DurableObject<Env> {
     });
     await this.armAlarm();
     return answer;
+  }
+
+  /**
+   * A replay: new pending deliveries of a stored event to these hooks, answered as their ids (null:
+   * no such event; "full": the event's delivery positions would run out). The day is read from this
+   * event again by the alarm, so a replay whose message is lost is sent all the same.
+   */
+  async append(eventId: string, hookIds: string[]): Promise<string[] | null | "full"> {
+    const positions = writes.appendDeliveries(this.db, eventId, hookIds, new Date().toISOString());
+    if (positions === null || positions === "full") return positions;
+    reopenedSince(this.ctx.storage.kv, eventId, parseLogId(eventId)!.ms);
+    await this.armAlarm();
+    return positions.map((p) => deliveryIdOf(eventId, p));
   }
 
   /** The event a live idempotency claim answers, if any. */

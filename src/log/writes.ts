@@ -1,4 +1,4 @@
-import { dayOf, deliveryIdOf, parseLogId } from "../domain/log-ids";
+import { dayOf, deliveryIdOf, MAX_POSITION, parseLogId } from "../domain/log-ids";
 import { mayHaveFirstSuccess, withFirstSuccess } from "./first-successes";
 import { attemptsTable, eventsTable, gateRunsTable, type LogDb } from "./partitions";
 import {
@@ -103,6 +103,21 @@ export function insertEvent(db: LogDb, event: EventRow, hookIds: string[]): void
     JSON.stringify(deliveries),
     deliveries.length,
   );
+}
+
+/**
+ * A replay: new pending deliveries appended to a stored event, answered as their positions (`null`:
+ * no such event; `"full"`: the positions would run past MAX_POSITION). Appending keeps a delivery's
+ * id its event's id plus its position, so every look-up by id stays one row.
+ */
+export function appendDeliveries(db: LogDb, eventId: string, hookIds: string[], now: string): number[] | null | "full" {
+  const deliveries = readDeliveries(db, eventId);
+  if (!deliveries) return null;
+  const first = deliveries.length;
+  if (first + hookIds.length > MAX_POSITION) return "full";
+  deliveries.push(...hookIds.map((h) => newStoredDelivery(h, now)));
+  writeDeliveries(db, eventId, deliveries);
+  return hookIds.map((_, i) => first + i);
 }
 
 /**

@@ -5,8 +5,8 @@ import { accountLogOf, newRouter, waitUntilOf } from "../http/context";
 import { presentEvent, presentEventSummary } from "../presenters/events";
 import { pageOf } from "../presenters/page";
 import { errorResponses, jsonBody, jsonResponse } from "../schemas/common";
-import { Event, EventAccepted, EventCreate, EventCreateHeaders, EventIdParam, EventList, EventListQuery } from "../schemas/events";
-import { publishEvent } from "../services/events";
+import { Event, EventAccepted, EventCreate, EventCreateHeaders, EventIdParam, EventList, EventListQuery, EventReplay, EventReplayed } from "../schemas/events";
+import { publishEvent, replayEvent } from "../services/events";
 
 const tags = ["Events"];
 const security = [{ bearer: [] }];
@@ -75,5 +75,26 @@ eventsRouter.openapi(
     const found = await accountLogOf(c).findEvent(id);
     if (!found) throw ApiError.notFound("event");
     return c.json(presentEvent(found.event, found.deliveries.slice(0, INLINE_DELIVERIES), found.deliveries.length), 200);
+  },
+);
+
+eventsRouter.openapi(
+  createRoute({
+    method: "post",
+    path: "/v1/events/{id}/replay",
+    tags,
+    security,
+    summary:
+      "Replay a stored event: new deliveries (new ids) to the hooks it matches now, or to the named hooks, appended to the event and sent through the queue",
+    request: { params: EventIdParam, ...jsonBody(EventReplay) },
+    responses: { 202: jsonResponse(EventReplayed, "Queued"), ...errorResponses(400, 401, 404, 415, 422, 429) },
+  }),
+  async (c) => {
+    const replayed = await replayEvent(
+      { env: c.env, db: c.var.db, log: accountLogOf(c), fanoutVersion: c.var.account.fanoutVersion, queue: c.env.DELIVERIES, waitUntil: waitUntilOf(c) },
+      c.req.valid("param").id,
+      c.req.valid("json").hook_ids,
+    );
+    return c.json({ event_id: replayed.eventId, deliveries: replayed.deliveryIds.length, delivery_ids: replayed.deliveryIds }, 202);
   },
 );

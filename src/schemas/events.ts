@@ -65,6 +65,22 @@ export const Event = EventSummary.extend({
   deliveries: z.array(Delivery).openapi({ description: "The first 100 deliveries; GET /v1/deliveries?event_id= lists them all" }),
 }).openapi("Event");
 
+export const EventReplay = z
+  .strictObject({
+    hook_ids: EventCreate.shape.hook_ids.openapi({
+      description: "Replay to these hooks only (as hook_ids on a publish); absent: to every hook the event matches now",
+    }),
+  })
+  .openapi("EventReplay");
+
+export const EventReplayed = z
+  .object({
+    event_id: z.string(),
+    deliveries: z.number().int().openapi({ description: "How many new deliveries the replay made" }),
+    delivery_ids: z.array(z.string()).openapi({ description: "The new deliveries (new ids, so new webhook-ids), in the order of their hooks" }),
+  })
+  .openapi("EventReplayed");
+
 export const EventList = listOf(EventSummary, "EventList");
 export const EventIdParam = z.object({ id: z.string().max(64) });
 

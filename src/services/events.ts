@@ -2,7 +2,8 @@ import type { z } from "@hono/zod-openapi";
 import type { Db } from "../db/client";
 import { enqueueDeliveries } from "../delivery/enqueue";
 import { attemptFirst, FIRST_ATTEMPTS } from "../delivery/first-attempt";
-import { IDEMPOTENCY_WINDOW_MS } from "../durable/delivery-log";
+import { IDEMPOTENCY_WINDOW_MS, type DeliveryLog } from "../durable/delivery-log";
+import { MAX_POSITION } from "../domain/log-ids";
 import { selectHooks, selectNamedHooks } from "../domain/matching";
 import type { DeliveryMessage, Env } from "../env";
 import { ApiError } from "../errors";
@@ -113,6 +114,41 @@ async function publish(p: Publisher, input: PublishInput, headerKey: string | un
     await logShard.unsent(queued).catch((error) => log("error", "marking deliveries unsent failed; the log's alarm finds them after its grace", { event_id: row.id, error: errorDetail(error) }));
   }
   return { event: row, deliveries: hookIds.length, repeated: false };
+}
+
+/** What a replay made: the new deliveries' ids, in the order of their hooks. */
+export interface Replayed {
+  eventId: string;
+  deliveryIds: string[];
+}
+
+/**
+ * A replay: the stored event (same id, type and payload) delivered again to the hooks it matches now,
+ * or to the named ones, as NEW deliveries (new ids, so new `webhook-id`s) appended to the event. Its
+ * messages go through the queue; should that fail, the log's alarm sends them (as for a publish).
+ */
+export async function replayEvent(p: Publisher, eventId: string, hookIds: string[] | undefined): Promise<Replayed> {
+  const holder = p.log.holderOf(eventId);
+  const found = holder ? await holder.event(eventId) : null;
+  if (!holder || !found) throw ApiError.notFound("event");
+  const { event } = found;
+  const snapshot = await fanoutSnapshot(p.db, p.log.accountId, p.fanoutVersion);
+  const hooks = planFanout(snapshot, { type: event.type, payload: {}, applications: event.applications ?? undefined, hook_ids: hookIds }).map((h) => h.id);
+  if (hooks.length === 0) return { eventId, deliveryIds: [] };
+  const ids = await holder.append(eventId, hooks);
+  if (ids === null) throw ApiError.notFound("event");
+  if (ids === "full") throw ApiError.unprocessable(`this event has ${found.deliveries.length} deliveries; replaying it to ${hooks.length} more would pass the ${MAX_POSITION} one event can hold`, "hook_ids");
+  return surviveDisconnect(p.waitUntil, queueReplayed(p, holder, eventId, ids));
+}
+
+async function queueReplayed(p: Publisher, holder: DurableObjectStub<DeliveryLog>, eventId: string, ids: string[]): Promise<Replayed> {
+  try {
+    await enqueueDeliveries(p.queue, ids.map((id) => ({ delivery_id: id, account_id: p.log.accountId })));
+  } catch (err) {
+    log("error", "enqueueing replayed deliveries failed; the delivery log sends them again", { event_id: eventId, error: errorDetail(err) });
+    await holder.unsent(ids).catch((error) => log("error", "marking replayed deliveries unsent failed; the log's alarm finds them after its grace", { event_id: eventId, error: errorDetail(error) }));
+  }
+  return { eventId, deliveryIds: ids };
 }
 
 /** The hooks this event reaches, by the catalog's rules (422 when the type is not cataloged or too many match). */

@@ -107,7 +107,8 @@ export function insertEvent(db: LogDb, event: EventRow, hookIds: string[]): void
 
 /**
  * A replay: new pending deliveries appended to a stored event, answered as their positions (`null`:
- * no such event; `"full"`: the positions would run past MAX_POSITION). Appending keeps a delivery's
+ * no such event; `"full"`: the event cannot hold them: the positions would run past MAX_POSITION, or
+ * its row would pass SQLite's row size, about 15,000 fresh deliveries). Appending keeps a delivery's
  * id its event's id plus its position, so every look-up by id stays one row.
  */
 export function appendDeliveries(db: LogDb, eventId: string, hookIds: string[], now: string): number[] | null | "full" {
@@ -116,7 +117,11 @@ export function appendDeliveries(db: LogDb, eventId: string, hookIds: string[], 
   const first = deliveries.length;
   if (first + hookIds.length > MAX_POSITION) return "full";
   deliveries.push(...hookIds.map((h) => newStoredDelivery(h, now)));
-  writeDeliveries(db, eventId, deliveries);
+  try {
+    writeDeliveries(db, eventId, deliveries);
+  } catch {
+    return "full"; // the row as it was: the failed write changed nothing
+  }
   return hookIds.map((_, i) => first + i);
 }
 

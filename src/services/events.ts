@@ -137,7 +137,7 @@ export async function replayEvent(p: Publisher, eventId: string, hookIds: string
   if (hooks.length === 0) return { eventId, deliveryIds: [] };
   const ids = await holder.append(eventId, hooks);
   if (ids === null) throw ApiError.notFound("event");
-  if (ids === "full") throw ApiError.unprocessable(`this event has ${found.deliveries.length} deliveries; replaying it to ${hooks.length} more would pass the ${MAX_POSITION} one event can hold`, "hook_ids");
+  if (ids === "full") throw ApiError.unprocessable(`this event has ${found.deliveries.length} deliveries and cannot hold ${hooks.length} more (at most ${MAX_POSITION}, and what its record's size allows)`, "hook_ids");
   return surviveDisconnect(p.waitUntil, queueReplayed(p, holder, eventId, ids));
 }
 

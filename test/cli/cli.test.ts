@@ -156,6 +156,32 @@ describe("retries and manual redelivery", () => {
   });
 });
 
+describe("targeted sends and replay", () => {
+  it("send --hook reaches a hook that does not subscribe to the type; replay --hook delivers the event again as a new delivery", async () => {
+    const l = listen(["--port", "0", "--json"]);
+    const url = await l.url();
+    const hook = await json(["hooks", "create", `${url}/`, "--events", "cli.elsewhere"]);
+    const event = await json(["send", "cli.targeted", '{"to": "one"}', "--hook", hook.id]);
+    expect(event.deliveries).toBe(1);
+    const first = JSON.parse((await l.waitFor(new RegExp(`^\\{.*"event_id":"${event.id}".*\\}$`, "m")))[0]);
+    expect(first).toMatchObject({ kind: "delivery", type: "cli.targeted", body: { data: { to: "one" } } });
+
+    // Matching now: the hook does not subscribe to cli.targeted, so only the named replay reaches it.
+    const none = await cli(["replay", event.id], env);
+    expect(none.code).toBe(0);
+    expect(none.stdout).toMatch(/replayed → 0 new deliveries/);
+    const replayed = await cli(["replay", event.id, "--hook", hook.id], env);
+    expect(replayed.stderr).toBe("");
+    expect(replayed.stdout).toMatch(/replayed → 1 new delivery/);
+    const newId = /^\s+(dlv_\w+)$/m.exec(replayed.stdout)![1]!;
+    await until(async () => (await json(["deliveries", "get", newId])).status === "succeeded", "the replayed delivery to succeed", 20_000);
+    const ids = (await json(["deliveries", "list", "--event", event.id])).data.map((d: { id: string }) => d.id);
+    expect(ids).toHaveLength(2);
+    expect(ids).toContain(newId);
+    await cli(["hooks", "delete", hook.id], env);
+  });
+});
+
 describe("gate", () => {
   it("prints approved when the listener approves and rejected with the reason when it rejects", async () => {
     const approving = listen(["--register", "--pre", "--port", "0", "--events", "cli.create_cluster,cli.cluster_created"]);

@@ -133,7 +133,9 @@ export async function replayEvent(p: Publisher, eventId: string, hookIds: string
   if (!holder || !found) throw ApiError.notFound("event");
   const { event } = found;
   const snapshot = await fanoutSnapshot(p.db, p.log.accountId, p.fanoutVersion);
-  const hooks = planFanout(snapshot, { type: event.type, payload: {}, applications: event.applications ?? undefined, hook_ids: hookIds }).map((h) => h.id);
+  // Matched as a publish of it would be now: its payload and work_id count for content filters.
+  const input = { type: event.type, payload: JSON.parse(event.payload) as Record<string, unknown>, applications: event.applications ?? undefined, work_id: event.workId ?? undefined, hook_ids: hookIds };
+  const hooks = planFanout(snapshot, input).map((h) => h.id);
   if (hooks.length === 0) return { eventId, deliveryIds: [] };
   const ids = await holder.append(eventId, hooks);
   if (ids === null) throw ApiError.notFound("event");

@@ -41,6 +41,20 @@ describe("replaying an event", () => {
     expect(shown.body.deliveries.map((d: any) => d.id)).toEqual([original.id, ...ids]);
   });
 
+  it("matches with the event's own content: a hook whose content filter refuses it gets no replay", async () => {
+    const { key } = await newAccount();
+    const rx = new Receiver();
+    const severe = await createHook(key, { url: rx.url(), events: ["alert"], filter: { path: "data.severity", eq: 1 } });
+    const mild = await publish(key, { type: "alert", payload: { severity: 3 } });
+    const serious = await publish(key, { type: "alert", payload: { severity: 1 } });
+    expect([mild.deliveries, serious.deliveries]).toEqual([0, 1]);
+    const none = await call("POST", `/v1/events/${mild.id}/replay`, { token: key, body: {} });
+    expect(none.body).toMatchObject({ deliveries: 0, delivery_ids: [] });
+    const again = await call("POST", `/v1/events/${serious.id}/replay`, { token: key, body: {} });
+    expect(again.body.deliveries).toBe(1);
+    expect((await settledDelivery(key, again.body.delivery_ids[0], ["succeeded"])).hook_id).toBe(severe.id);
+  });
+
   it("replays to named hooks only, and refuses unknown events, foreign events and foreign hooks", async () => {
     const { key } = await newAccount();
     const other = await newAccount();

@@ -1,12 +1,19 @@
 import { z } from "zod";
 
+/**
+ * The Durable Object classes the Worker binds, by binding name. Each class's own module fills its
+ * entry in (`declare module "../env"` in src/durable/), so this file names none of them: the objects
+ * read their configuration from here, and an import back would make a cycle.
+ */
+export interface DurableObjectClasses {}
+
 /** The Worker's bindings, as declared in wrangler.toml and `.dev.vars`. */
 export interface Env {
   DB: D1Database;
   DELIVERIES: Queue<DeliveryMessage>;
   DEAD_LETTERS: Queue<DeliveryMessage>;
-  HOOK_STATE: DurableObjectNamespace<import("./durable/hook-state").HookState>;
-  DELIVERY_LOG: DurableObjectNamespace<import("./durable/delivery-log").DeliveryLog>;
+  HOOK_STATE: DurableObjectNamespace<DurableObjectClasses["HOOK_STATE"]>;
+  DELIVERY_LOG: DurableObjectNamespace<DurableObjectClasses["DELIVERY_LOG"]>;
   ADMIN_TOKEN?: string;
   ENCRYPTION_KEY?: string;
   ENCRYPTION_KEYS_PREVIOUS?: string;

@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import { isValidSecret } from "../domain/hook-secret";
 import { unwrap, type HookrouterClient } from "../client";
 import { bool, list, str, type Command, type CommandContext } from "./command";
-import { EXIT, UsageError } from "./errors";
+import { EXIT, UsageError } from "./exit";
 import { err, out, parseDuration, style } from "./format";
 import { GATE_PATH, handle, type HandlerState, type ListenBehaviour } from "./receiver";
 

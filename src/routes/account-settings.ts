@@ -1,33 +1,30 @@
 import { createRoute } from "@hono/zod-openapi";
 import { findAccount } from "../db/accounts";
 import { ApiError } from "../errors";
-import { requireApiKey } from "../http/auth";
-import { newRouter } from "../http/context";
+import { auth, newRouter } from "../http/route";
 import { presentAccount } from "../presenters/accounts";
 import { Account, AccountSettingsUpdate } from "../schemas/accounts";
 import { errorResponses, jsonBody, jsonResponse } from "../schemas/common";
-import { changeLogSettings } from "../services/account-log";
+import { changeLogSettings } from "../services/accounts";
 
 // The account's own settings, for its API keys: how long its delivery log keeps data. The shard
 // count stays with the operator (the admin API): it is about the deployment's capacity.
 
 const tags = ["Account"];
-const security = [{ bearer: [] }];
 
 export const accountSettingsRouter = newRouter();
-accountSettingsRouter.use("/v1/account", requireApiKey);
 
 accountSettingsRouter.openapi(
   createRoute({
     method: "get",
     path: "/v1/account",
     tags,
-    security,
+    ...auth.apiKey(),
     summary: "The calling key's account, with its delivery-log retention",
     responses: { 200: jsonResponse(Account, "The account"), ...errorResponses(401) },
   }),
   async (c) => {
-    const account = await findAccount(c.var.db, c.var.accountId);
+    const account = await findAccount(c.var.ctx.db, c.var.ctx.accountId);
     if (!account) throw ApiError.notFound("account");
     return c.json(presentAccount(account), 200);
   },
@@ -38,14 +35,14 @@ accountSettingsRouter.openapi(
     method: "patch",
     path: "/v1/account",
     tags,
-    security,
+    ...auth.apiKey(),
     summary: "Set how many days the account's delivery log keeps events, deliveries, attempts and gate runs (1 to 400)",
     description: "Applies to what is already stored too: the log drops what is older within the hour.",
     request: jsonBody(AccountSettingsUpdate),
     responses: { 200: jsonResponse(Account, "The account"), ...errorResponses(400, 401, 415) },
   }),
   async (c) => {
-    const updated = await changeLogSettings(c.var.db, c.env.DELIVERY_LOG, c.var.accountId, c.req.valid("json"));
+    const updated = await changeLogSettings(c.var.ctx, c.var.ctx.accountId, c.req.valid("json"));
     if (!updated) throw ApiError.notFound("account");
     return c.json(presentAccount(updated), 200);
   },

@@ -5,7 +5,8 @@ import { logOf, type DeliveryLog } from "../durable/delivery-log";
 import { deliveryIdOf, newLogId } from "../domain/log-ids";
 import type { Env } from "../env";
 import { ApiError } from "../errors";
-import { newRouter, type AppEnv } from "../http/context";
+import type { AppEnv } from "../http/context";
+import { auth, newRouter } from "../http/route";
 import { unmeteredEnv } from "../observability/instrument";
 import { count, reset, snapshot } from "../observability/metrics";
 import { errorResponses, jsonBody, jsonResponse } from "../schemas/common";
@@ -18,7 +19,6 @@ import type { Context } from "hono";
 // against the address's admin budget (test/security/auth-rate-limit.test.ts checks both).
 
 const tags = ["Admin"];
-const security = [{ admin: [] }];
 
 export const metricsRouter = newRouter();
 
@@ -27,13 +27,13 @@ metricsRouter.openapi(
     method: "get",
     path: "/v1/admin/metrics",
     tags,
-    security,
+    ...auth.admin(),
     summary: "Usage counters since the last reset (counted only when the METRICS var is \"true\")",
     responses: { 200: jsonResponse(MetricsReport, "The counters"), ...errorResponses(401) },
   }),
   (c) => {
-    if (c.var.config.METRICS) count("api", "metrics_requests");
-    return c.json({ enabled: c.var.config.METRICS, counters: snapshot() }, 200);
+    if (c.var.ctx.config.METRICS) count("api", "metrics_requests");
+    return c.json({ enabled: c.var.ctx.config.METRICS, counters: snapshot() }, 200);
   },
 );
 
@@ -42,15 +42,15 @@ metricsRouter.openapi(
     method: "delete",
     path: "/v1/admin/metrics",
     tags,
-    security,
+    ...auth.admin(),
     summary: "Reset the usage counters; answers their values before the reset",
     responses: { 200: jsonResponse(MetricsReport, "The counters before the reset"), ...errorResponses(401) },
   }),
   (c) => {
-    if (c.var.config.METRICS) count("api", "metrics_requests");
+    if (c.var.ctx.config.METRICS) count("api", "metrics_requests");
     const before = snapshot();
     reset();
-    return c.json({ enabled: c.var.config.METRICS, counters: before }, 200);
+    return c.json({ enabled: c.var.ctx.config.METRICS, counters: before }, 200);
   },
 );
 
@@ -89,7 +89,7 @@ const AccountParam = z.object({ account_id: z.string().min(1).max(64).openapi({ 
 
 /** The account's log objects through the unmetered namespace; 404 with METRICS off or for an unknown account. */
 async function accountLogs(c: Context<AppEnv>, accountId: string): Promise<{ env: Env; shards: Array<DurableObjectStub<DeliveryLog>>; retentionDays: number }> {
-  if (!c.var.config.METRICS) throw ApiError.notFound("route");
+  if (!c.var.ctx.config.METRICS) throw ApiError.notFound("route");
   count("api", "metrics_requests");
   const env = unmeteredEnv(c.env);
   const account = await findAccount(getDb(env.DB), accountId);
@@ -102,7 +102,7 @@ metricsRouter.openapi(
     method: "get",
     path: "/v1/admin/metrics/log/{account_id}",
     tags,
-    security,
+    ...auth.admin(),
     summary: "METRICS only: rows written and bytes stored by each of the account's delivery log objects (buffered first successes flushed first)",
     request: { params: AccountParam },
     responses: { 200: jsonResponse(LogUsage, "Per shard"), ...errorResponses(401, 404) },
@@ -120,7 +120,7 @@ metricsRouter.openapi(
     method: "post",
     path: "/v1/admin/metrics/log/{account_id}/purge",
     tags,
-    security,
+    ...auth.admin(),
     summary: "METRICS only: seeds a past day's partition of the account's shard 0 and runs the log alarm's upkeep (the retention purge) once, measuring the rows it writes",
     request: { params: AccountParam, ...jsonBody(PurgeProbeRequest) },
     responses: { 200: jsonResponse(PurgeProbeReport, "What the purge wrote"), ...errorResponses(400, 401, 404, 415) },

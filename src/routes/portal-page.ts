@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { ApiError } from "../errors";
-import { newRouter } from "../http/context";
+import { auth, newRouter } from "../http/route";
 import { PORTAL_ASSETS, PORTAL_HTML } from "../portal/assets";
 
 // The portal page and its files. They hold no data and need no credentials: everything the page
@@ -19,6 +19,7 @@ const PORTAL_CSP = [
 ].join("; ");
 
 const tags = ["Portal"];
+const PAGE_IS_PUBLIC = "the page and its files are the same for everyone and hold no data: the data comes from the API, with a portal token";
 
 export const portalPageRouter = newRouter();
 
@@ -27,6 +28,7 @@ portalPageRouter.openapi(
     method: "get",
     path: "/portal",
     tags,
+    ...auth.none(PAGE_IS_PUBLIC),
     summary: "The portal page (open the url of POST /v1/portal-sessions)",
     responses: { 200: { description: "The page", content: { "text/html": { schema: z.string() } } } },
   }),
@@ -42,6 +44,7 @@ portalPageRouter.openapi(
     method: "get",
     path: "/portal/{file}",
     tags,
+    ...auth.none(PAGE_IS_PUBLIC),
     summary: "A file of the portal page (its scripts and style sheet)",
     request: { params: z.object({ file: z.string().max(64) }) },
     responses: {

@@ -1,17 +1,15 @@
 import type { z } from "@hono/zod-openapi";
-import type { Db } from "../db/client";
+import type { AccountContext } from "../context";
 import { enqueueDeliveries } from "../delivery/enqueue";
 import { attemptFirst, FIRST_ATTEMPTS } from "../delivery/first-attempt";
 import { IDEMPOTENCY_WINDOW_MS } from "../durable/delivery-log";
 import { selectHooks } from "../domain/matching";
-import type { DeliveryMessage, Env } from "../env";
 import { ApiError } from "../errors";
 import { deliveryIdsOf } from "../log/writes";
 import type { EventRow } from "../log/records";
 import type { EventCreate } from "../schemas/events";
-import type { AccountLog } from "./account-log";
 import { fanoutSnapshot, type FanoutSnapshot } from "./fanout-cache";
-import { surviveDisconnect, type WaitUntil } from "./keep-alive";
+import { surviveDisconnect } from "./keep-alive";
 import { errorDetail, log } from "../observability/log";
 
 export { IDEMPOTENCY_WINDOW_MS };
@@ -32,17 +30,12 @@ export const MAX_FANOUT = 10_000;
 
 type PublishInput = z.infer<typeof EventCreate>;
 
-export interface Publisher {
-  /** The Worker's bindings: the first attempts run the queue consumer's code (src/delivery/first-attempt.ts). */
-  env: Env;
-  db: Db;
-  log: AccountLog;
-  /** The account's `fanout_version`, read with its API key: whether a cached snapshot is current. */
-  fanoutVersion: number;
-  queue: Queue<DeliveryMessage>;
-  /** Keeps the publish running if the client disconnects (see ./keep-alive.ts). */
-  waitUntil?: WaitUntil;
-}
+/**
+ * Who publishes: the bindings (the first attempts run the queue consumer's code, src/delivery/first-attempt.ts,
+ * and the rest go to `env.DELIVERIES`), the account's `fanout_version` (read with its API key: whether a
+ * cached snapshot is current), and `waitUntil`, which keeps the publish running if the client disconnects.
+ */
+type Publisher = Pick<AccountContext, "env" | "db" | "log" | "account" | "waitUntil">;
 
 export interface Published {
   event: EventRow;
@@ -75,7 +68,7 @@ async function publish(p: Publisher, input: PublishInput, headerKey: string | un
 
   let hookIds: string[];
   try {
-    hookIds = planFanout(await fanoutSnapshot(p.db, p.log.accountId, p.fanoutVersion), input).map((h) => h.id);
+    hookIds = planFanout(await fanoutSnapshot(p.db, p.log.accountId, p.account.fanoutVersion), input).map((h) => h.id);
   } catch (err) {
     // A repeat answers the first event even if it would no longer be accepted (say, its type left the catalog).
     const first = idempotency && err instanceof ApiError ? await logShard.claimed(idempotency.key, idempotency.liveAfter) : null;
@@ -106,7 +99,7 @@ async function publish(p: Publisher, input: PublishInput, headerKey: string | un
   const queued = ids.slice(first);
   if (queued.length === 0) return { event: row, deliveries: hookIds.length, repeated: false };
   try {
-    await enqueueDeliveries(p.queue, queued.map((id) => ({ delivery_id: id, account_id: row.accountId })));
+    await enqueueDeliveries(p.env.DELIVERIES, queued.map((id) => ({ delivery_id: id, account_id: row.accountId })));
   } catch (err) {
     // The event is stored: its deliveries are sent by the log's alarm, seconds from now.
     log("error", "enqueueing deliveries failed; the delivery log sends them again", { event_id: row.id, error: errorDetail(err) });

@@ -1,5 +1,5 @@
 import { utf8 } from "../crypto/encoding";
-import type { Db } from "../db/client";
+import type { AccountContext } from "../context";
 import { catalogProbe } from "../db/fanout-reads";
 import { listAllHooks } from "../db/hooks";
 import type { HookRow } from "../db/schema";
@@ -13,15 +13,10 @@ import { selectHooks } from "../domain/matching";
 import { checkOutboundUrl } from "../domain/url-guard";
 import type { Config } from "../env";
 import { ApiError } from "../errors";
-import type { AccountLog } from "./account-log";
 import { MAX_PAYLOAD_BYTES } from "./events";
 
-export interface GateCaller {
-  db: Db;
-  config: Config;
-  accountId: string;
-  log: AccountLog;
-}
+/** Who asks: the gates are the account's, and the run is recorded in its delivery log. */
+type GateCaller = Pick<AccountContext, "db" | "config" | "accountId" | "log">;
 
 export interface GateInput {
   type: string;

@@ -16,7 +16,6 @@ import { hookTestRouter } from "./routes/hook-test";
 import { hooksRouter } from "./routes/hooks";
 import { portalPageRouter } from "./routes/portal-page";
 import { portalSessionsRouter } from "./routes/portal-sessions";
-import { metricsRouter } from "./routes/metrics";
 import { slackRouter } from "./routes/slack";
 import { statsRouter } from "./routes/stats";
 
@@ -55,7 +54,6 @@ export function buildApp() {
   app.route("/", statsRouter);
   app.route("/", portalSessionsRouter);
   app.route("/", portalPageRouter);
-  app.route("/", metricsRouter);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
     type: "http",

@@ -1,22 +1,30 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { findAccount } from "../db/accounts";
-import { getDb } from "../db/client";
-import { logOf, type DeliveryLog } from "../durable/delivery-log";
-import { deliveryIdOf, newLogId } from "../domain/log-ids";
-import type { Env } from "../env";
-import { ApiError } from "../errors";
-import type { AppEnv } from "../http/context";
-import { auth, newRouter } from "../http/route";
-import { unmeteredEnv } from "../observability/instrument";
-import { count, reset, snapshot } from "../observability/metrics";
-import { errorResponses, jsonBody, jsonResponse } from "../schemas/common";
-import { MetricsReport } from "../schemas/metrics";
 import type { Context } from "hono";
+import { findAccount } from "../../src/db/accounts";
+import { getDb } from "../../src/db/client";
+import { logOf, type DeliveryLog } from "../../src/durable/delivery-log";
+import { deliveryIdOf, newLogId } from "../../src/domain/log-ids";
+import type { Env } from "../../src/env";
+import { ApiError } from "../../src/errors";
+import type { AppEnv } from "../../src/http/context";
+import { auth, newRouter } from "../../src/http/route";
+import { errorResponses, jsonBody, jsonResponse } from "../../src/schemas/common";
+import { benchConfig } from "./config";
+import { unmeteredEnv } from "./instrument";
+import { count, reset, snapshot } from "./metrics";
 
-// The bench's window on the usage counters (src/observability/metrics.ts). Admin only: the counters
-// span every account. Authenticated by adminRouter's /v1/admin/* middleware (src/routes/admin.ts):
-// app.ts mounts this router after it, and a middleware of its own would count every request twice
-// against the address's admin budget (test/security/auth-rate-limit.test.ts checks both).
+// The bench's window on the usage counters (./metrics.ts), served by its entry point (./index.ts)
+// only: the production Worker has no such routes. Admin only: the counters span every account.
+
+const MetricsReport = z
+  .object({
+    enabled: z.boolean().openapi({ description: "Whether this router counts (the METRICS var is \"true\"); when false every counter stays 0" }),
+    counters: z.record(z.string(), z.number().int()).openapi({
+      description: "Billed usage this isolate counted since the last reset: D1 round trips, statements, rows read and written; queue messages written, read, acknowledged and retried; Durable Object calls; outbound subrequests; Worker invocations",
+      example: { "d1.round_trips": 2, "d1.statements": 3, "queue.messages_written": 1 },
+    }),
+  })
+  .openapi("MetricsReport");
 
 const tags = ["Admin"];
 
@@ -32,8 +40,9 @@ metricsRouter.openapi(
     responses: { 200: jsonResponse(MetricsReport, "The counters"), ...errorResponses(401) },
   }),
   (c) => {
-    if (c.var.ctx.config.METRICS) count("api", "metrics_requests");
-    return c.json({ enabled: c.var.ctx.config.METRICS, counters: snapshot() }, 200);
+    const { METRICS } = benchConfig(c.env);
+    if (METRICS) count("api", "metrics_requests");
+    return c.json({ enabled: METRICS, counters: snapshot() }, 200);
   },
 );
 
@@ -47,10 +56,11 @@ metricsRouter.openapi(
     responses: { 200: jsonResponse(MetricsReport, "The counters before the reset"), ...errorResponses(401) },
   }),
   (c) => {
-    if (c.var.ctx.config.METRICS) count("api", "metrics_requests");
+    const { METRICS } = benchConfig(c.env);
+    if (METRICS) count("api", "metrics_requests");
     const before = snapshot();
     reset();
-    return c.json({ enabled: c.var.ctx.config.METRICS, counters: before }, 200);
+    return c.json({ enabled: METRICS, counters: before }, 200);
   },
 );
 
@@ -89,7 +99,7 @@ const AccountParam = z.object({ account_id: z.string().min(1).max(64).openapi({ 
 
 /** The account's log objects through the unmetered namespace; 404 with METRICS off or for an unknown account. */
 async function accountLogs(c: Context<AppEnv>, accountId: string): Promise<{ env: Env; shards: Array<DurableObjectStub<DeliveryLog>>; retentionDays: number }> {
-  if (!c.var.ctx.config.METRICS) throw ApiError.notFound("route");
+  if (!benchConfig(c.env).METRICS) throw ApiError.notFound("route");
   count("api", "metrics_requests");
   const env = unmeteredEnv(c.env);
   const account = await findAccount(getDb(env.DB), accountId);

@@ -51,8 +51,6 @@ describe("POST /v1/portal-sessions", () => {
     expectErrorShape(await call("POST", "/v1/portal-sessions", { token: acc.key, body: { expires_in: 86_401 } }), 400, "validation_failed");
     expectErrorShape(await call("POST", "/v1/portal-sessions", { token: acc.key, body: { applications: [] } }), 400, "validation_failed");
     expectErrorShape(await call("POST", "/v1/portal-sessions", { token: acc.key, body: { admin: true } }), 400, "validation_failed");
-    expectErrorShape(await call("POST", "/v1/portal-sessions", {}), 401, "unauthorized");
-    expectErrorShape(await call("POST", "/v1/portal-sessions", { token: ADMIN_TOKEN }), 401, "unauthorized");
   });
 
   it("gives an expired or forged token no data", async () => {

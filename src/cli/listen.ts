@@ -1,6 +1,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { isValidSecret } from "../domain/hook-secret";
+import { errorMessage } from "../error-message";
 import { unwrap, type HookrouterClient } from "../client";
 import { bool, list, str, type Command, type CommandContext } from "./command";
 import { EXIT, UsageError } from "./exit";
@@ -8,7 +9,7 @@ import { err, out, parseDuration, style } from "./format";
 import { GATE_PATH, handle, type HandlerState, type ListenBehaviour } from "./receiver";
 
 // `hookrouter listen`: a local receiver for deliveries and gate calls, like `stripe listen` or
-// CCX's `mock-hooks`. It prints each request, checks its Standard Webhooks signature when it knows
+// a mock hooks server. It prints each request, checks its Standard Webhooks signature when it knows
 // the secret, and answers as the flags say (status, random failures, delay, gate rejection).
 
 /** A hook `--register` created: deleted again when the listener stops. */
@@ -79,7 +80,7 @@ async function listen(ctx: CommandContext): Promise<number> {
   const state: HandlerState = { behaviour, secrets, seen, json: ctx.json, ready: new Promise<void>((r) => (registered = r)) };
   const server = createServer((req, res) => {
     handle(req, res, state).catch((e) => {
-      err(`${style.red("error:")} handling ${req.method} ${req.url}: ${e instanceof Error ? e.message : String(e)}`);
+      err(`${style.red("error:")} handling ${req.method} ${req.url}: ${errorMessage(e)}`);
       if (!res.headersSent) res.writeHead(500).end();
     });
   });
@@ -173,7 +174,7 @@ async function unregister(api: HookrouterClient, registrations: Registration[], 
         await unwrap(api.v1.hooks[":id"].$delete({ param: { id: r.id } }, { init: { signal: AbortSignal.timeout(5000) } }));
         log(`deleted hook ${r.id}`);
       } catch (e) {
-        err(`${style.yellow("warning:")} could not delete hook ${r.id} (${e instanceof Error ? e.message : String(e)}); delete it with \`hookrouter hooks delete ${r.id}\``);
+        err(`${style.yellow("warning:")} could not delete hook ${r.id} (${errorMessage(e)}); delete it with \`hookrouter hooks delete ${r.id}\``);
       }
     }),
   );

@@ -18,7 +18,7 @@ export interface MatchableHook {
 export interface MatchableEvent {
   type: string;
   applications?: string[] | null;
-  /** False for catalog types that are not application-level (Huskar's team and user events). */
+  /** False for catalog types that are not application-level (account-wide events, such as a team's or a user's). */
   applicationLevel?: boolean;
 }
 
@@ -40,7 +40,7 @@ function escapeRegExp(s: string): string {
   return s.replace(/[.+?^${}()|[\]\\-]/g, "\\$&");
 }
 
-/** An empty subscription list means every event (Vydon's UNSPECIFIED). */
+/** An empty subscription list means every event (no filter). */
 export function subscribesTo(events: readonly string[], type: string): boolean {
   return events.length === 0 || events.some((p) => patternMatches(p, type));
 }
@@ -59,7 +59,7 @@ function isLive(hook: MatchableHook, phase: "post" | "pre"): boolean {
 /**
  * The hooks of one account that an event of this phase reaches now:
  * enabled, not deactivated, of the phase, subscribed to the type, in scope; and a `fallback` hook
- * only when no application-scoped hook was selected (ricloud's organisation default).
+ * only when no application-scoped hook was selected (the account's default configuration, for applications with none of their own).
  */
 export function selectHooks<H extends MatchableHook>(hooks: readonly H[], event: MatchableEvent, phase: "post" | "pre" = "post"): H[] {
   const candidates = hooks.filter((h) => isLive(h, phase) && subscribesTo(h.events, event.type) && inScope(h, event));

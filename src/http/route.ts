@@ -79,7 +79,10 @@ function declare<E extends AppEnv | AccountEnv>(a: Authentication): { security: 
 
 /** The declarations, spread into a route's `createRoute` config. */
 export const auth = {
-  /** An account's API key (or a portal session's token, on the portal's routes): `c.var.ctx` is the account's context. */
+  /**
+   * An account's API key (or a portal session's token, on the portal's routes): `c.var.ctx` is the
+   * account's context. Scoped API keys will take the route's scope here, `apiKey({ scope })`.
+   */
   apiKey: () => declare<AccountEnv>({ credential: "api_key" }),
   /** The ADMIN_TOKEN secret. */
   admin: () => declare<AppEnv>({ credential: "admin" }),

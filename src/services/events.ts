@@ -10,11 +10,10 @@ import type { EventRow } from "../log/records";
 import type { EventCreate } from "../schemas/events";
 import { fanoutSnapshot, type FanoutSnapshot } from "./fanout-cache";
 import { surviveDisconnect } from "./keep-alive";
+import { payloadText } from "./payload";
 import { errorDetail, log } from "../observability/log";
 
 export { IDEMPOTENCY_WINDOW_MS };
-
-export const MAX_PAYLOAD_BYTES = 256 * 1024;
 
 /**
  * Fan-out: ONE request does it all. Per event: the account's hooks and catalog from isolate memory
@@ -55,11 +54,7 @@ export function publishEvent(p: Publisher, input: PublishInput, headerKey: strin
 
 async function publish(p: Publisher, input: PublishInput, headerKey: string | undefined): Promise<Published> {
   const key = idempotencyKeyOf(headerKey, input.idempotency_key);
-  const payload = JSON.stringify(input.payload);
-  const size = new TextEncoder().encode(payload).byteLength;
-  if (size > MAX_PAYLOAD_BYTES) {
-    throw new ApiError(413, "payload_too_large", `the payload is ${size} bytes; at most ${MAX_PAYLOAD_BYTES} (256 KiB) are accepted`);
-  }
+  const payload = payloadText(input.payload);
   const now = new Date();
   const liveAfter = new Date(now.getTime() - IDEMPOTENCY_WINDOW_MS).toISOString();
   const shard = p.log.shardFor(key);

@@ -11,8 +11,8 @@ import { newId, ulid } from "../domain/ids";
 import { samplePayload, testEventType } from "../domain/test-event";
 
 // Endpoint tests: one sample event sent synchronously through the same request builder, signer and
-// senders as real deliveries. The outcome sets the hook's state (`valid`/`invalid`, ricloud's state
-// machine) and is kept by the hook's Durable Object as `last_test`.
+// senders as real deliveries. The outcome sets the hook's state (`valid`/`invalid`, the state machine
+// of docs/hook-state.md) and is kept by the hook's Durable Object as `last_test`.
 
 export interface HookTestResult {
   success: boolean;

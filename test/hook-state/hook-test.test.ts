@@ -4,7 +4,7 @@ import { call, expectErrorShape, newAccount } from "../helpers/api";
 import { createHook, testedHook } from "../helpers/delivery";
 import { Receiver } from "../helpers/receiver";
 
-// Endpoint tests and ricloud's state machine, against real HTTP receivers: the automatic test of a
+// Endpoint tests and the hook state machine (new → valid / invalid), against real HTTP receivers: the automatic test of a
 // `new` hook (its Durable Object's alarm) and `POST /v1/hooks/{id}/test`.
 
 let key: string;

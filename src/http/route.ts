@@ -91,7 +91,7 @@ export const auth = {
 };
 
 /** What a route declared, or undefined when it declared nothing. */
-export function declaredAuthentication(route: { middleware?: unknown }): Authentication | undefined {
+function declaredAuthentication(route: { middleware?: unknown }): Authentication | undefined {
   const middleware = Array.isArray(route.middleware) ? route.middleware[0] : route.middleware;
   return typeof middleware === "function" ? declared.get(middleware as MiddlewareHandler<AppEnv>) : undefined;
 }

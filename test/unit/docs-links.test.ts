@@ -65,6 +65,10 @@ describe("documentation links", () => {
     expect(broken).toEqual([]);
   });
 
+  it("keeps the README a guide (under 15 KB): the manual is docs/", () => {
+    expect(statSync(path.join(ROOT, "README.md")).size).toBeLessThan(15 * 1024);
+  });
+
   it("finds links and GitHub's anchors the way the check above relies on", () => {
     expect(linkTargets("see [a](docs/a.md#b-c) and ![p](p.png) `[x](not-a-link)`\n[r]: ../r.md\n```\n[y](nor-this)\n```")).toEqual(["docs/a.md#b-c", "p.png", "../r.md"]);
     expect([...headingAnchors("# What it costs\n## Nothing stays pending: the log's alarm\n## What it costs\n### `GET /v1/x` and more")]).toEqual([

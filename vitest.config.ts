@@ -49,6 +49,8 @@ const UNTHROTTLED_CLIENTS = {
 };
 /** The security project's per-address budget per 10 s (production's is in wrangler.toml). */
 const SECURITY_AUTH_RATE_LIMIT = 150;
+/** The security project's per-account tunnel budget per 10 s, in 16 KiB units (production's is in wrangler.toml). */
+const SECURITY_TUNNEL_BUDGET = 3;
 
 /**
  * The fuzz project's whole outbound world: every receiver answers 200 and approves (gates), and
@@ -136,7 +138,7 @@ export default defineConfig({
       // Security checks that need other bindings than production's: a rotated ENCRYPTION_KEY (the
       // api project's key is now the previous one), CORS on, and a small per-key rate limit so
       // going over it is quick (and a per-address one its tests can reach from addresses of their
-      // own). Real receivers as in the delivery project.
+      // own), and a tiny tunnel budget. Real receivers as in the delivery project.
       workersProject(
         "security",
         ["test/security/**/*.test.ts"],
@@ -148,12 +150,14 @@ export default defineConfig({
           GATE_TIMEOUT_MS: "1500",
           TEST_RATE_LIMIT: String(SECURITY_RATE_LIMIT),
           TEST_AUTH_RATE_LIMIT: String(SECURITY_AUTH_RATE_LIMIT),
+          TEST_TUNNEL_BUDGET: String(SECURITY_TUNNEL_BUDGET),
         },
         REAL_RECEIVER,
         {
           ratelimits: {
             API_RATE_LIMITER: { namespace_id: "1001", simple: { limit: SECURITY_RATE_LIMIT, period: 10 } },
             AUTH_RATE_LIMITER: { namespace_id: "1002", simple: { limit: SECURITY_AUTH_RATE_LIMIT, period: 10 } },
+            TUNNEL_RATE_LIMITER: { namespace_id: "1003", simple: { limit: SECURITY_TUNNEL_BUDGET, period: 10 } },
           },
         },
       ),

@@ -18,6 +18,7 @@ import { portalPageRouter } from "./routes/portal-page";
 import { portalSessionsRouter } from "./routes/portal-sessions";
 import { slackRouter } from "./routes/slack";
 import { statsRouter } from "./routes/stats";
+import { tunnelsRouter } from "./routes/tunnels";
 
 /** Largest request body accepted anywhere; an event payload has its own, smaller limit (256 KiB). */
 export const MAX_BODY_BYTES = 320 * 1024;
@@ -51,6 +52,7 @@ export function buildApp() {
   app.route("/", hookTestRouter);
   app.route("/", slackRouter);
   app.route("/", gatesRouter);
+  app.route("/", tunnelsRouter);
   app.route("/", statsRouter);
   app.route("/", portalSessionsRouter);
   app.route("/", portalPageRouter);

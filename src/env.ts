@@ -14,6 +14,8 @@ export interface Env {
   DEAD_LETTERS: Queue<DeliveryMessage>;
   HOOK_STATE: DurableObjectNamespace<DurableObjectClasses["HOOK_STATE"]>;
   DELIVERY_LOG: DurableObjectNamespace<DurableObjectClasses["DELIVERY_LOG"]>;
+  /** One object per (account, tunnel name): the socket of a `hookrouter listen --tunnel` (src/durable/tunnel.ts). */
+  TUNNEL: DurableObjectNamespace<DurableObjectClasses["TUNNEL"]>;
   ADMIN_TOKEN?: string;
   ENCRYPTION_KEY?: string;
   ENCRYPTION_KEYS_PREVIOUS?: string;
@@ -35,6 +37,8 @@ export interface Env {
   API_RATE_LIMITER?: RateLimit;
   /** The per-client-address limit on admin requests and failed authentications (src/http/rate-limit.ts). */
   AUTH_RATE_LIMITER?: RateLimit;
+  /** Each account's tunnel traffic, in 16 KiB units (src/durable/tunnel.ts). */
+  TUNNEL_RATE_LIMITER?: RateLimit;
   CORS_ORIGINS?: string;
   SWEEP_GRACE_SECONDS?: string;
   /**

@@ -15,6 +15,7 @@ export type ErrorCode =
   | "unsupported_media_type"
   | "unprocessable"
   | "rate_limited"
+  | "upgrade_required"
   | "not_configured"
   | "upstream_error"
   | "internal_error";

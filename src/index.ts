@@ -4,6 +4,7 @@ import type { DeliveryMessage, Env } from "./env";
 
 export { HookState } from "./durable/hook-state";
 export { DeliveryLog } from "./durable/delivery-log";
+export { Tunnel } from "./durable/tunnel";
 
 const app = buildApp();
 

@@ -74,7 +74,8 @@ const hooksCreate: Command = {
   summary: "Create a hook (prints its secret)",
   usage: "hooks create URL [--name N] [--events a,b] [--phase post|pre] [--application A]… [--json]",
   details: [
-    "URL                   where deliveries are POSTed (--url is the router's address, as everywhere)",
+    "URL                   where deliveries are POSTed, or tunnel://NAME (see `listen --tunnel`); --url is the",
+    "                      router's address, as everywhere",
     "--name N              unique in the account (default: derived from the URL)",
     "--events a,b          event types or patterns (job_run.*, *); default all",
     "--phase post|pre      pre makes it a gate (answers {\"approved\": …})",
@@ -122,7 +123,8 @@ const hooksCreate: Command = {
     );
     if (json) return printJson(hook), EXIT.ok;
     out(describeHook(hook));
-    out(`${style.dim("secret".padEnd(12))}  ${style.bold(hook.secret)}`);
+    if (hook.secret) out(`${style.dim("secret".padEnd(12))}  ${style.bold(hook.secret)}`);
+    if (hook.public_key) out(`${style.dim("public key".padEnd(12))}  ${style.bold(hook.public_key)}`);
     return EXIT.ok;
   },
 };

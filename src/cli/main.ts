@@ -8,13 +8,13 @@ import { EXIT, UsageError } from "./exit";
 import { err, indent, out, style } from "./format";
 import { hookCommands } from "./hooks";
 import { initCommand } from "./init";
-import { listenCommand } from "./listen";
+import { listenCommand, tunnelsCommand } from "./listen";
 import { publishCommands } from "./publish";
 
 // The `hookrouter` command line: finds the command, parses its flags, runs it, and turns every
 // failure into a message and an exit code (never a stack trace; HOOKROUTER_DEBUG=1 adds one).
 
-const COMMANDS: Command[] = [initCommand, listenCommand, ...publishCommands, ...hookCommands, ...deliveryCommands];
+const COMMANDS: Command[] = [initCommand, listenCommand, tunnelsCommand, ...publishCommands, ...hookCommands, ...deliveryCommands];
 
 const GLOBAL_OPTIONS: OptionSpec = {
   url: { type: "string" },

@@ -5,8 +5,10 @@ import type * as accounts from "../schemas/accounts";
 import type * as deliveries from "../schemas/deliveries";
 import type * as events from "../schemas/events";
 import type * as gates from "../schemas/gates";
+import type * as hookActions from "../schemas/hook-actions";
 import type * as hookTest from "../schemas/hook-test";
 import type * as hooks from "../schemas/hooks";
+import type * as tunnels from "../schemas/tunnels";
 
 // The routes the typed client knows, as a Hono schema type for `hc`, with every request and response
 // type taken from the API's own zod schemas (the single source of truth).
@@ -47,6 +49,15 @@ export type Attempt = Out<typeof deliveries.Attempt>;
 export type GateResult = Out<typeof gates.GateResult>;
 export type GateDecision = Out<typeof gates.GateDecision>;
 export type HookTestResult = Out<typeof hookTest.HookTestResult>;
+export type Tunnel = Out<typeof tunnels.Tunnel>;
+export type HookSecret = Out<typeof hooks.HookSecret>;
+/** A content filter (docs/filters.md). */
+export type HookFilter = Out<typeof hooks.HookFilter>;
+/** A payload transformation (docs/transforms.md). */
+export type HookTransform = Out<typeof hooks.HookTransform>;
+export type FilterTestResult = Out<typeof hooks.FilterTestResult>;
+export type TransformTestResult = Out<typeof hooks.TransformTestResult>;
+export type Account = Out<typeof accounts.Account>;
 
 export type Contract = {
   "/health": { $get: Ep<{}, { ok: true; d1: true }> };
@@ -64,6 +75,13 @@ export type Contract = {
     $delete: Ep<IdParam, Out<typeof hooks.Hook>>;
   };
   "/v1/hooks/:id/secret": { $get: Ep<IdParam, Out<typeof hooks.HookSecret>> };
+  "/v1/hooks/:id/secret/rotate": { $post: Ep<IdParam & { json: In<typeof hookActions.SecretRotate> }, Out<typeof hooks.HookSecret>> };
+  "/v1/hooks/filter-test": { $post: Ep<{ json: In<typeof hooks.FilterTestRequest> }, FilterTestResult> };
+  "/v1/hooks/transform-test": { $post: Ep<{ json: In<typeof hooks.TransformTestRequest> }, TransformTestResult> };
+  "/v1/account": {
+    $get: Ep<{}, Account>;
+    $patch: Ep<{ json: In<typeof accounts.AccountSettingsUpdate> }, Account>;
+  };
   "/v1/hooks/:id/test": { $post: Ep<IdParam & { json: In<typeof hookTest.HookTestRequest> }, HookTestResult> };
   "/v1/events": {
     $post: Ep<{ json: In<typeof events.EventCreate>; header?: { "idempotency-key"?: string } }, PublishedEvent, 202>;
@@ -72,6 +90,7 @@ export type Contract = {
   "/v1/deliveries/:id": { $get: Ep<IdParam, DeliveryDetail> };
   "/v1/deliveries/:id/retry": { $post: Ep<IdParam, Delivery, 202> };
   "/v1/gates/:type": { $post: Ep<{ param: { type: string }; json: In<typeof gates.GateRequest> }, GateResult> };
+  "/v1/tunnels": { $get: Ep<{}, Out<typeof tunnels.TunnelList>> };
 };
 
 /** A Hono app type carrying the contract, for `hc<ContractApp>(url)`. */
@@ -87,12 +106,17 @@ export const CONTRACT_ROUTES = {
   "/v1/hooks": ["get", "post"],
   "/v1/hooks/:id": ["get", "patch", "delete"],
   "/v1/hooks/:id/secret": ["get"],
+  "/v1/hooks/:id/secret/rotate": ["post"],
+  "/v1/hooks/filter-test": ["post"],
+  "/v1/hooks/transform-test": ["post"],
+  "/v1/account": ["get", "patch"],
   "/v1/hooks/:id/test": ["post"],
   "/v1/events": ["post"],
   "/v1/deliveries": ["get"],
   "/v1/deliveries/:id": ["get"],
   "/v1/deliveries/:id/retry": ["post"],
   "/v1/gates/:type": ["post"],
+  "/v1/tunnels": ["get"],
 } as const satisfies { [P in keyof Contract]: ReadonlyArray<Method<keyof Contract[P]>> };
 
 // Both directions, checked by tsc: the paths and each path's methods above are exactly the type's.

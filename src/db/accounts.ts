@@ -1,5 +1,6 @@
 import { and, desc, eq, getTableColumns, isNull, type SQL } from "drizzle-orm";
 import type { Db } from "./client";
+import type { PortalSettings } from "../domain/portal-settings";
 import { accounts, apiKeys, eventTypes, hooks, slackConnections, slackOauthStates, type AccountRow, type ApiKeyRow } from "./schema";
 
 export async function insertAccount(db: Db, row: AccountRow): Promise<void> {
@@ -54,6 +55,11 @@ export async function revokeApiKey(db: Db, accountId: string, keyId: string, at:
 /** A live key by id (a portal session names the key that minted it), with its account's settings. */
 export function findLiveKeyById(db: Db, id: string) {
   return liveKeyWithAccount(db, eq(apiKeys.id, id));
+}
+
+/** Sets (or, with null, clears) an account's portal settings. */
+export async function updatePortalSettings(db: Db, id: string, settings: PortalSettings | null): Promise<void> {
+  await db.update(accounts).set({ portalSettings: settings }).where(eq(accounts.id, id));
 }
 
 /** Sets an account's log settings (admin); answers the account's row, or undefined. */

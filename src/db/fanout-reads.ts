@@ -19,7 +19,7 @@ export function catalogProbe(db: Db, accountId: string, type: string) {
     .limit(1);
 }
 
-/** The columns fan-out needs (the input of `selectHooks`): not the secrets, headers or metadata. */
+/** The columns fan-out needs (the input of `selectHooks`, content filters included): not the secrets, headers or metadata. */
 export function matchableHooks(db: Db, accountId: string) {
   return db
     .select({
@@ -30,6 +30,7 @@ export function matchableHooks(db: Db, accountId: string) {
       phase: hooks.phase,
       enabled: hooks.enabled,
       state: hooks.state,
+      filter: hooks.filter,
     })
     .from(hooks)
     .where(eq(hooks.accountId, accountId));

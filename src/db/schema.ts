@@ -1,5 +1,8 @@
 import { sql } from "drizzle-orm";
 import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import type { Filter } from "../domain/filter";
+import type { PortalSettings } from "../domain/portal-settings";
+import type { Transform } from "../domain/transform";
 
 // Timestamps are ISO-8601 UTC strings: they sort lexically, compare in SQL, and are what the API returns.
 // JSON columns hold small arrays/maps that are always read whole with their row.
@@ -14,6 +17,8 @@ export const accounts = sqliteTable("accounts", {
   retentionDays: integer("retention_days").notNull().default(30),
   // Bumped by triggers on every change fan-out reads (migrations/0005_delivery_log.sql).
   fanoutVersion: integer("fanout_version").notNull().default(0),
+  // The embeddable portal's settings (src/domain/portal-settings.ts); null: the defaults, locked down.
+  portalSettings: text("portal_settings", { mode: "json" }).$type<PortalSettings | null>(),
 });
 
 export const apiKeys = sqliteTable(
@@ -65,6 +70,13 @@ export const hooks = sqliteTable(
     payloadFormat: text("payload_format", { enum: ["envelope", "raw"] }).notNull().default("envelope"),
     headers: text("headers", { mode: "json" }).$type<Record<string, string>>().notNull().default(sql`'{}'`),
     metadata: text("metadata", { mode: "json" }).$type<Record<string, string>>().notNull().default(sql`'{}'`),
+    // A content filter (src/domain/filter.ts), read by fan-out; null: no filter.
+    filter: text("filter", { mode: "json" }).$type<Filter | null>(),
+    // A payload transformation (src/domain/transform.ts), applied when a delivery is sent; null: none.
+    transform: text("transform", { mode: "json" }).$type<Transform | null>(),
+    // `v1`: HMAC-SHA256 (a `whsec_` or raw base64 secret); `v1a`: ed25519 (a `whsk_` key, public key below).
+    signingScheme: text("signing_scheme", { enum: ["v1", "v1a"] }).notNull().default("v1"),
+    publicKey: text("public_key"),
     // Secrets are stored sealed (AES-GCM, see src/crypto/secret-box.ts), never in plain text.
     secretSealed: text("secret_sealed").notNull(),
     previousSecretSealed: text("previous_secret_sealed"),

@@ -131,7 +131,8 @@ interface HookAttempts {
 async function reportHookHealth(hookStates: Env["HOOK_STATE"], handled: Handled[]): Promise<HookAttempts[]> {
   const byHook = new Map<string, { hook: HookRow; attempts: Array<{ result: SendResult; probe: boolean; answered: number }> }>();
   for (const { job, outcome } of handled) {
-    if (outcome.kind !== "attempted") continue;
+    // A final failure (a transformation) sent nothing: it says nothing of the receiver's health.
+    if (outcome.kind !== "attempted" || outcome.result.final) continue;
     const hook = job!.hook!;
     let entry = byHook.get(hook.id);
     if (!entry) byHook.set(hook.id, (entry = { hook, attempts: [] }));

@@ -18,6 +18,11 @@ export interface SendResult {
   timedOut: boolean;
   /** What the send found out about the account's management data, for the caller to write (./send-effects.ts). */
   effects?: SendEffect[];
+  /**
+   * Nothing was sent and no retry could change that (the hook's transformation fails on this event):
+   * the delivery ends `dead` now, and the receiver's health is not affected.
+   */
+  final?: boolean;
 }
 
 /** An attempt that never left hookrouter: recorded and retried like any other failed attempt. */
@@ -38,14 +43,15 @@ export function retryAfterOf(res: Response): number | null {
 
 /**
  * Sends one request: never follows redirects (a 3xx is a failure, its Location recorded), times out,
- * and reads at most 4 KiB of the answer without buffering the rest.
+ * and reads at most 4 KiB of the answer without buffering the rest. `send` is `fetch`, or a tunnel's
+ * relay (src/services/tunnels.ts `sendToReceiver`), whose answers are read the same way.
  */
-export async function sendHttp(req: OutboundRequest, timeoutMs: number): Promise<SendResult> {
+export async function sendHttp(req: OutboundRequest, timeoutMs: number, send: typeof fetch = fetch): Promise<SendResult> {
   const started = Date.now();
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), timeoutMs);
   try {
-    const res = await fetch(req.url, {
+    const res = await send(req.url, {
       method: "POST",
       headers: req.headers,
       body: req.body,

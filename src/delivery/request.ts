@@ -1,5 +1,6 @@
 import type { EventForDelivery } from "../domain/event-for-delivery";
 import { isReservedHeader } from "../domain/hook-headers";
+import { applyTransform, transformRoot, type Transform } from "../domain/transform";
 import { signatureHeader } from "./signer";
 
 // The one place that builds what a receiver sees (the delivery contract in docs/delivery.md): used by
@@ -23,6 +24,29 @@ export function buildBody(event: EventForDelivery, format: "envelope" | "raw", e
   let tail = `,"applications":${JSON.stringify(event.applications ?? [])},"work_id":${JSON.stringify(event.workId)}`;
   if (extra) for (const [k, v] of Object.entries(extra)) tail += `,${JSON.stringify(k)}:${JSON.stringify(v)}`;
   return `${head}${event.payload}${tail}}`;
+}
+
+export type DeliveryBody = { ok: true; body: string } | { ok: false; error: string };
+
+/** The prefix of the error of an attempt whose transformation failed: such an attempt is final. */
+export const TRANSFORM_FAILED = "transform_failed";
+
+/**
+ * The body a webhook hook's receiver gets for an event: its transformation's output when it has one
+ * (the payload is parsed for it; hooks without one never parse it), otherwise the envelope or the
+ * raw payload. The request is signed over exactly this body. A transformation that fails on this
+ * event answers why, prefixed `transform_failed:`, and nothing is sent.
+ */
+export function deliveryBody(event: EventForDelivery, hook: { payloadFormat: "envelope" | "raw"; transform?: Transform | null }): DeliveryBody {
+  if (!hook.transform) return { ok: true, body: buildBody(event, hook.payloadFormat) };
+  let data: unknown;
+  try {
+    data = JSON.parse(event.payload);
+  } catch {
+    return { ok: false, error: `${TRANSFORM_FAILED}: the stored payload is not JSON` };
+  }
+  const result = applyTransform(hook.transform, transformRoot({ ...event, data }));
+  return result.ok ? result : { ok: false, error: `${TRANSFORM_FAILED}: ${result.error}` };
 }
 
 /**

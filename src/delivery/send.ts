@@ -1,11 +1,12 @@
 import type { Db } from "../db/client";
 import type { HookRow, SlackConnectionRow } from "../db/schema";
 import type { EventForDelivery } from "../domain/event-for-delivery";
-import { checkOutboundUrl } from "../domain/url-guard";
+import { checkHookTarget } from "../domain/tunnel";
 import type { Config } from "../env";
 import type { ConnectionSlots } from "./connection-slots";
-import { notSent, sendHttp, type SendResult } from "./http-sender";
-import { buildBody, buildSignedRequest } from "./request";
+import { sendToReceiver } from "../services/tunnels";
+import { notSent, type SendResult } from "./http-sender";
+import { buildSignedRequest, deliveryBody } from "./request";
 import { signingSecrets } from "./signing-secrets";
 import { sendSlack } from "./slack-sender";
 
@@ -43,14 +44,17 @@ async function sendByKind(ctx: SendContext, hook: HookRow, event: EventForDelive
  */
 async function sendWebhook(ctx: SendContext, hook: HookRow, event: EventForDelivery, webhookId: string): Promise<SendResult> {
   const started = Date.now();
-  const verdict = checkOutboundUrl(hook.url ?? "", ctx.config.ALLOW_PRIVATE_TARGETS);
+  const verdict = checkHookTarget(hook.url ?? "", ctx.config.ALLOW_PRIVATE_TARGETS);
   if (!verdict.ok) return notSent(`not sent: the outbound URL guard refused the hook's url (${verdict.reason})`, started);
+  const body = deliveryBody(event, hook);
+  // Retrying cannot change what a transformation makes of this event: the attempt is final.
+  if (!body.ok) return { ...notSent(body.error, started), final: true };
   const request = await buildSignedRequest({
     url: verdict.url.href,
     webhookId,
-    body: buildBody(event, hook.payloadFormat),
+    body: body.body,
     secrets: await signingSecrets(hook, ctx.config, ctx.now),
     hookHeaders: hook.headers,
   });
-  return sendHttp(request, ctx.config.DELIVERY_TIMEOUT_MS);
+  return sendToReceiver(hook.accountId, request, ctx.config.DELIVERY_TIMEOUT_MS);
 }

@@ -25,7 +25,7 @@ export interface AttemptInput {
   manual: boolean;
   /** The queue's count of deliveries of this message (1 on the first). */
   queueAttempt: number;
-  result: Omit<FailedAttempt, "attempt"> & { ok: boolean };
+  result: Omit<FailedAttempt, "attempt"> & { ok: boolean; final?: boolean };
   schedule: readonly number[];
   now: Date;
   random: number;
@@ -33,6 +33,7 @@ export interface AttemptInput {
 
 /**
  * - 2xx → `succeeded`.
+ * - a final failure (`transform_failed`) → `dead`, not retried.
  * - automatic message: retry on the schedule (status `failed`), or `dead` + dead-letter queue when
  *   the attempts are used up.
  * - manual message: a failure is not rescheduled (see `afterManualFailure`).
@@ -40,6 +41,9 @@ export interface AttemptInput {
 export function verdictAfterAttempt(i: AttemptInput): Verdict {
   if (i.result.ok) return { status: "succeeded", nextAttemptAt: null, retryDelaySeconds: null, deadLetter: false };
   if (i.manual) return afterManualFailure(i.before);
+  // A failure no retry can change (a transformation that fails on this event): dead at once, and
+  // not dead-lettered (there is nothing for an operator to replay).
+  if (i.result.final) return { status: "dead", nextAttemptAt: null, retryDelaySeconds: null, deadLetter: false };
   const delay = nextRetryDelay(i.schedule, { ...i.result, attempt: i.queueAttempt }, i.random);
   if (delay === null) return { status: "dead", nextAttemptAt: null, retryDelaySeconds: null, deadLetter: true };
   return { status: "failed", nextAttemptAt: new Date(i.now.getTime() + delay * 1000).toISOString(), retryDelaySeconds: delay, deadLetter: false };

@@ -1,17 +1,28 @@
-// Standard Webhooks secrets: `whsec_` + base64 of the HMAC key.
+// Signing secrets of hooks. `v1` (HMAC-SHA256): a Standard Webhooks secret, `whsec_` + base64 of the
+// key, or the base64 of a key alone (a secret imported from elsewhere keeps its form); 24 to 64 bytes
+// either way. `v1a` (ed25519): a `whsk_` key (src/crypto/ed25519.ts).
 
 export const SECRET_PREFIX = "whsec_";
+export const MIN_SECRET_BYTES = 24;
+export const MAX_SECRET_BYTES = 64;
 
+export type SigningScheme = "v1" | "v1a";
+
+/** An HMAC secret: `whsec_` + base64, or base64 alone, of 24 to 64 bytes. */
 export function isValidSecret(secret: string): boolean {
-  if (!secret.startsWith(SECRET_PREFIX)) return false;
-  const b64 = secret.slice(SECRET_PREFIX.length);
-  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(b64)) return false;
+  const b64 = secret.startsWith(SECRET_PREFIX) ? secret.slice(SECRET_PREFIX.length) : secret;
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(b64) || b64.length % 4 === 1) return false;
   try {
     const n = atob(b64).length;
-    return n >= 24 && n <= 64;
+    return n >= MIN_SECRET_BYTES && n <= MAX_SECRET_BYTES;
   } catch {
     return false;
   }
+}
+
+/** The scheme a stored secret signs with: a `whsk_` key signs `v1a`, anything else `v1`. */
+export function schemeOfSecret(secret: string): SigningScheme {
+  return secret.startsWith("whsk_") ? "v1a" : "v1";
 }
 
 /** A new secret: `whsec_` + base64 of 24 random bytes, as the design specifies. */
@@ -22,7 +33,7 @@ export function generateSecret(): string {
   return SECRET_PREFIX + btoa(s);
 }
 
-/** The HMAC key bytes of a secret (the base64-decoded part after the prefix). */
+/** The HMAC key bytes of a secret (the base64-decoded part after the prefix, if any). */
 export function secretKeyBytes(secret: string): Uint8Array {
   const s = atob(secret.startsWith(SECRET_PREFIX) ? secret.slice(SECRET_PREFIX.length) : secret);
   const out = new Uint8Array(s.length);

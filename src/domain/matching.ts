@@ -1,3 +1,5 @@
+import { compileFilter, filterRoot, type FilterRoot } from "./filter";
+
 // Which hooks an event reaches. One pure function used by `GET /v1/hooks/active`, the delivery
 // fan-out of `POST /v1/events` and the pre-hook gates, so the three can never disagree.
 
@@ -13,6 +15,8 @@ export interface MatchableHook {
   phase: "post" | "pre";
   enabled: boolean;
   state: "new" | "valid" | "invalid" | "deactivated";
+  /** A content filter (./filter.ts), or null: every event the other rules select. */
+  filter?: unknown;
 }
 
 export interface MatchableEvent {
@@ -20,6 +24,12 @@ export interface MatchableEvent {
   applications?: string[] | null;
   /** False for catalog types that are not application-level (account-wide events, such as a team's or a user's). */
   applicationLevel?: boolean;
+  /**
+   * The payload, for content filters. Undefined when it is not known (`GET /v1/hooks/active` without
+   * `data`): filters are then not evaluated, and a hook with one is selected by the other rules alone.
+   */
+  data?: unknown;
+  workId?: string | null;
 }
 
 const patternCache = new Map<string, RegExp>();
@@ -58,13 +68,25 @@ function isLive(hook: MatchableHook, phase: "post" | "pre"): boolean {
 
 /**
  * The hooks of one account that an event of this phase reaches now:
- * enabled, not deactivated, of the phase, subscribed to the type, in scope; and a `fallback` hook
- * only when no application-scoped hook was selected (the account's default configuration, for applications with none of their own).
+ * enabled, not deactivated, of the phase, subscribed to the type, in scope, passing its content
+ * filter (when it has one and the payload is known); and a `fallback` hook only when no
+ * application-scoped hook was selected (the account's default configuration, for applications with none of their own).
  */
 export function selectHooks<H extends MatchableHook>(hooks: readonly H[], event: MatchableEvent, phase: "post" | "pre" = "post"): H[] {
-  const candidates = hooks.filter((h) => isLive(h, phase) && subscribesTo(h.events, event.type) && inScope(h, event));
-  const appScopedMatched = candidates.some((h) => h.applications !== null);
-  return candidates.filter((h) => !h.fallback || !appScopedMatched);
+  const candidates: H[] = [];
+  let appScopedMatched = false;
+  // Built once, and only when a candidate has a filter: a hook without one costs a null check.
+  let root: FilterRoot | undefined;
+  for (const h of hooks) {
+    if (!isLive(h, phase) || !subscribesTo(h.events, event.type) || !inScope(h, event)) continue;
+    if (h.filter !== null && h.filter !== undefined && event.data !== undefined) {
+      root ??= filterRoot({ ...event, data: event.data });
+      if (!compileFilter(h.filter)(root)) continue;
+    }
+    candidates.push(h);
+    if (h.applications !== null) appScopedMatched = true;
+  }
+  return appScopedMatched ? candidates.filter((h) => !h.fallback) : candidates;
 }
 
 /**

@@ -6,7 +6,7 @@
 /** What a permitted call touches: the account as a whole (lists, stats), or one hook or delivery by id. */
 export type PortalTarget = { kind: "account" } | { kind: "hook"; id: string } | { kind: "delivery"; id: string };
 
-const ACCOUNT_ROUTES = new Set(["GET /v1/event-types", "GET /v1/hooks", "POST /v1/hooks", "GET /v1/deliveries", "GET /v1/stats"]);
+const ACCOUNT_ROUTES = new Set(["GET /v1/event-types", "GET /v1/hooks", "POST /v1/hooks", "GET /v1/deliveries", "GET /v1/stats", "GET /v1/tunnels"]);
 
 /** Below /v1/hooks/{id}: "" is the hook itself. */
 const HOOK_ROUTES = new Set([
@@ -23,7 +23,7 @@ const HOOK_ROUTES = new Set([
 ]);
 
 /** /v1/hooks/{id} segments that are other routes, not hook ids. */
-const HOOK_STATIC = new Set(["active", "name-available"]);
+const HOOK_STATIC = new Set(["active", "name-available", "filter-test", "transform-test"]);
 
 function decodeSegment(s: string): string | null {
   try {

@@ -16,11 +16,20 @@ export const requestIds: MiddlewareHandler<AppEnv> = requestId({ limitLength: 12
 /** Runs the rest of the request so that every log line written meanwhile carries its request id. */
 export const logContext: MiddlewareHandler<AppEnv> = (c, next) => withRequestId(c.var.requestId, next);
 
+const defaultSecureHeaders = secureHeaders();
+
 /**
  * hono/secure-headers with its defaults (nosniff, frame-ancestors via X-Frame-Options, no-referrer,
  * HSTS, CORP same-origin, ...). They are added after the handler ran, so error answers carry them too.
+ * One exception: an answer whose own Content-Security-Policy names the origins that may frame it (the
+ * portal page of an account that allows embedding: src/routes/portal-page.ts) loses X-Frame-Options,
+ * which cannot name origins and would otherwise refuse every framing site but this one.
  */
-export const securityHeaders: MiddlewareHandler<AppEnv> = secureHeaders();
+export const securityHeaders: MiddlewareHandler<AppEnv> = async (c, next) => {
+  await defaultSecureHeaders(c, next);
+  const csp = c.res.headers.get("content-security-policy");
+  if (csp && /(^|;)\s*frame-ancestors\s+(?!'none')/.test(csp)) c.res.headers.delete("X-Frame-Options");
+};
 
 const corsByOrigins = new Map<string, MiddlewareHandler>();
 

@@ -1,6 +1,13 @@
 import type { AccountRow, ApiKeyRow, EventTypeRow } from "../db/schema";
 
-export const presentAccount = (a: AccountRow) => ({ id: a.id, name: a.name, created_at: a.createdAt, retention_days: a.retentionDays, log_shards: a.logShards });
+export const presentAccount = (a: AccountRow) => ({
+  id: a.id,
+  name: a.name,
+  created_at: a.createdAt,
+  retention_days: a.retentionDays,
+  log_shards: a.logShards,
+  portal: a.portalSettings ?? null,
+});
 
 export const presentApiKey = (k: ApiKeyRow) => ({
   id: k.id,

@@ -1,5 +1,5 @@
 import { createRoute } from "@hono/zod-openapi";
-import { findAccount } from "../db/accounts";
+import { findAccount, updatePortalSettings } from "../db/accounts";
 import { ApiError } from "../errors";
 import { auth, newRouter } from "../http/route";
 import { presentAccount } from "../presenters/accounts";
@@ -36,13 +36,17 @@ accountSettingsRouter.openapi(
     path: "/v1/account",
     tags,
     ...auth.apiKey(),
-    summary: "Set how many days the account's delivery log keeps events, deliveries, attempts and gate runs (1 to 400)",
-    description: "Applies to what is already stored too: the log drops what is older within the hour.",
+    summary: "Set the account's delivery-log retention (1 to 400 days) and its embeddable portal's settings",
+    description:
+      "`retention_days` applies to what is already stored too: the log drops what is older within the hour. " +
+      "`portal` sets which origins may frame /portal (frame-ancestors), its title, accent colour and logo, as a whole; null restores the defaults.",
     request: jsonBody(AccountSettingsUpdate),
     responses: { 200: jsonResponse(Account, "The account"), ...errorResponses(400, 401, 415) },
   }),
   async (c) => {
-    const updated = await changeLogSettings(c.var.ctx, c.var.ctx.accountId, c.req.valid("json"));
+    const body = c.req.valid("json");
+    if (body.portal !== undefined) await updatePortalSettings(c.var.ctx.db, c.var.ctx.accountId, body.portal);
+    const updated = await changeLogSettings(c.var.ctx, c.var.ctx.accountId, { retention_days: body.retention_days });
     if (!updated) throw ApiError.notFound("account");
     return c.json(presentAccount(updated), 200);
   },

@@ -9,6 +9,7 @@ import { errorResponses, jsonBody, jsonResponse } from "../schemas/common";
 import { changeLogSettings, createAccount, mintApiKey } from "../services/accounts";
 import { deleteAccount } from "../services/account-deletion";
 import { z } from "@hono/zod-openapi";
+import { disconnectKey } from "../services/tunnels";
 
 const tags = ["Accounts (admin)"];
 
@@ -124,7 +125,7 @@ accountsRouter.openapi(
     path: "/v1/accounts/{id}/keys/{key_id}",
     tags,
     ...auth.admin(),
-    summary: "Revoke an API key; it answers 401 from then on",
+    summary: "Revoke an API key; it answers 401 from then on, and the tunnels it opened are closed",
     request: { params: KeyParams },
     responses: { 200: jsonResponse(ApiKey, "The revoked key"), ...errorResponses(401, 404) },
   }),
@@ -132,6 +133,7 @@ accountsRouter.openapi(
     const { id, key_id } = c.req.valid("param");
     const revoked = await revokeApiKey(c.var.ctx.db, id, key_id, nowIso());
     if (!revoked) throw ApiError.notFound("API key");
+    await disconnectKey(c.var.ctx.db, c.var.ctx.env.TUNNEL, id, key_id);
     return c.json(presentApiKey(revoked), 200);
   },
 );

@@ -1,7 +1,9 @@
 import { createRoute } from "@hono/zod-openapi";
 import { findHook, findHookByName, listAllHooks, listHooksPage } from "../db/hooks";
 import { findEventType } from "../db/event-types";
+import { evaluateFilter, filterRoot } from "../domain/filter";
 import { selectHooks } from "../domain/matching";
+import { deliveryBody } from "../delivery/request";
 import { hookStateOf } from "../durable/hook-state";
 import { ApiError } from "../errors";
 import { auth, newRouter } from "../http/route";
@@ -11,6 +13,10 @@ import { errorResponses, jsonBody, jsonResponse } from "../schemas/common";
 import {
   ActiveHooks,
   ActiveHooksQuery,
+  FilterTestRequest,
+  FilterTestResult,
+  TransformTestRequest,
+  TransformTestResult,
   Hook,
   HookCreate,
   HookIdParam,
@@ -101,14 +107,74 @@ hooksRouter.openapi(
   }),
   async (c) => {
     const q = c.req.valid("query");
+    const data = q.data === undefined ? undefined : sampleData(q.data);
     const [all, type] = await Promise.all([listAllHooks(c.var.ctx.db, c.var.ctx.accountId), findEventType(c.var.ctx.db, c.var.ctx.accountId, q.event)]);
     const selected = selectHooks(
       all,
-      { type: q.event, applications: q.application ? [q.application] : null, applicationLevel: type?.applicationLevel },
+      { type: q.event, applications: q.application ? [q.application] : null, applicationLevel: type?.applicationLevel, data },
       q.phase,
     );
     selected.sort((a, b) => (a.id < b.id ? 1 : -1));
     return c.json({ data: selected.map(presentHook) }, 200);
+  },
+);
+
+/** `?data=` of /v1/hooks/active: a JSON object, else 400 pointing at it. */
+function sampleData(text: string): Record<string, unknown> {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw ApiError.validation("invalid query: data: not JSON", [{ path: "data", message: "not JSON" }]);
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw ApiError.validation("invalid query: data: a JSON object is expected", [{ path: "data", message: "a JSON object is expected" }]);
+  }
+  return value as Record<string, unknown>;
+}
+
+hooksRouter.openapi(
+  createRoute({
+    method: "post",
+    path: "/v1/hooks/filter-test",
+    tags,
+    ...auth.apiKey(),
+    summary: "Evaluate a content filter against a sample event",
+    description: "The same evaluation fan-out makes: `matches` says whether a hook with this filter would take the event (its other rules aside). An invalid filter answers 400 with each problem's place in the filter.",
+    request: jsonBody(FilterTestRequest),
+    responses: { 200: jsonResponse(FilterTestResult, "Whether the event passes"), ...errorResponses(400, 401, 415) },
+  }),
+  async (c) => {
+    const body = c.req.valid("json");
+    const matches = evaluateFilter(body.filter, filterRoot({ type: body.type, data: body.payload, applications: body.applications ?? null, workId: body.work_id ?? null }));
+    return c.json({ matches }, 200);
+  },
+);
+
+hooksRouter.openapi(
+  createRoute({
+    method: "post",
+    path: "/v1/hooks/transform-test",
+    tags,
+    ...auth.apiKey(),
+    summary: "Apply a payload transformation to a sample event",
+    description:
+      "Answers the body a receiver would get (exactly the bytes that are signed) through the same code as deliveries, or why the transformation fails (a delivery would then end with a `transform_failed` attempt). An invalid template answers 400 with each problem's place.",
+    request: jsonBody(TransformTestRequest),
+    responses: { 200: jsonResponse(TransformTestResult, "The body, or the failure"), ...errorResponses(400, 401, 415) },
+  }),
+  async (c) => {
+    const body = c.req.valid("json");
+    const event = {
+      id: "evt_00000000000000000000000000",
+      type: body.type,
+      createdAt: new Date().toISOString(),
+      payload: JSON.stringify(body.payload),
+      applications: body.applications ?? null,
+      workId: body.work_id ?? null,
+    };
+    const built = deliveryBody(event, { payloadFormat: "envelope", transform: body.transform });
+    return c.json(built.ok ? { ok: true, body: built.body, error: null } : { ok: false, body: null, error: built.error }, 200);
   },
 );
 

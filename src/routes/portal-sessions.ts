@@ -1,4 +1,5 @@
 import { createRoute } from "@hono/zod-openapi";
+import { findAccount } from "../db/accounts";
 import { signPortalToken } from "../domain/portal-token";
 import { auth, newRouter } from "../http/route";
 import { portalKeyFor } from "../http/portal-auth";
@@ -27,8 +28,11 @@ portalSessionsRouter.openapi(
     const expiresAt = Math.floor(Date.now() / 1000) + body.expires_in;
     const applications = body.applications ? [...new Set(body.applications)] : null;
     const token = await signPortalToken(await portalKeyFor(c.var.ctx.config), { accountId: c.var.ctx.accountId, keyId: c.var.ctx.keyId, applications, expiresAt });
+    // An account with portal settings (embedding, branding) gets a link to its own page: ?account= names it.
+    const account = await findAccount(c.var.ctx.db, c.var.ctx.accountId);
+    const page = account?.portalSettings ? `/portal?account=${account.id}` : "/portal";
     return c.json(
-      { url: `${new URL(c.req.url).origin}/portal#token=${token}`, token, expires_at: new Date(expiresAt * 1000).toISOString(), applications },
+      { url: `${new URL(c.req.url).origin}${page}#token=${token}`, token, expires_at: new Date(expiresAt * 1000).toISOString(), applications },
       201,
     );
   },

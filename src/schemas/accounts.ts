@@ -1,6 +1,42 @@
 import { z } from "@hono/zod-openapi";
 import { MAX_LOG_SHARDS } from "../domain/log-ids";
 import { Timestamp } from "./common";
+import { ACCENT_COLOR, frameAncestorProblem, logoUrlProblem, MAX_FRAME_ANCESTORS, MAX_PORTAL_TITLE } from "../domain/portal-settings";
+
+const FrameAncestor = z
+  .string()
+  .max(300)
+  .superRefine((v, ctx) => {
+    const problem = frameAncestorProblem(v);
+    if (problem) ctx.addIssue({ code: "custom", message: problem });
+  })
+  .openapi({ example: "https://app.example.com" });
+
+/** The embeddable portal's settings (src/domain/portal-settings.ts): set as a whole; null restores the defaults. */
+export const PortalSettingsInput = z
+  .strictObject({
+    frame_ancestors: z
+      .array(FrameAncestor)
+      .max(MAX_FRAME_ANCESTORS)
+      .default([])
+      .openapi({ description: "Origins allowed to frame /portal (CSP frame-ancestors): https://host[:port], https://*.example.com; http only for localhost and 127.0.0.1. Empty: no site may frame it" }),
+    title: z.string().trim().min(1).max(MAX_PORTAL_TITLE).regex(/^[^\u0000-\u001f\u007f]*$/, "no control characters").nullable().default(null),
+    accent_color: z.string().regex(ACCENT_COLOR, "a colour is #rgb or #rrggbb").nullable().default(null),
+    logo_url: z
+      .string()
+      .max(2048)
+      .superRefine((v, ctx) => {
+        const problem = logoUrlProblem(v);
+        if (problem) ctx.addIssue({ code: "custom", message: problem });
+      })
+      .nullable()
+      .default(null),
+  })
+  .openapi("PortalSettings");
+const PortalSettingsOutput = z
+  .object({ frame_ancestors: z.array(z.string()), title: z.string().nullable(), accent_color: z.string().nullable(), logo_url: z.string().nullable() })
+  .nullable()
+  .openapi({ description: "The embeddable portal's settings; null: the defaults (no site may frame the portal)" });
 
 const RetentionDays = z.number().int().min(1).max(400).openapi({ description: "Days the delivery log keeps events, deliveries, attempts and gate runs (payloads and answers included); 1 to 400" });
 const LogShards = z
@@ -12,8 +48,15 @@ const LogShards = z
 
 export const AccountCreate = z.strictObject({ name: z.string().trim().min(1).max(200), retention_days: RetentionDays.optional() }).openapi("AccountCreate");
 export const AccountUpdate = z.strictObject({ retention_days: RetentionDays.optional(), log_shards: LogShards.optional() }).openapi("AccountUpdate");
-export const AccountSettingsUpdate = z.strictObject({ retention_days: RetentionDays.optional() }).openapi("AccountSettingsUpdate");
-export const Account = z.object({ id: z.string(), name: z.string(), created_at: Timestamp, retention_days: z.number().int(), log_shards: z.number().int() }).openapi("Account");
+export const AccountSettingsUpdate = z
+  .strictObject({
+    retention_days: RetentionDays.optional(),
+    portal: PortalSettingsInput.nullable().optional().openapi({ description: "The embeddable portal's settings, replaced as a whole; null restores the locked-down defaults" }),
+  })
+  .openapi("AccountSettingsUpdate");
+export const Account = z
+  .object({ id: z.string(), name: z.string(), created_at: Timestamp, retention_days: z.number().int(), log_shards: z.number().int(), portal: PortalSettingsOutput })
+  .openapi("Account");
 export const AccountIdParam = z.object({ id: z.string().max(64) });
 
 export const ApiKeyCreate = z.strictObject({ name: z.string().trim().min(1).max(200) }).openapi("ApiKeyCreate");

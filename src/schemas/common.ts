@@ -39,7 +39,7 @@ export const StringMap = z.record(z.string().max(128), z.string().max(1024)).ref
 export const BoolQuery = z.enum(["true", "false"]).transform((v) => v === "true");
 
 /** The standard error responses a route can give, for the OpenAPI document. */
-export function errorResponses(...statuses: Array<400 | 401 | 404 | 409 | 413 | 415 | 422 | 429 | 503>) {
+export function errorResponses(...statuses: Array<400 | 401 | 404 | 409 | 413 | 415 | 422 | 426 | 429 | 503>) {
   const descriptions: Record<number, string> = {
     400: "Malformed request",
     401: "Missing or invalid credentials",
@@ -48,6 +48,7 @@ export function errorResponses(...statuses: Array<400 | 401 | 404 | 409 | 413 | 
     413: "Body too large",
     415: "Content-Type is not application/json",
     422: "Well-formed but not allowed",
+    426: "Not a WebSocket upgrade",
     429: "Rate limited",
     503: "Not configured",
   };

@@ -1,6 +1,9 @@
 import { z } from "@hono/zod-openapi";
 import { EVENT_PATTERN } from "../domain/matching";
 import { isValidSecret } from "../domain/hook-secret";
+import { signingKeyBytes } from "../crypto/ed25519";
+import { COMPARISONS, MAX_FILTER_BYTES, MAX_FILTER_DEPTH, MAX_FILTER_NODES, validateFilter, type Filter } from "../domain/filter";
+import { MAX_TEMPLATE_BYTES, MAX_TRANSFORM_OUTPUT_BYTES, TEMPLATE_FILTERS, validateTransform, type Transform } from "../domain/transform";
 import { HEADER_NAME, isReservedHeader } from "../domain/hook-headers";
 import { ApplicationName, BoolQuery, IsoInstant, PaginationQuery, StringMap, Timestamp, listOf } from "./common";
 import { Circuit, HookTestResult } from "./hook-test";
@@ -20,14 +23,61 @@ const HookHeaders = z
 
 const Secret = z
   .string()
-  .refine(isValidSecret, "a secret is whsec_ followed by the base64 of 24 to 64 bytes")
-  .openapi({ example: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw" });
+  .max(200)
+  .refine(
+    (s) => isValidSecret(s) || signingKeyBytes(s) !== null,
+    "a secret is whsec_ + base64 (or the base64 alone) of 24 to 64 bytes, or for signing_scheme v1a a whsk_ ed25519 key (base64 of seed and public key, 64 bytes)",
+  )
+  .openapi({
+    example: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+    description:
+      "Imported as it is, so a receiver keeps the secret it has: `v1` takes `whsec_` + base64 or a raw base64 secret of 24 to 64 bytes; `v1a` takes a `whsk_` key. Generated when absent.",
+  });
+
+/** A content filter: validated by src/domain/filter.ts, each problem reported at its place in the filter. */
+export const HookFilter = z
+  .custom<Filter>(() => true)
+  .superRefine((value, ctx) => {
+    for (const issue of validateFilter(value)) ctx.addIssue({ code: "custom", message: issue.message, path: issue.path });
+  })
+  .openapi("HookFilter", {
+    type: "object",
+    description:
+      `Only events whose content passes are delivered. A comparison {"path": "data.severity", "<op>": value} with one op of ${COMPARISONS.join(", ")}, ` +
+      `or {"and": [...]}, {"or": [...]}, {"not": {...}}. Paths start at the envelope (type, data…, applications, work_id). ` +
+      `At most ${MAX_FILTER_NODES} nodes, ${MAX_FILTER_DEPTH} deep, ${MAX_FILTER_BYTES} bytes. See docs/filters.md.`,
+    example: { and: [{ path: "data.severity", eq: 1 }, { path: "data.env", in: ["prod", "staging"] }] },
+  });
+
+/** A payload transformation: validated by src/domain/transform.ts. */
+export const HookTransform = z
+  .custom<Transform>(() => true)
+  .superRefine((value, ctx) => {
+    for (const issue of validateTransform(value)) ctx.addIssue({ code: "custom", message: issue.message, path: issue.path });
+  })
+  .openapi("HookTransform", {
+    type: "object",
+    required: ["body"],
+    properties: { body: { description: "The body template: any JSON; strings may hold {{ path | filter: arg }} expressions" } },
+    description:
+      `Reshapes the body a webhook receiver gets (the signature covers the reshaped body). {"body": <template>}: any JSON, where a string that is one ` +
+      `{{ path | filter }} expression takes that value and other strings interpolate text. Filters: ${TEMPLATE_FILTERS.join(", ")}. ` +
+      `Template at most ${MAX_TEMPLATE_BYTES} bytes, output at most ${MAX_TRANSFORM_OUTPUT_BYTES}. See docs/transforms.md.`,
+    example: { body: { entity: '{{ type | before_last: "." }}', action: '{{ type | after_last: "." }}', data: "{{ data }}" } },
+  });
+
+const SigningScheme = z.enum(["v1", "v1a"]).openapi({
+  description: "`v1`: HMAC-SHA256 with a shared secret (default); `v1a`: ed25519, receivers verify with the hook's `public_key` (Standard Webhooks asymmetric)",
+});
 
 const hookFields = {
   name: z.string().trim().min(1).max(100),
   description: z.string().max(1000),
   kind: z.enum(["webhook", "slack"]),
-  url: z.string().max(2048).openapi({ example: "https://example.com/webhooks" }),
+  url: z.string().max(2048).openapi({
+    example: "https://example.com/webhooks",
+    description: "An http(s) URL the outbound URL guard allows, or `tunnel://NAME`: delivered over the tunnel of that name that `hookrouter listen --tunnel NAME` holds open",
+  }),
   slack: z.strictObject({ channel_id: z.string().min(1).max(64).regex(/^[A-Za-z0-9_-]+$/, "not a Slack channel id") }),
   events: z.array(EventPattern).max(100),
   applications: z.array(ApplicationName).min(1).max(100).nullable(),
@@ -45,6 +95,9 @@ const hookFields = {
   disable_ssl_verification: z.boolean().openapi({ description: "Accepted for compatibility; true is refused (Workers always verify TLS)" }),
   headers: HookHeaders,
   metadata: StringMap,
+  filter: HookFilter.nullable(),
+  transform: HookTransform.nullable(),
+  signing_scheme: SigningScheme,
 };
 
 export const HookCreate = z
@@ -67,6 +120,9 @@ export const HookCreate = z
     disable_ssl_verification: hookFields.disable_ssl_verification.optional(),
     headers: hookFields.headers.default({}),
     metadata: hookFields.metadata.default({}),
+    filter: hookFields.filter.optional(),
+    transform: hookFields.transform.optional(),
+    signing_scheme: hookFields.signing_scheme.default("v1"),
   })
   .openapi("HookCreate");
 
@@ -89,6 +145,11 @@ export const HookPatch = z
     disable_ssl_verification: hookFields.disable_ssl_verification.optional(),
     headers: hookFields.headers.optional(),
     metadata: hookFields.metadata.optional(),
+    filter: hookFields.filter.optional().openapi({ description: "null removes the filter" }),
+    transform: hookFields.transform.optional().openapi({ description: "null removes the transformation" }),
+    signing_scheme: hookFields.signing_scheme
+      .optional()
+      .openapi({ description: "Changing it gives the hook a new key of that scheme (or `secret`, when given) and sets state new" }),
     state: z
       .enum(["new", "valid", "invalid", "deactivated"])
       .optional()
@@ -115,6 +176,10 @@ export const Hook = z
     payload_format: z.enum(["envelope", "raw"]),
     headers: z.record(z.string(), z.string()),
     metadata: z.record(z.string(), z.string()),
+    filter: HookFilter.nullable(),
+    transform: HookTransform.nullable(),
+    signing_scheme: z.enum(["v1", "v1a"]),
+    public_key: z.string().nullable().openapi({ description: "`v1a`: the `whpk_` public key receivers verify with; null for `v1`", example: "whpk_1SiA4o9hyqTCpIqC5V9HUakiiaeACeqfZTInDBbOir4=" }),
     state: z.enum(["new", "valid", "invalid", "deactivated"]),
     disabled_reason: z.string().nullable(),
     // Live state kept by the hook's Durable Object: answered by GET /v1/hooks/{id} (a list would
@@ -128,7 +193,9 @@ export const Hook = z
   })
   .openapi("Hook");
 
-export const HookWithSecret = Hook.extend({ secret: z.string() }).openapi("HookWithSecret");
+export const HookWithSecret = Hook.extend({
+  secret: z.string().nullable().openapi({ description: "`v1`: the signing secret, shown here and by GET /v1/hooks/{id}/secret; `v1a`: null (the private key is never shown: see public_key)" }),
+}).openapi("HookWithSecret");
 export const HookList = listOf(Hook, "HookList");
 export const HookIdParam = z.object({ id: z.string().max(64) });
 
@@ -150,9 +217,52 @@ export const ActiveHooksQuery = z.object({
   event: z.string().regex(/^[A-Za-z0-9_.:-]{1,128}$/, "event names match [A-Za-z0-9_.:-]{1,128}"),
   application: z.string().min(1).max(128).optional(),
   phase: z.enum(["post", "pre"]).default("post"),
+  data: z
+    .string()
+    .max(8192)
+    .optional()
+    .openapi({
+      description:
+        "A sample payload (JSON object, at most 8 KiB) for content filters. Without it filters are not evaluated: a hook with a filter is listed when its other rules match",
+    }),
 });
 export const ActiveHooks = z.object({ data: z.array(Hook) }).openapi("ActiveHooks");
 
 export const HookSecret = z
-  .object({ secret: z.string(), previous_secret: z.string().nullable(), previous_secret_expires_at: Timestamp.nullable() })
+  .object({
+    signing_scheme: z.enum(["v1", "v1a"]),
+    secret: z.string().nullable().openapi({ description: "`v1`: the secret; `v1a`: null (the private key is never shown)" }),
+    previous_secret: z.string().nullable(),
+    public_key: z.string().nullable().openapi({ description: "`v1a`: the `whpk_` public key" }),
+    previous_public_key: z.string().nullable().openapi({ description: "`v1a`, during a rotation's grace period: the previous key's public key, which still signs" }),
+    previous_secret_expires_at: Timestamp.nullable(),
+  })
   .openapi("HookSecret");
+
+export const FilterTestRequest = z
+  .strictObject({
+    filter: HookFilter,
+    type: z.string().regex(/^[A-Za-z0-9_.:-]{1,128}$/).default("hookrouter.test").openapi({ description: "The event type (the filter's `type`)" }),
+    payload: z.record(z.string(), z.unknown()).openapi({ description: "A sample payload (the filter's `data`)", example: { severity: 1 } }),
+    applications: z.array(z.string().min(1).max(128)).max(100).optional(),
+    work_id: z.string().max(128).nullable().optional(),
+  })
+  .openapi("FilterTestRequest");
+export const FilterTestResult = z.object({ matches: z.boolean() }).openapi("FilterTestResult");
+
+export const TransformTestRequest = z
+  .strictObject({
+    transform: HookTransform,
+    type: z.string().regex(/^[A-Za-z0-9_.:-]{1,128}$/).default("hookrouter.test"),
+    payload: z.record(z.string(), z.unknown()).openapi({ example: { run_id: 42, error: "out of memory" } }),
+    applications: z.array(z.string().min(1).max(128)).max(100).optional(),
+    work_id: z.string().max(128).nullable().optional(),
+  })
+  .openapi("TransformTestRequest");
+export const TransformTestResult = z
+  .object({
+    ok: z.boolean(),
+    body: z.string().nullable().openapi({ description: "The body a receiver would get (exactly the signed bytes), when ok" }),
+    error: z.string().nullable().openapi({ description: "Why the transformation failed (a delivery would end with a transform_failed attempt)" }),
+  })
+  .openapi("TransformTestResult");

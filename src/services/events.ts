@@ -109,7 +109,11 @@ function planFanout(snapshot: FanoutSnapshot, input: PublishInput) {
   if (snapshot.catalog.length > 0 && !cataloged) {
     throw ApiError.unprocessable(`event type "${input.type}" is not in the account's event-type catalog`, "type");
   }
-  const selected = selectHooks(snapshot.hooks, { type: input.type, applications: input.applications ?? null, applicationLevel: cataloged?.applicationLevel }, "post");
+  const selected = selectHooks(
+    snapshot.hooks,
+    { type: input.type, applications: input.applications ?? null, applicationLevel: cataloged?.applicationLevel, data: input.payload, workId: input.work_id ?? null },
+    "post",
+  );
   if (selected.length > MAX_FANOUT) {
     throw ApiError.unprocessable(`this event would reach ${selected.length} hooks; one event may reach at most ${MAX_FANOUT}`, "type");
   }

@@ -3,16 +3,16 @@ import { catalogProbe } from "../db/fanout-reads";
 import { listAllHooks } from "../db/hooks";
 import type { HookRow } from "../db/schema";
 import { ConnectionSlots, OUTGOING_CONNECTIONS } from "../delivery/connection-slots";
-import { sendHttp } from "../delivery/http-sender";
 import { buildBody, buildSignedRequest } from "../delivery/request";
 import { signingSecrets } from "../delivery/signing-secrets";
 import { combineGates, decideGate, MAX_GATES_PER_CALL, uncallableGate, type GateOutcome, type GateVerdict } from "../domain/gates";
 import { newId } from "../domain/ids";
 import { selectHooks } from "../domain/matching";
-import { checkOutboundUrl } from "../domain/url-guard";
+import { checkHookTarget } from "../domain/tunnel";
 import type { Config } from "../env";
 import { ApiError } from "../errors";
 import { payloadText } from "./payload";
+import { sendToReceiver } from "./tunnels";
 
 /** Who asks: the gates are the account's, and the run is recorded in its delivery log. */
 type GateCaller = Pick<AccountContext, "db" | "config" | "accountId" | "log">;
@@ -47,7 +47,7 @@ export async function runGates(caller: GateCaller, input: GateInput): Promise<Ga
     throw ApiError.unprocessable(`event type "${input.type}" is not in the account's event-type catalog`, "type");
   }
   const applications = input.applications ?? null;
-  const gates = selectHooks(hooks, { type: input.type, applications, applicationLevel: cataloged?.applicationLevel }, "pre");
+  const gates = selectHooks(hooks, { type: input.type, applications, applicationLevel: cataloged?.applicationLevel, data: input.payload }, "pre");
   // Hook order (oldest first) decides whose work_id and context fields win: see combineGates.
   gates.sort((a, b) => (a.id < b.id ? -1 : 1));
 
@@ -94,7 +94,7 @@ export async function runGates(caller: GateCaller, input: GateInput): Promise<Ga
 /** Calls one gate with the signed request of the delivery contract and turns what it said into a decision. */
 async function callGate(hook: HookRow, plan: GateCallPlan): Promise<GateOutcome> {
   if (hook.kind !== "webhook" || !hook.url) return uncallableGate(hook.id, hook.onError, `a ${hook.kind} hook cannot answer a gate`);
-  const verdict = checkOutboundUrl(hook.url, plan.config.ALLOW_PRIVATE_TARGETS);
+  const verdict = checkHookTarget(hook.url, plan.config.ALLOW_PRIVATE_TARGETS);
   if (!verdict.ok) return uncallableGate(hook.id, hook.onError, `url refused: ${verdict.reason}`);
   const req = await buildSignedRequest({
     url: hook.url,
@@ -105,6 +105,6 @@ async function callGate(hook: HookRow, plan: GateCallPlan): Promise<GateOutcome>
     secrets: await signingSecrets(hook, plan.config, plan.now),
     hookHeaders: hook.headers,
   });
-  const sent = await plan.connections.run(() => sendHttp(req, hook.timeoutMs ?? plan.config.GATE_TIMEOUT_MS));
+  const sent = await plan.connections.run(() => sendToReceiver(hook.accountId, req, hook.timeoutMs ?? plan.config.GATE_TIMEOUT_MS));
   return decideGate(hook.id, hook.onError, sent);
 }

@@ -5,18 +5,19 @@ import { isUniqueViolation, nowIso } from "../db/client";
 import { listEventTypes } from "../db/event-types";
 import { deleteHook, findHook, insertHook, listAllHooks, updateHook } from "../db/hooks";
 import type { HookRow, NewHookRow } from "../db/schema";
-import { generateSecret } from "../domain/hook-secret";
 import { newId } from "../domain/ids";
 import { MAX_GATES_PER_CALL } from "../domain/gates";
 import { gatesSharingEvents, patternAllowedByCatalog, type MatchableHook } from "../domain/matching";
 import { hookWithinScope } from "../domain/portal-access";
-import { checkOutboundUrl } from "../domain/url-guard";
+import { checkHookTarget, MAX_TUNNELS_PER_ACCOUNT, tunnelNameOf } from "../domain/tunnel";
 import { hookStateOf } from "../durable/hook-state";
 import { missingSlackSettings } from "../slack/client";
 import { ApiError } from "../errors";
 import { errorDetail, log } from "../observability/log";
 import { runHookTest, applyTestOutcome, type HookTestResult } from "./hook-test";
 import type { HookCreate, HookPatch } from "../schemas/hooks";
+import { accountTunnels } from "./tunnels";
+import { importSigningKey, newSigningKey } from "./hook-secrets";
 
 type CreateInput = z.infer<typeof HookCreate>;
 type PatchInput = z.infer<typeof HookPatch>;
@@ -36,6 +37,7 @@ interface Shape {
   applications: string[] | null;
   fallback: boolean;
   events: string[];
+  transform: HookRow["transform"];
 }
 
 async function checkShape(actor: Actor, s: Shape, disableSsl: boolean | undefined): Promise<void> {
@@ -48,13 +50,15 @@ async function checkShape(actor: Actor, s: Shape, disableSsl: boolean | undefine
   if (s.kind === "webhook") {
     if (!s.url) throw ApiError.unprocessable("a webhook hook needs a url", "url");
     if (s.slackChannelId) throw ApiError.unprocessable("slack is only for hooks of kind slack", "slack");
-    const verdict = checkOutboundUrl(s.url, actor.config.ALLOW_PRIVATE_TARGETS);
+    const verdict = checkHookTarget(s.url, actor.config.ALLOW_PRIVATE_TARGETS);
     if (!verdict.ok) throw ApiError.unprocessable(`url refused: ${verdict.reason}`, "url");
+    await checkTunnelCount(actor, s.url);
   } else {
     const missing = missingSlackSettings(actor.config);
     if (missing.length > 0) throw ApiError.unprocessable(`Slack is not configured on this hookrouter (set ${missing.join(", ")})`, "kind");
     if (!s.slackChannelId) throw ApiError.unprocessable("a slack hook needs slack.channel_id", "slack.channel_id");
     if (s.url) throw ApiError.unprocessable("url is only for hooks of kind webhook", "url");
+    if (s.transform) throw ApiError.unprocessable("a transform reshapes a webhook's body: a slack hook posts its own message", "transform");
   }
   if (s.fallback && s.applications) {
     throw ApiError.unprocessable("a fallback hook is the default for every application, so it cannot name applications", "fallback");
@@ -67,6 +71,16 @@ async function checkShape(actor: Actor, s: Shape, disableSsl: boolean | undefine
     );
   }
   await checkCatalog(actor, s.events);
+}
+
+/** A hook on a new tunnel may not take the account past MAX_TUNNELS_PER_ACCOUNT tunnels. */
+async function checkTunnelCount(actor: Actor, url: string): Promise<void> {
+  const name = tunnelNameOf(url);
+  if (name === null) return;
+  const names = (await accountTunnels(actor.db, actor.accountId)).map((t) => t.name);
+  if (!names.includes(name) && names.length >= MAX_TUNNELS_PER_ACCOUNT) {
+    throw ApiError.unprocessable(`an account has at most ${MAX_TUNNELS_PER_ACCOUNT} tunnels (${names.join(", ")}): deliver to one of them`, "url");
+  }
 }
 
 /** With a catalog, every subscription must name or match a cataloged type. */
@@ -101,7 +115,7 @@ function duplicateName(name: string): ApiError {
   return ApiError.conflict(`a hook named "${name}" already exists in this account`);
 }
 
-export async function createHook(actor: Actor, input: CreateInput): Promise<{ hook: HookRow; secret: string }> {
+export async function createHook(actor: Actor, input: CreateInput): Promise<{ hook: HookRow; secret: string | null }> {
   const shape: Shape = {
     kind: input.kind,
     url: input.url ?? null,
@@ -109,9 +123,10 @@ export async function createHook(actor: Actor, input: CreateInput): Promise<{ ho
     applications: input.applications ?? null,
     fallback: input.fallback,
     events: input.events,
+    transform: input.transform ?? null,
   };
   await checkShape(actor, shape, input.disable_ssl_verification);
-  const secret = input.secret ?? generateSecret();
+  const { secret, publicKey } = input.secret !== undefined ? await importSigningKey(input.signing_scheme, input.secret) : await newSigningKey(input.signing_scheme);
   const box = await secretBoxFor(actor.config);
   const now = nowIso();
   const id = newId("hook");
@@ -134,6 +149,10 @@ export async function createHook(actor: Actor, input: CreateInput): Promise<{ ho
     payloadFormat: input.payload_format,
     headers: input.headers,
     metadata: input.metadata,
+    filter: input.filter ?? null,
+    transform: input.transform ?? null,
+    signingScheme: input.signing_scheme,
+    publicKey,
     secretSealed: await box.seal(secret, SealedIn.hookSecret(id)),
     state: "new",
     createdBy: actor.keyId,
@@ -150,7 +169,8 @@ export async function createHook(actor: Actor, input: CreateInput): Promise<{ ho
     throw err;
   }
   await queueTest(actor, hook);
-  return { hook, secret };
+  // A v1a hook's private key is never shown: its receivers verify with the public key.
+  return { hook, secret: input.signing_scheme === "v1" ? secret : null };
 }
 
 /** A `new` hook is tested in the background (its Durable Object's alarm), by default at once. */
@@ -175,6 +195,7 @@ export async function patchHook(actor: Actor, id: string, input: PatchInput): Pr
     applications: input.applications !== undefined ? input.applications : (current.applications ?? null),
     fallback: input.fallback ?? current.fallback,
     events: input.events ?? current.events,
+    transform: input.transform !== undefined ? input.transform : current.transform,
   };
   await checkShape(actor, shape, input.disable_ssl_verification);
   const set: Partial<NewHookRow> = { updatedBy: actor.keyId, updatedAt: nowIso() };
@@ -196,7 +217,18 @@ export async function patchHook(actor: Actor, id: string, input: PatchInput): Pr
   if (input.payload_format !== undefined) set.payloadFormat = input.payload_format;
   if (input.headers !== undefined) set.headers = input.headers;
   if (input.metadata !== undefined) set.metadata = input.metadata;
-  if (input.secret !== undefined) set.secretSealed = await (await secretBoxFor(actor.config)).seal(input.secret, SealedIn.hookSecret(current.id));
+  if (input.filter !== undefined) set.filter = input.filter;
+  if (input.transform !== undefined) set.transform = input.transform;
+  // A new secret, or a new scheme (which takes a new key of its own): sealed, and tested again.
+  const scheme = input.signing_scheme ?? current.signingScheme;
+  const schemeChanged = scheme !== current.signingScheme;
+  const rekeyed = input.secret !== undefined || schemeChanged;
+  if (rekeyed) {
+    const key = input.secret !== undefined ? await importSigningKey(scheme, input.secret) : await newSigningKey(scheme);
+    set.secretSealed = await (await secretBoxFor(actor.config)).seal(key.secret, SealedIn.hookSecret(current.id));
+    set.signingScheme = scheme;
+    set.publicKey = key.publicKey;
+  }
   const state = nextState(current.state, input.state);
   if (state) set.state = state;
   // A new destination or secret has not been shown to work yet: back to `new` (re-tested).
@@ -204,7 +236,7 @@ export async function patchHook(actor: Actor, id: string, input: PatchInput): Pr
   const channelChanged = input.slack !== undefined && input.slack.channel_id !== current.slackChannelId;
   // A retired hook stays retired until it is explicitly set back to `new`.
   const retired = (set.state ?? current.state) === "deactivated";
-  if ((urlChanged || channelChanged || input.secret !== undefined) && !retired) set.state = "new";
+  if ((urlChanged || channelChanged || rekeyed) && !retired) set.state = "new";
   if (set.events || set.phase || set.enabled || set.state || set.applications !== undefined) await checkGateCap(actor, { ...current, ...set } as HookRow);
   let updated: HookRow | undefined;
   try {

@@ -37,6 +37,18 @@ const schemas = new SchemaArbitraries(doc.components?.schemas ?? {}, {
     state: fc.constant(FRESH_STATE),
     // `true` is refused by design (Workers always verify TLS): valid requests say false or nothing.
     disable_ssl_verification: fc.constant(false),
+    // Content filters and transformations are validated by their own engines (a JSON Schema cannot say
+    // what a filter is): valid ones, built from their grammar.
+    filter: fc.oneof(
+      fc.record({ path: fc.constantFrom("data.severity", "type", "data.a[0]", "applications"), eq: fc.oneof(fc.integer(), fc.string({ maxLength: 8 }), fc.constant(null)) }),
+      fc.record({ path: fc.constantFrom("data.env", "work_id"), in: fc.array(fc.string({ maxLength: 6 }), { minLength: 1, maxLength: 4 }) }),
+      fc.constant({ and: [{ path: "data.severity", lte: 2 }, { not: { path: "data.dry_run", exists: true } }] }),
+    ),
+    transform: fc.oneof(
+      fc.constant({ body: "{{ data }}" }),
+      fc.constant({ body: { entity: '{{ type | before_last: "." }}', action: '{{ type | after_last: "." }}', data: "{{ data }}" } }),
+      fc.record({ body: fc.dictionary(fc.stringMatching(/^[a-z]{1,8}$/), fc.constantFrom("{{ id }}", "text {{ data.x | upper }}", "{{ data.missing | default: 1 }}", "plain")) }),
+    ),
   },
 });
 

@@ -85,7 +85,7 @@ describe("POST /v1/hooks", () => {
     expect(res.body).toMatchObject({ ...fields, secret });
     const s = await call("GET", `/v1/hooks/${res.body.id}/secret`, { token: key });
     expect(s.status).toBe(200);
-    expect(s.body).toEqual({ secret, previous_secret: null, previous_secret_expires_at: null });
+    expect(s.body).toEqual({ signing_scheme: "v1", secret, previous_secret: null, public_key: null, previous_public_key: null, previous_secret_expires_at: null });
   });
 
   it("creates a slack hook with a channel id and no url", async () => {

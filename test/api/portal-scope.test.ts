@@ -101,4 +101,26 @@ describe("a portal session scoped to an application", () => {
     expect(renamed.status).toBe(200);
     expect(renamed.body.applications).toEqual(["app-a"]);
   });
+
+  it("lists only the tunnels of that application's hooks", async () => {
+    const made: Record<string, string> = {};
+    for (const [name, url, extra] of [
+      ["t-a", "tunnel://a-side", { applications: ["app-a"] }],
+      ["t-b", "tunnel://b-side", { applications: ["app-b"] }],
+      ["t-shared-a", "tunnel://shared", { applications: ["app-a"] }],
+      ["t-shared-site", "tunnel://shared", {}],
+    ] as const) {
+      const res = await call("POST", "/v1/hooks", { token: key, body: { name, url, ...extra } });
+      expect(res.status).toBe(201);
+      made[name] = res.body.id;
+    }
+    const seen = (await call("GET", "/v1/tunnels", { token })).body.data;
+    expect(seen.map((t: { name: string; hook_ids: string[] }) => [t.name, t.hook_ids])).toEqual([
+      ["a-side", [made["t-a"]]],
+      ["shared", [made["t-shared-a"]]],
+    ]);
+    expect((await call("GET", "/v1/tunnels", { token: key })).body.data.map((t: { name: string }) => t.name)).toEqual(["a-side", "b-side", "shared"]);
+    // A portal token never opens a tunnel's socket, whatever its scope.
+    expectErrorShape(await call("GET", "/v1/tunnels/a-side/connect", { token, headers: { upgrade: "websocket" } }), 401);
+  });
 });

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 // Through the package export, as a TypeScript user imports it.
 import { CONTRACT_ROUTES, createClient, unwrap } from "hookrouter/client";
 import { generateSecret } from "../../src/domain/hook-secret";
-import { ADMIN_TOKEN, cli, freePort, Listener, startRouter, until, type CliResult, type Router } from "./harness";
+import { ADMIN_TOKEN, cli, cliJson, freePort, Listener, startRouter, until, type CliResult, type Router } from "./harness";
 
 // `hookrouter` as a user runs it, against one `wrangler dev` router for the whole file.
 
@@ -20,11 +20,7 @@ function listen(args: string[]): Listener {
 }
 
 /** A CLI call that must succeed; its --json output parsed. */
-async function json<T = any>(args: string[]): Promise<T> {
-  const r = await cli([...args, "--json"], env);
-  if (r.code !== 0) throw new Error(`hookrouter ${args.join(" ")} exited ${r.code}:\n${r.stderr}`);
-  return JSON.parse(r.stdout) as T;
-}
+const json = <T = any>(args: string[]): Promise<T> => cliJson<T>(args, env);
 
 function expectNoStackTrace(r: CliResult) {
   expect(r.stderr).not.toMatch(/^\s+at /m);

@@ -22,6 +22,13 @@ export function cli(args: string[], env: Record<string, string>, input?: string)
   return run(process.execPath, [BIN, ...args], { env: { ...quietEnv, ...env }, input });
 }
 
+/** Runs `hookrouter ARGS --json`, which must succeed, and parses what it printed. */
+export async function cliJson<T = any>(args: string[], env: Record<string, string>): Promise<T> {
+  const r = await cli([...args, "--json"], env);
+  if (r.code !== 0) throw new Error(`hookrouter ${args.join(" ")} exited ${r.code}:\n${r.stderr}`);
+  return JSON.parse(r.stdout) as T;
+}
+
 /** A long-running `hookrouter listen`, with its output readable as it comes. */
 export class Listener {
   private child: ChildProcess;

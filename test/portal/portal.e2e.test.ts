@@ -3,6 +3,7 @@ import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
+import WebSocket from "ws";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ROOT, startRouter, until, type Router } from "../helpers/wrangler-dev";
 
@@ -268,6 +269,31 @@ describe("the portal in Chromium", () => {
     expect(await page.locator("tr[data-delivery-id]").count()).toBe(2);
     await page.getByRole("button", { name: "← Previous" }).click();
     await expect.poll(() => page.locator("tr[data-delivery-id]").count()).toBe(25);
+  });
+
+  it("shows the account's tunnels on the overview, and whether a CLI is connected", async () => {
+    await api("POST", "/v1/hooks", { name: "on-my-laptop", url: "tunnel://laptop", events: ["order.paid"] });
+    // The CLI's end of the tunnel, as `hookrouter listen --tunnel laptop` opens it.
+    const cli = new WebSocket(`${router.url.replace(/^http/, "ws")}/v1/tunnels/laptop/connect`, {
+      headers: { authorization: `Bearer ${apiKey}`, "user-agent": "hookrouter-cli (listen)" },
+    });
+    await new Promise((resolve, reject) => cli.once("message", resolve).once("error", reject));
+
+    await page.getByRole("link", { name: "Overview" }).click();
+    const row = page.locator('table.tunnels tr[data-tunnel="laptop"]');
+    await expect.poll(() => row.locator("td").nth(1).textContent()).toBe("connected");
+    expect(await row.textContent()).toContain("tunnel://laptop");
+    expect(await row.textContent()).toContain("hookrouter-cli (listen)");
+    await shot("tunnels");
+
+    cli.close();
+    await new Promise((resolve) => cli.once("close", resolve));
+    await expect
+      .poll(async () => {
+        await page.getByRole("button", { name: "Refresh" }).click();
+        return row.locator("td").nth(1).textContent();
+      })
+      .toBe("not connected");
   });
 
   it("shows the catalog and the verification snippet, and opens with a typed-in API key without keeping it", async () => {

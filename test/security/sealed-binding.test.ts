@@ -56,7 +56,7 @@ describe("sealed values bound to their row and column", () => {
       .bind(await sealUnbound(bindings.ENCRYPTION_KEY, hook.secret), await sealUnbound(bindings.ENCRYPTION_KEY, previous), expiresAt, hook.id)
       .run();
 
-    const expected = { secret: hook.secret, previous_secret: previous, previous_secret_expires_at: expiresAt };
+    const expected = { signing_scheme: "v1", secret: hook.secret, previous_secret: previous, public_key: null, previous_public_key: null, previous_secret_expires_at: expiresAt };
     expect((await call("GET", `/v1/hooks/${hook.id}/secret`, { token: await freshKey(accountId) })).body).toEqual(expected);
 
     const run = await reencryptAll(50, box.currentKeyId);

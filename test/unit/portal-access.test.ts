@@ -6,7 +6,7 @@ const KEY = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
 
 describe("portalTarget", () => {
   it("opens the portal's account-wide routes", () => {
-    for (const [m, p] of [["GET", "/v1/hooks"], ["POST", "/v1/hooks"], ["GET", "/v1/deliveries"], ["GET", "/v1/stats"], ["GET", "/v1/event-types"], ["HEAD", "/v1/hooks"]]) {
+    for (const [m, p] of [["GET", "/v1/hooks"], ["POST", "/v1/hooks"], ["GET", "/v1/deliveries"], ["GET", "/v1/stats"], ["GET", "/v1/event-types"], ["HEAD", "/v1/hooks"], ["GET", "/v1/tunnels"]]) {
       expect(portalTarget(m!, p!), `${m} ${p}`).toEqual({ kind: "account" });
     }
   });
@@ -25,6 +25,7 @@ describe("portalTarget", () => {
     const closed = [
       ["POST", "/v1/portal-sessions"],
       ["POST", "/v1/events"],
+      ["GET", "/v1/tunnels/dev/connect"],
       ["GET", "/v1/events"],
       ["GET", "/v1/events/evt_1"],
       ["PUT", "/v1/event-types/a"],

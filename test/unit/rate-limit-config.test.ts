@@ -8,7 +8,7 @@ import { clientRateLimitKey, RATE_LIMIT_PERIOD_SECONDS, UNKNOWN_CLIENT } from ".
 describe("rate limit configuration", () => {
   const toml = readFileSync(path.join(import.meta.dirname, "../../wrangler.toml"), "utf8");
 
-  for (const name of ["API_RATE_LIMITER", "AUTH_RATE_LIMITER"]) {
+  for (const name of ["API_RATE_LIMITER", "AUTH_RATE_LIMITER", "TUNNEL_RATE_LIMITER"]) {
     it(`declares the ${name} binding with the period the 429 answers advertise`, () => {
       const block = new RegExp(`\\[\\[ratelimits\\]\\]\\s*\\nname\\s*=\\s*"${name}"[^[]*`).exec(toml)?.[0];
       expect(block, `wrangler.toml has no [[ratelimits]] block named ${name}`).toBeDefined();
@@ -19,10 +19,10 @@ describe("rate limit configuration", () => {
     });
   }
 
-  it("the two bindings count in namespaces of their own", () => {
+  it("the three bindings count in namespaces of their own", () => {
     const ids = [...toml.matchAll(/\[\[ratelimits\]\][^[]*?namespace_id\s*=\s*"(\d+)"/g)].map((m) => m[1]);
-    expect(ids).toHaveLength(2);
-    expect(new Set(ids).size).toBe(2);
+    expect(ids).toHaveLength(3);
+    expect(new Set(ids).size).toBe(3);
   });
 });
 

@@ -14,6 +14,12 @@ const main = document.getElementById("main");
 const nav = document.getElementById("nav");
 const who = document.getElementById("session");
 let session = null;
+// The account whose page this is (?account=, its portal settings): only its sessions open here.
+const pageAccount = document.body.dataset.account || null;
+const pageTitle = document.body.dataset.title || "hookrouter portal";
+// Framed by another site (an account that allows embedding): only a link's token opens a session,
+// never a typed-in key (a framing site must not be able to collect one).
+const framed = window.top !== window.self;
 
 function route() {
   const [name, q] = location.hash.replace(/^#\/?/, "").split("?");
@@ -30,7 +36,7 @@ async function show() {
   if (session.expiresAt <= new Date()) return signIn("This portal session has expired: open a new portal link.");
   const { view, params } = route();
   for (const a of nav.querySelectorAll("a")) a.classList.toggle("active", a.dataset.view === view);
-  document.title = `${VIEWS[view][0]} · hookrouter portal`;
+  document.title = `${VIEWS[view][0]} · ${pageTitle}`;
   const root = h("div", { class: "view", "data-view": view });
   replace(main, root);
   try {
@@ -43,6 +49,7 @@ async function show() {
 function start(token) {
   const claims = claimsOf(token);
   if (!claims) return signIn("That is not a portal token.");
+  if (pageAccount && claims.accountId !== pageAccount) return signIn("This portal link is for another account.");
   setToken(token);
   session = claims;
   replace(
@@ -62,6 +69,10 @@ function signIn(reason) {
   setToken(null);
   replace(who);
   replace(nav);
+  if (framed) {
+    replace(main, h("div", { class: "sign-in" }, h("h2", null, "Open the portal"), reason ? h("p", { class: "muted" }, reason) : null, h("p", null, "Open the portal through the link your provider gives you.")));
+    return;
+  }
   const input = h("input", { name: "credential", type: "password", autocomplete: "off", placeholder: "hrp_… portal token, or hrk_… API key", required: true });
   const form = h(
     "form",
@@ -89,7 +100,7 @@ window.addEventListener("hashchange", () => {
 
 function boot() {
   const fromLink = /^#token=([A-Za-z0-9_.-]+)/.exec(location.hash);
-  if (fromLink) history.replaceState(null, "", `${location.pathname}#/hooks`); // the token leaves the address bar and history
+  if (fromLink) history.replaceState(null, "", `${location.pathname}${location.search}#/hooks`); // the token leaves the address bar and history
   const token = fromLink ? fromLink[1] : storedToken();
   if (token) start(token);
   else signIn(null);

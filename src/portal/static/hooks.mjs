@@ -102,6 +102,13 @@ export async function hooksView(root, ctx) {
   }
 
   function secretLines(sec) {
+    // A v1a (ed25519) hook's private key is never shown: receivers verify with its public key.
+    if (sec.signing_scheme === "v1a") {
+      return [
+        h("p", null, "Public key (ed25519, v1a signatures): ", h("code", { class: "secret", "data-test": "secret" }, sec.public_key)),
+        sec.previous_public_key ? h("p", null, `Previous (still signing until ${fmtTime(sec.previous_secret_expires_at)}): `, h("code", { class: "secret" }, sec.previous_public_key)) : null,
+      ];
+    }
     return [
       h("p", null, "Current: ", h("code", { class: "secret", "data-test": "secret" }, sec.secret)),
       sec.previous_secret ? h("p", null, `Previous (still signing until ${fmtTime(sec.previous_secret_expires_at)}): `, h("code", { class: "secret" }, sec.previous_secret)) : null,

@@ -1,13 +1,15 @@
-// Overview: the last 24 h of deliveries, overall and for one hook, as numbers and hourly charts.
+// Overview: the last 24 h of deliveries, overall and for one hook, as numbers and hourly charts, and
+// the account's tunnels (`hookrouter listen --tunnel`) with whether a CLI is connected to each.
 
 import { api } from "./api.mjs";
 import { hourlyChart } from "./chart.mjs";
-import { fmtRate, h, replace, reportError } from "./ui.mjs";
+import { badge, fmtRate, fmtTime, h, replace, reportError } from "./ui.mjs";
 
 export async function overviewView(root, ctx) {
   const cards = h("div", { class: "cards" });
   const overall = h("div");
   const perHook = h("div");
+  const tunnels = h("div");
   const hookSelect = h("select", { name: "hook_id", onchange: () => loadHook() }, h("option", { value: "" }, "pick a hook"));
   replace(
     root,
@@ -16,6 +18,7 @@ export async function overviewView(root, ctx) {
     overall,
     h("div", { class: "toolbar" }, h("h3", null, "Per hook"), hookSelect),
     perHook,
+    tunnels,
   );
 
   async function loadHook() {
@@ -30,7 +33,8 @@ export async function overviewView(root, ctx) {
 
   async function load() {
     try {
-      const [stats, hooks] = await Promise.all([api("GET", "/v1/stats"), api("GET", "/v1/hooks?limit=100")]);
+      const [stats, hooks, tunnelList] = await Promise.all([api("GET", "/v1/stats"), api("GET", "/v1/hooks?limit=100"), api("GET", "/v1/tunnels")]);
+      replace(tunnels, tunnelTable(tunnelList.data));
       const t = stats.totals;
       const card = (label, value, kind) => h("div", { class: `card ${kind ?? ""}` }, h("div", { class: "value" }, value), h("div", { class: "label" }, label));
       replace(
@@ -52,4 +56,25 @@ export async function overviewView(root, ctx) {
   }
 
   await load();
+}
+
+/** Shown only when the account has tunnels (hooks on tunnel://NAME). */
+function tunnelTable(list) {
+  if (list.length === 0) return null;
+  const head = ["Tunnel", "CLI", "Connected since", "Client", "Hooks"];
+  const row = (t) =>
+    h(
+      "tr",
+      { "data-tunnel": t.name },
+      h("td", null, h("code", null, t.url)),
+      h("td", null, badge(t.connected ? "connected" : "not connected", t.connected ? "succeeded" : "pending")),
+      h("td", null, t.connected_at ? fmtTime(t.connected_at) : "-"),
+      h("td", null, t.client ?? "-"),
+      h("td", null, String(t.hook_ids.length)),
+    );
+  return [
+    h("div", { class: "toolbar" }, h("h3", null, "Tunnels")),
+    h("p", { class: "muted" }, "Hooks on tunnel://NAME are delivered to the `hookrouter listen --tunnel NAME` connected to it; with none connected, their deliveries fail and are retried."),
+    h("table", { class: "tunnels" }, h("thead", null, h("tr", null, head.map((x) => h("th", null, x)))), h("tbody", null, list.map(row))),
+  ];
 }

@@ -65,10 +65,21 @@ function answerLocally(request: Request): Response {
   return Response.json({ approved: true, ok: true });
 }
 
-function workersProject(name: string, include: string[], vars: Record<string, string>, extra: object = {}, miniflare: { ratelimits?: object; [option: string]: unknown } = {}) {
+/** The bench's entry point (bench/worker/), for a project whose queue consumer must be the bench's (fault injection). */
+const BENCH_ENTRY = "./bench/worker/index.ts";
+
+function workersProject(
+  name: string,
+  include: string[],
+  vars: Record<string, string>,
+  extra: object = {},
+  miniflare: { ratelimits?: object; [option: string]: unknown } = {},
+  main?: string,
+) {
   return {
     plugins: [
       cloudflareTest({
+        ...(main ? { main } : {}),
         wrangler: { configPath: "./wrangler.toml" },
         miniflare: { bindings: { ...testBindings, ...vars }, ...miniflare, ratelimits: { ...UNTHROTTLED_CLIENTS, ...miniflare.ratelimits } },
       }),
@@ -106,12 +117,15 @@ export default defineConfig({
         { ...REAL_RECEIVER, exclude: CONSUMER_CHAOS_TESTS },
       ),
       // The delivery project's settings with a consumer that throws for 10% of its batches, after
-      // sending and before recording anything (fault injection, src/delivery/chaos.ts).
+      // sending and before recording anything: fault injection, which only the bench's entry point
+      // has (bench/worker/chaos.ts), so it is this project's Worker (test/helpers/api.ts calls it too).
       workersProject(
         "chaos-consumer",
         CONSUMER_CHAOS_TESTS,
         { ...QUICK_DELIVERY, ...NO_AUTO_TEST, CHAOS_CONSUMER_THROW_RATE: "0.1" },
         { ...REAL_RECEIVER, testTimeout: 120_000 },
+        {},
+        BENCH_ENTRY,
       ),
       // The per-hook Durable Object: automatic tests at once, a quick circuit breaker (probes 1 s, then
       // at most 2 s apart) and 11 attempts per delivery, so deliveries outlive the failures that open it.

@@ -1,9 +1,7 @@
 import { swaggerUI } from "@hono/swagger-ui";
 import { bodyLimit } from "hono/body-limit";
-import { getDb } from "./db/client";
-import { getConfig } from "./env";
 import { ApiError, handleError } from "./errors";
-import { newRouter } from "./http/context";
+import { newRouter } from "./http/route";
 import { corsWhenConfigured, logContext, requestIds, securityHeaders } from "./http/security";
 import { accountsRouter } from "./routes/accounts";
 import { accountSettingsRouter } from "./routes/account-settings";
@@ -18,7 +16,6 @@ import { hookTestRouter } from "./routes/hook-test";
 import { hooksRouter } from "./routes/hooks";
 import { portalPageRouter } from "./routes/portal-page";
 import { portalSessionsRouter } from "./routes/portal-sessions";
-import { metricsRouter } from "./routes/metrics";
 import { slackRouter } from "./routes/slack";
 import { statsRouter } from "./routes/stats";
 import { tunnelsRouter } from "./routes/tunnels";
@@ -32,11 +29,6 @@ export function buildApp() {
   app.notFound((c) => handleError(new ApiError(404, "not_found", `no route for ${c.req.method} ${c.req.path}`), c));
 
   app.use("*", requestIds, logContext, securityHeaders);
-  app.use("*", async (c, next) => {
-    c.set("config", getConfig(c.env));
-    c.set("db", getDb(c.env.DB));
-    await next();
-  });
   app.use("*", corsWhenConfigured);
   app.use(
     "/v1/*",
@@ -54,17 +46,16 @@ export function buildApp() {
   app.route("/", adminRouter);
   app.route("/", eventTypesRouter);
   app.route("/", hooksRouter);
-  app.route("/", hookActionsRouter); // after hooksRouter: its /v1/hooks/* API-key middleware covers these routes
+  app.route("/", hookActionsRouter);
   app.route("/", eventsRouter);
   app.route("/", deliveriesRouter);
   app.route("/", hookTestRouter);
   app.route("/", slackRouter);
   app.route("/", gatesRouter);
   app.route("/", tunnelsRouter);
-  app.route("/", statsRouter); // after hooksRouter: its /v1/hooks/* API-key middleware covers /v1/hooks/{id}/stats
+  app.route("/", statsRouter);
   app.route("/", portalSessionsRouter);
   app.route("/", portalPageRouter);
-  app.route("/", metricsRouter); // after adminRouter: its /v1/admin/* admin-token middleware covers these routes
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
     type: "http",

@@ -1,14 +1,21 @@
 import { z } from "zod";
 
+/**
+ * The Durable Object classes the Worker binds, by binding name. Each class's own module fills its
+ * entry in (`declare module "../env"` in src/durable/), so this file names none of them: the objects
+ * read their configuration from here, and an import back would make a cycle.
+ */
+export interface DurableObjectClasses {}
+
 /** The Worker's bindings, as declared in wrangler.toml and `.dev.vars`. */
 export interface Env {
   DB: D1Database;
   DELIVERIES: Queue<DeliveryMessage>;
   DEAD_LETTERS: Queue<DeliveryMessage>;
-  HOOK_STATE: DurableObjectNamespace<import("./durable/hook-state").HookState>;
-  DELIVERY_LOG: DurableObjectNamespace<import("./durable/delivery-log").DeliveryLog>;
+  HOOK_STATE: DurableObjectNamespace<DurableObjectClasses["HOOK_STATE"]>;
+  DELIVERY_LOG: DurableObjectNamespace<DurableObjectClasses["DELIVERY_LOG"]>;
   /** One object per (account, tunnel name): the socket of a `hookrouter listen --tunnel` (src/durable/tunnel.ts). */
-  TUNNEL: DurableObjectNamespace<import("./durable/tunnel").Tunnel>;
+  TUNNEL: DurableObjectNamespace<DurableObjectClasses["TUNNEL"]>;
   ADMIN_TOKEN?: string;
   ENCRYPTION_KEY?: string;
   ENCRYPTION_KEYS_PREVIOUS?: string;
@@ -34,10 +41,12 @@ export interface Env {
   TUNNEL_RATE_LIMITER?: RateLimit;
   CORS_ORIGINS?: string;
   SWEEP_GRACE_SECONDS?: string;
-  /** "true": count billed usage for the bench (src/observability/); never set in production. */
-  METRICS?: string;
-  /** Fault injection for the fault-injection suite only (src/delivery/chaos.ts); unset in production. */
-  CHAOS_CONSUMER_THROW_RATE?: string;
+  /**
+   * Not a binding: set only by an entry point that wraps the Worker (the bench's, bench/worker/), on
+   * the env it hands down; never in production. The queue consumer calls it once a batch's requests
+   * went out, before anything of the batch is recorded (the bench injects its faults there).
+   */
+  afterBatchSends?: () => void;
   [key: string]: unknown;
 }
 
@@ -76,60 +85,79 @@ export function tokenStrengthBits(token: string): number {
 const bool = z.enum(["true", "false"]).transform((v) => v === "true");
 const positiveInt = z.coerce.number().int().positive();
 
-const ConfigSchema = z.object({
+/** What a variable is for (docs/operations.md's configuration table is generated from these: scripts/config-table.ts). */
+type VariableDoc = {
+  description: string;
+  /** Set with `wrangler secret put`, never in wrangler.toml. */
+  secret?: true;
+};
+const doc = (description: string, secret?: true): VariableDoc => (secret ? { description, secret } : { description });
+
+/**
+ * The Worker's configuration: every variable, its rules and its default, stated here only
+ * (wrangler.toml sets none: a deployment lists under `[vars]` only what it changes).
+ */
+export const ConfigSchema = z.object({
   ADMIN_TOKEN: z
     .string()
     .refine(
       (v) => tokenStrengthBits(v) >= MIN_ADMIN_TOKEN_BITS,
       "must carry at least 32 random bytes: 43+ base64url characters or 64+ hex digits (e.g. `openssl rand -hex 32`)",
-    ),
+    )
+    .meta(doc("bearer token for account and key administration: at least 32 random bytes' worth (43+ base64url characters or 64+ hex digits, e.g. `openssl rand -hex 32`); a shorter one and every request answers 503", true)),
   ENCRYPTION_KEY: z
     .string()
-    .refine((v) => base64Length(v) === 32, "must be the base64 of exactly 32 bytes"),
+    .refine((v) => base64Length(v) === 32, "must be the base64 of exactly 32 bytes")
+    .meta(doc("base64 of 32 bytes; AES-GCM key sealing hook secrets and Slack tokens at rest", true)),
   ENCRYPTION_KEYS_PREVIOUS: z
     .string()
     .default("")
     .transform((v) => v.split(",").map((s) => s.trim()).filter(Boolean))
-    .refine((keys) => keys.every((k) => base64Length(k) === 32), "every entry must be the base64 of 32 bytes"),
-  ALLOW_PRIVATE_TARGETS: bool.default(false),
+    .refine((keys) => keys.every((k) => base64Length(k) === 32), "every entry must be the base64 of 32 bytes")
+    .meta(doc("comma-separated earlier keys, still able to open old values after a rotation (`npm run reencrypt`)", true)),
+  ALLOW_PRIVATE_TARGETS: bool.default(false).meta(doc("`true` lets hooks target loopback/private addresses (local development and tests only)")),
   RETRY_SCHEDULE: z
     .string()
     .default("5,300,1800,7200,18000,36000,36000")
     .transform((v) => v.split(",").map((s) => Number(s.trim())))
-    .refine((xs) => xs.length > 0 && xs.every((x) => Number.isFinite(x) && x >= 0), "must be comma-separated seconds"),
-  DELIVERY_TIMEOUT_MS: positiveInt.default(15000),
-  AUTO_DISABLE_AFTER_SECONDS: positiveInt.default(432000),
-  GATE_TIMEOUT_MS: positiveInt.default(5000),
+    .refine((xs) => xs.length > 0 && xs.every((x) => Number.isFinite(x) && x >= 0), "must be comma-separated seconds")
+    .meta(doc("seconds before each retry; attempts = entries + 1")),
+  DELIVERY_TIMEOUT_MS: positiveInt.default(15000).meta(doc("one delivery attempt's timeout")),
+  AUTO_DISABLE_AFTER_SECONDS: positiveInt.default(432000).meta(doc("a hook failing everything this long is disabled")),
+  GATE_TIMEOUT_MS: positiveInt.default(5000).meta(doc("default pre-hook timeout")),
   // Circuit breaker (per hook, in its Durable Object): consecutive failed attempts that open it, and
   // the wait before the first probe, doubled after each failed probe up to the maximum.
-  CIRCUIT_BREAKER_THRESHOLD: positiveInt.default(10),
-  CIRCUIT_PROBE_INITIAL_SECONDS: positiveInt.default(30),
-  CIRCUIT_PROBE_MAX_SECONDS: positiveInt.default(3600),
+  CIRCUIT_BREAKER_THRESHOLD: positiveInt.default(10).meta(doc("consecutive failed attempts that open a hook's circuit")),
+  CIRCUIT_PROBE_INITIAL_SECONDS: positiveInt.default(30).meta(doc("wait before the first probe of an open circuit, doubled per failed probe")),
+  CIRCUIT_PROBE_MAX_SECONDS: positiveInt.default(3600).meta(doc("the longest wait between two probes of an open circuit")),
   // Wait between a hook becoming `new` (created, or url/secret changed) and its automatic test.
-  AUTO_TEST_DELAY_SECONDS: z.coerce.number().int().min(0).default(0),
-  SLACK_CLIENT_ID: z.string().optional(),
-  SLACK_CLIENT_SECRET: z.string().optional(),
-  SLACK_REDIRECT_URI: z.string().url().optional(),
-  SLACK_API_BASE: z.string().url().default("https://slack.com/api"),
-  SLACK_AUTHORIZE_URL: z.string().url().default("https://slack.com/oauth/v2/authorize"),
+  AUTO_TEST_DELAY_SECONDS: z.coerce.number().int().min(0).default(0).meta(doc("wait before the automatic test of a `new` hook")),
+  SLACK_CLIENT_ID: z.string().optional().meta(doc("the Slack app's client id (Slack is off without the three SLACK_ credentials)")),
+  SLACK_CLIENT_SECRET: z.string().optional().meta(doc("the Slack app's client secret", true)),
+  SLACK_REDIRECT_URI: z.string().url().optional().meta(doc("this hookrouter's OAuth callback, as registered with the Slack app")),
+  SLACK_API_BASE: z.string().url().default("https://slack.com/api").meta(doc("Slack's Web API (a fake in tests)")),
+  SLACK_AUTHORIZE_URL: z.string().url().default("https://slack.com/oauth/v2/authorize").meta(doc("Slack's OAuth authorize page (a fake in tests)")),
   // Browser origins allowed to call the API (CORS); empty means CORS is off. `*` allows any origin
   // (safe enough: the API authenticates with bearer tokens, never cookies).
   CORS_ORIGINS: z
     .string()
     .default("")
     .transform((v) => v.split(",").map((s) => s.trim()).filter(Boolean))
-    .refine((xs) => xs.every((o) => o === "*" || isOrigin(o)), "must be comma-separated origins like https://app.example.com, or *"),
+    .refine((xs) => xs.every((o) => o === "*" || isOrigin(o)), "must be comma-separated origins like https://app.example.com, or *")
+    .meta(doc("comma-separated browser origins allowed to call the API, or `*`; empty: CORS off")),
   // A delivery still open this long after its queue message should have acted (sent at creation, by
   // a re-send or a manual reopen; a failed one's retry due at next_attempt_at) is taken for lost and
   // sent again by its delivery log's alarm (src/log/upkeep.ts), which runs this often (at most hourly).
-  SWEEP_GRACE_SECONDS: positiveInt.max(23 * 3600).default(3600),
-  // Usage counters for the bench's cost table (src/observability/metrics.ts, GET /v1/admin/metrics).
-  METRICS: bool.default(false),
-  // Fault injection, for the fault-injection suite and the bench only: the share of delivery batches
-  // in which the consumer throws after sending and before recording anything (src/delivery/chaos.ts).
-  // 0, the default, turns it off.
-  CHAOS_CONSUMER_THROW_RATE: z.coerce.number().min(0).max(1).default(0),
+  SWEEP_GRACE_SECONDS: positiveInt
+    .max(23 * 3600)
+    .default(3600)
+    .meta(doc("a delivery still open this long after its queue message should have acted is taken for lost and sent again by its delivery log's alarm, which runs this often (at most hourly; the value at most 23 h)")),
 });
+
+/** What a variable is for, as `.meta()` above states it. */
+export function variableDoc(name: keyof typeof ConfigSchema.shape): VariableDoc {
+  return z.globalRegistry.get(ConfigSchema.shape[name]) as VariableDoc;
+}
 
 export type Config = z.infer<typeof ConfigSchema>;
 

@@ -37,6 +37,10 @@ export class ApiError extends Error {
     super(message);
   }
 
+  /** Missing or wrong credentials (401), with the challenge that says which kind to send. */
+  static unauthorized(message: string): ApiError {
+    return new ApiError(401, "unauthorized", message, [], { "WWW-Authenticate": 'Bearer realm="hookrouter"' });
+  }
   static notFound(what: string): ApiError {
     return new ApiError(404, "not_found", `${what} not found`);
   }

@@ -10,16 +10,23 @@ export { ROOT };
 // (D1, Queues, Durable Objects emulated by workerd on this machine), the D1 migrations applied first,
 // and configuration through `--var`.
 //
+// The Worker it serves is the bench's entry point (bench/worker/): the production Worker wrapped with
+// the bench's switches (METRICS, CHAOS_CONSUMER_THROW_RATE), which with neither set serves what
+// production serves.
+//
 // One thing `--var` cannot change is a binding: the per-API-key limit is a `[[ratelimits]]` binding
 // (1,000 requests per 10 s in wrangler.toml, see src/http/rate-limit.ts), which would answer 429 to
 // most of the load generator's requests. So the bench runs a copy of wrangler.toml that differs in
-// that one number (and in absolute paths, since the copy lives in a temporary folder).
+// that one number, in its `main` (and in absolute paths, since the copy lives in a temporary folder).
 
 const WRANGLER = join(ROOT, "node_modules", ".bin", "wrangler");
 /** Per-key budget per 10 s in the bench's copy of wrangler.toml: above anything the bench sends. */
 const BENCH_RATE_LIMIT = 10_000_000;
 
-/** wrangler.toml with the per-key rate limit raised and every path absolute. */
+/** The bench's entry point, which wraps the production Worker. */
+const BENCH_ENTRY = join(ROOT, "bench", "worker", "index.ts");
+
+/** wrangler.toml with the per-key rate limit raised, the bench's entry point as `main`, and every path absolute. */
 function benchWranglerConfig(): string {
   const original = readFileSync(join(ROOT, "wrangler.toml"), "utf8");
   // The API_RATE_LIMITER block's own `simple` line: AUTH_RATE_LIMITER has one of the same shape.
@@ -27,7 +34,7 @@ function benchWranglerConfig(): string {
   if (!limited.test(original)) throw new Error("wrangler.toml: the API_RATE_LIMITER block changed; update bench/lib/router.ts");
   return original
     .replace(limited, `$1${BENCH_RATE_LIMIT}$2`)
-    .replace(/^main = "(.*)"$/m, (_, p: string) => `main = ${JSON.stringify(join(ROOT, p))}`)
+    .replace(/^main = "(.*)"$/m, `main = ${JSON.stringify(BENCH_ENTRY)}\nbase_dir = ${JSON.stringify(ROOT)}`)
     .replace(/^migrations_dir = "(.*)"$/m, (_, p: string) => `migrations_dir = ${JSON.stringify(join(ROOT, p))}`);
 }
 
@@ -44,6 +51,7 @@ function servingConfig(dist: string): string {
     .map(([type, files]) => `[[rules]]\ntype = "${type}"\nglobs = ${JSON.stringify(files)}\nfallthrough = true\n`);
   return benchWranglerConfig()
     .replace(/^\[\[rules\]\]\n(?:[^\n]+\n)*/gm, "")
+    .replace(/^base_dir = .*\n/m, "")
     .replace(/^main = .*$/m, `main = ${JSON.stringify(join(dist, "index.js"))}\nfind_additional_modules = true\nbase_dir = ${JSON.stringify(dist)}`)
     .concat("\n", ...rules);
 }

@@ -1,7 +1,7 @@
 import type { ParseArgsConfig } from "node:util";
 import type { HookrouterClient } from "../client";
 import type { Connection } from "./connection";
-import { EXIT, UsageError } from "./errors";
+import { EXIT, UsageError } from "./exit";
 import { out, printJson, style, table, type Cell } from "./format";
 
 export type OptionSpec = NonNullable<ParseArgsConfig["options"]>;

@@ -3,7 +3,7 @@ import { homedir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createClient, type HookrouterClient } from "../client";
-import { UsageError } from "./errors";
+import { UsageError } from "./exit";
 
 // Where the CLI finds the router and its credentials, first match wins:
 //   --url / --api-key  →  HOOKROUTER_URL / HOOKROUTER_API_KEY  →  the saved config  →  the local dev server.

@@ -1,21 +1,8 @@
 import { HookrouterApiError, HookrouterConnectionError } from "../client";
 import type { Connection } from "./connection";
+import { EXIT, UsageError } from "./exit";
 import { style } from "./format";
 
-// Exit codes: 0 done; 1 the router or the network said no (error printed); 2 the command line was
-// wrong; 3 the command worked and its answer is negative (a gate rejected, an endpoint test failed).
-export const EXIT = { ok: 0, failed: 1, usage: 2, negative: 3 } as const;
-
-/** A mistake on the command line (unknown flag, bad value): printed with a hint, exit 2. */
-export class UsageError extends Error {
-  constructor(
-    message: string,
-    readonly hint?: string,
-  ) {
-    super(message);
-    this.name = "UsageError";
-  }
-}
 
 /**
  * What the user reads instead of a stack trace: one line saying what went wrong, then what to do.

@@ -1,6 +1,6 @@
 import { unwrap, type Hook, type HookTestResult } from "../client";
 import { bool, byIdCommand, list, oneOf, PAGE_OPTIONS, pageQuery, printPage, seg, str, type Command } from "./command";
-import { EXIT, UsageError } from "./errors";
+import { EXIT, UsageError } from "./exit";
 import { fields, out, printJson, style } from "./format";
 
 // `hookrouter hooks list|get|create|delete|test`: the everyday hook management tasks.

@@ -1,7 +1,7 @@
 import { createClient, HookrouterApiError, unwrap } from "../client";
 import { bool, str, type Command } from "./command";
 import { adminTokenFromDevVars, configPath, writeConfig } from "./connection";
-import { EXIT, UsageError } from "./errors";
+import { EXIT, UsageError } from "./exit";
 import { fields, out, printJson, style } from "./format";
 
 // `hookrouter init`: the first step against a fresh router. With the ADMIN_TOKEN (found in the

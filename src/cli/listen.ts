@@ -2,15 +2,16 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { isValidSecret } from "../domain/hook-secret";
 import { TUNNEL_NAME, TUNNEL_NAME_RULE, tunnelUrl } from "../domain/tunnel";
+import { errorMessage } from "../error-message";
 import { unwrap, type HookrouterClient } from "../client";
 import { bool, list, str, type Command, type CommandContext } from "./command";
-import { EXIT, UsageError } from "./errors";
+import { EXIT, UsageError } from "./exit";
 import { err, out, parseDuration, printJson, style, table } from "./format";
 import { GATE_PATH, handle, type HandlerState, type ListenBehaviour } from "./receiver";
 import { openTunnel, type TunnelClient } from "./tunnel";
 
 // `hookrouter listen`: a local receiver for deliveries and gate calls, like `stripe listen` or
-// CCX's `mock-hooks`. It prints each request, checks its Standard Webhooks signature when it knows
+// a mock hooks server. It prints each request, checks its Standard Webhooks signature when it knows
 // the secret, and answers as the flags say (status, random failures, delay, gate rejection).
 // With --tunnel it also holds a tunnel to the router open (./tunnel.ts), so a deployed router reaches
 // it without being able to reach this machine; --forward hands the tunnel's requests to another
@@ -122,7 +123,7 @@ async function listen(ctx: CommandContext): Promise<number> {
   if (source.forward === null) {
     const receiver = createServer((req, res) => {
       handle(req, res, state).catch((e) => {
-        err(`${style.red("error:")} handling ${req.method} ${req.url}: ${e instanceof Error ? e.message : String(e)}`);
+        err(`${style.red("error:")} handling ${req.method} ${req.url}: ${errorMessage(e)}`);
         if (!res.headersSent) res.writeHead(500).end();
       });
     });
@@ -196,7 +197,7 @@ async function listen(ctx: CommandContext): Promise<number> {
       // The router tested the new hooks at once, before this tunnel was connected: test them again now.
       for (const r of registrations) {
         unwrap(ctx.api.v1.hooks[":id"].test.$post({ param: { id: r.id }, json: {} })).catch((e) =>
-          err(`${style.yellow("warning:")} could not test hook ${r.id}: ${e instanceof Error ? e.message : String(e)}`),
+          err(`${style.yellow("warning:")} could not test hook ${r.id}: ${errorMessage(e)}`),
         );
       }
     },
@@ -259,7 +260,7 @@ async function unregister(api: HookrouterClient, registrations: Registration[], 
         await unwrap(api.v1.hooks[":id"].$delete({ param: { id: r.id } }, { init: { signal: AbortSignal.timeout(5000) } }));
         log(`deleted hook ${r.id}`);
       } catch (e) {
-        err(`${style.yellow("warning:")} could not delete hook ${r.id} (${e instanceof Error ? e.message : String(e)}); delete it with \`hookrouter hooks delete ${r.id}\``);
+        err(`${style.yellow("warning:")} could not delete hook ${r.id} (${errorMessage(e)}); delete it with \`hookrouter hooks delete ${r.id}\``);
       }
     }),
   );

@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { unwrap, type GateResult } from "../client";
 import { list, seg, str, type Command } from "./command";
-import { EXIT, UsageError } from "./errors";
+import { EXIT, UsageError } from "./exit";
 import { out, printJson, style, table } from "./format";
 
 // `hookrouter send` publishes an event; `hookrouter replay` delivers a stored one again; `hookrouter gate` runs the pre-hooks for an action.

@@ -6,7 +6,6 @@ import { retryScheduleOf } from "../domain/delivery-policy";
 import { healthAfterAttempt, type HealthChange, type HookHealth } from "../domain/hook-health";
 import { getConfig, type Config, type DeliveryMessage, type Env } from "../env";
 import { admitDelivery, postpone, reportAttempts, tryNumber } from "./admission";
-import { injectConsumerFault } from "./chaos";
 import { ConnectionSlots, OUTGOING_CONNECTIONS } from "./connection-slots";
 import { handleDeadLetterBatch } from "./dead-letters";
 import { effectStatements } from "./send-effects";
@@ -98,7 +97,7 @@ export async function handleDeliveryBatch(batch: MessageBatch<DeliveryMessage>, 
     }),
   );
   const health = await reportHookHealth(env.HOOK_STATE, handled);
-  injectConsumerFault(config); // off unless CHAOS_CONSUMER_THROW_RATE is set (fault-injection suite only)
+  env.afterBatchSends?.(); // unset in production: the bench's entry point injects faults here (src/env.ts)
   await settle(db, env, config, now, handled, health);
 }
 

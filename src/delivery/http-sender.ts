@@ -1,3 +1,4 @@
+import { errorMessage } from "../error-message";
 import type { SendEffect } from "./send-effects";
 import type { OutboundRequest } from "./request";
 
@@ -31,7 +32,7 @@ export function notSent(error: string, started: number = Date.now()): SendResult
 
 /** The failed attempt of a request that got no answer: it timed out, or the connection failed. */
 export function unanswered(err: unknown, timedOut: boolean, timeoutMs: number, started: number): SendResult {
-  const error = timedOut ? `timed out after ${timeoutMs} ms` : `connection failed: ${err instanceof Error ? err.message : String(err)}`;
+  const error = timedOut ? `timed out after ${timeoutMs} ms` : `connection failed: ${errorMessage(err)}`;
   return { ...notSent(error, started), timedOut };
 }
 

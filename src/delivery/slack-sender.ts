@@ -8,7 +8,7 @@ import { buildSlackMessage } from "../domain/slack-message";
 import type { Config } from "../env";
 import { notSent, type SendResult } from "./http-sender";
 import type { SendEffect } from "./send-effects";
-import { chatPostMessage, isDeadTokenError, missingSlackSettings, slackApp } from "./slack-client";
+import { chatPostMessage, isDeadTokenError, missingSlackSettings, slackApp } from "../slack/client";
 
 export interface SlackSendContext {
   db: Db;

@@ -47,8 +47,8 @@ type Parsed = { ok: true; approved: boolean; reason?: string; workId: string | n
 /**
  * A gate answer is a JSON object `{approved?: boolean, reason?: string, work_id?: string, ...extra}`.
  * Anything else is not an answer (the caller applies the hook's `on_error`). An object without
- * `approved` approves: CCX's remove-node and delete-cluster pre-hooks cannot reject and answer only
- * `{work_id}`, whose work_id must still reach the post-hook. A present `approved` must be a boolean:
+ * `approved` approves: a pre-hook of an action it may not refuse (removing a node, deleting a cluster)
+ * answers only `{work_id}`, whose work_id must still reach the post-hook. A present `approved` must be a boolean:
  * reading `"false"` or `0` as anything would let a broken gate decide by accident.
  */
 export function parseGateAnswer(text: string): Parsed {
@@ -66,7 +66,7 @@ export function parseGateAnswer(text: string): Parsed {
   }
   const rawWorkId = answer.work_id;
   let workId: string | null = null;
-  // CCX answers `"work_id": ""` when it has none: empty means "no opinion", like absent.
+  // A gate may answer `"work_id": ""` when it has none: empty means "no opinion", like absent.
   if (rawWorkId !== undefined && rawWorkId !== null && rawWorkId !== "") {
     // The same rule POST /v1/events applies, so a work_id a gate hands out can always be published with.
     if (typeof rawWorkId !== "string" || !WORK_ID_PATTERN.test(rawWorkId)) {

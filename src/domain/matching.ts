@@ -22,7 +22,7 @@ export interface MatchableHook {
 export interface MatchableEvent {
   type: string;
   applications?: string[] | null;
-  /** False for catalog types that are not application-level (Huskar's team and user events). */
+  /** False for catalog types that are not application-level (account-wide events, such as a team's or a user's). */
   applicationLevel?: boolean;
   /**
    * The payload, for content filters. Undefined when it is not known (`GET /v1/hooks/active` without
@@ -50,7 +50,7 @@ function escapeRegExp(s: string): string {
   return s.replace(/[.+?^${}()|[\]\\-]/g, "\\$&");
 }
 
-/** An empty subscription list means every event (Vydon's UNSPECIFIED). */
+/** An empty subscription list means every event (no filter). */
 export function subscribesTo(events: readonly string[], type: string): boolean {
   return events.length === 0 || events.some((p) => patternMatches(p, type));
 }
@@ -70,7 +70,7 @@ function isLive(hook: MatchableHook, phase: "post" | "pre"): boolean {
  * The hooks of one account that an event of this phase reaches now:
  * enabled, not deactivated, of the phase, subscribed to the type, in scope, passing its content
  * filter (when it has one and the payload is known); and a `fallback` hook only when no
- * application-scoped hook was selected (ricloud's organisation default).
+ * application-scoped hook was selected (the account's default configuration, for applications with none of their own).
  */
 export function selectHooks<H extends MatchableHook>(hooks: readonly H[], event: MatchableEvent, phase: "post" | "pre" = "post"): H[] {
   const candidates: H[] = [];

@@ -1,5 +1,5 @@
 // The event an endpoint test sends (`POST /v1/hooks/{id}/test` and the automatic test of a `new`
-// hook). Its type defaults to the hook's first subscription, as MLflow's test does; its payload is
+// hook). Its type defaults to the hook's first subscription (the usual webhook test); its payload is
 // the documented sample below, so a receiver can recognise a test by `data.test === true`.
 
 /** The type used when the hook subscribes to everything (no events, or `*` first). */

@@ -5,12 +5,20 @@ import { getConfig, type Env } from "../env";
 import { getDb } from "../db/client";
 import { findAccount } from "../db/accounts";
 import { FirstSuccesses } from "../log/first-successes";
-import { Partitions, type LogDb } from "../log/partitions";
+import type { LogDb } from "../log/log-db";
+import { Partitions } from "../log/partitions";
 import * as reads from "../log/reads";
 import type { DeliveryStatus, EventRow, GateRunRow, AttemptWrite, DeliveryUpdate } from "../log/records";
 import { claimStale, purgeExpired, reopenedSince } from "../log/upkeep";
 import * as writes from "../log/writes";
 import { errorDetail, log } from "../observability/log";
+
+declare module "../env" {
+  /** The class behind the `DELIVERY_LOG` binding (see DurableObjectClasses). */
+  interface DurableObjectClasses {
+    DELIVERY_LOG: DeliveryLog;
+  }
+}
 
 /**
  * The data plane of one account shard: its events, deliveries, attempts, gate runs and idempotency

@@ -6,6 +6,13 @@ import { takeToken, type BucketState } from "../domain/token-bucket";
 import { getConfig, type Env } from "../env";
 import { runScheduledTest, type HookTestResult } from "../services/hook-test";
 
+declare module "../env" {
+  /** The class behind the `HOOK_STATE` binding (see DurableObjectClasses). */
+  interface DurableObjectClasses {
+    HOOK_STATE: HookState;
+  }
+}
+
 /**
  * Per-hook coordination, one object per hook (`idFromName(hook_id)`), SQLite-backed: what must be
  * consistent for a hook across the whole edge. Every decision is pure logic in src/domain/; this

@@ -3,6 +3,13 @@ import { utf8 } from "../crypto/encoding";
 import { budgetUnits, CLOSE_REPLACED, CLOSE_REVOKED, MAX_CLIENT_FRAME_BYTES, parseClientFrame, PING, PONG, tunnelUrl, type ToClient } from "../domain/tunnel";
 import type { Env } from "../env";
 
+declare module "../env" {
+  /** The class behind the `TUNNEL` binding (see DurableObjectClasses). */
+  interface DurableObjectClasses {
+    TUNNEL: Tunnel;
+  }
+}
+
 /**
  * One tunnel, one object per (account, tunnel name) (`tunnelOf` in src/services/tunnels.ts): it holds
  * the WebSocket of the `hookrouter listen --tunnel` connected to it, with the hibernation API, so

@@ -1,52 +1,43 @@
-import { OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import type { Db } from "../db/client";
-import type { Config, Env } from "../env";
+import type { AccountContext, RequestContext } from "../context";
+import { getDb } from "../db/client";
+import { getConfig, type Env } from "../env";
 import { AccountLog } from "../services/account-log";
-import { ApiError } from "../errors";
+
+// The request context (src/context.ts) as Hono carries it: `c.var.ctx`, set by the middleware of
+// the route's declared authentication (./route.ts), and `c.var.requestId` (./security.ts).
 
 export interface AppVariables {
-  db: Db;
-  config: Config;
-  /** Set by the API-key middleware. */
-  accountId: string;
-  keyId: string;
-  /** The authenticated account's settings (read with its key). */
-  account: import("../db/accounts").AccountSettings;
-  /** Set when the caller is a portal session (src/http/portal-auth.ts) rather than an API key. */
-  portal?: { applications: string[] | null; expiresAt: number };
-  /** Set by the request-id middleware (src/http/security.ts); echoed in error bodies and logs. */
+  /** Set by the request-id middleware (./security.ts); echoed in error bodies and logs. */
   requestId: string;
+  /** Set by the route's authentication middleware (./route.ts), before the route's validators and handler. */
+  ctx: RequestContext;
 }
 
 export type AppEnv = { Bindings: Env; Variables: AppVariables };
 
-/** A router whose request validation failures become the API's 400 error shape. */
-export function newRouter(): OpenAPIHono<AppEnv> {
-  return new OpenAPIHono<AppEnv>({
-    defaultHook: (result) => {
-      if (!result.success) {
-        const details = result.error.issues.map((i) => ({ path: i.path.map(String).join("."), message: i.message }));
-        throw ApiError.validation(`invalid ${result.target}: ${details.map((d) => `${d.path || "(root)"}: ${d.message}`).join("; ")}`, details);
-      }
-    },
-  });
+/** A route authenticated with an account's credential: its handler's `c.var.ctx` is the account's context. */
+export type AccountEnv = { Bindings: Env; Variables: AppVariables & { ctx: AccountContext } };
+
+/** The context every request has: configuration, database, bindings and `waitUntil`. */
+export function requestContext(c: Context<AppEnv>): RequestContext {
+  return { db: getDb(c.env.DB), config: getConfig(c.env), env: c.env, waitUntil: waitUntilOf(c) };
+}
+
+/** The request's context, once its caller is known to act for an account. */
+export function accountContext(base: RequestContext, caller: Pick<AccountContext, "accountId" | "keyId" | "account" | "portal">): AccountContext {
+  return { ...base, ...caller, log: new AccountLog(base.env.DELIVERY_LOG, caller.accountId, caller.account) };
 }
 
 /**
  * The invocation's `waitUntil`, for a service whose work must outlive a client disconnect (see
  * src/services/keep-alive.ts). Undefined when the app is called without an execution context.
  */
-export function waitUntilOf(c: Context<AppEnv>): ((work: Promise<unknown>) => void) | undefined {
+function waitUntilOf(c: Context<AppEnv>): RequestContext["waitUntil"] {
   try {
     const ctx = c.executionCtx; // Hono's getter throws when there is none
     return (work) => ctx.waitUntil(work);
   } catch {
     return undefined;
   }
-}
-
-/** The authenticated account's delivery log. */
-export function accountLogOf(c: Context<AppEnv>): AccountLog {
-  return new AccountLog(c.env.DELIVERY_LOG, c.var.accountId, c.var.account);
 }

@@ -2,6 +2,7 @@ import type { MiddlewareHandler } from "hono";
 import { cors } from "hono/cors";
 import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
+import { getConfig } from "../env";
 import { withRequestId } from "../observability/log";
 import type { AppEnv } from "./context";
 
@@ -37,7 +38,7 @@ const corsByOrigins = new Map<string, MiddlewareHandler>();
  * `Access-Control-*` header, and a preflight gets no special answer (so browsers refuse the call).
  */
 export const corsWhenConfigured: MiddlewareHandler<AppEnv> = async (c, next) => {
-  const origins = c.var.config.CORS_ORIGINS;
+  const origins = getConfig(c.env).CORS_ORIGINS;
   if (origins.length === 0) return next();
   const cacheKey = origins.join(",");
   let handler = corsByOrigins.get(cacheKey);

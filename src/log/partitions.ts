@@ -12,13 +12,6 @@
 
 export type Sql = SqlStorage;
 
-/** What the log's functions work on: the object's SQL, its day partitions, and its first successes. */
-export interface LogDb {
-  sql: Sql;
-  parts: Partitions;
-  firsts: import("./first-successes").FirstSuccesses;
-}
-
 const DAY = /^\d{8}$/;
 
 export const eventsTable = (day: string) => `ev_${day}`;

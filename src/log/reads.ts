@@ -1,5 +1,6 @@
 import { dayOf, deliveryIdOf, lowestIdAt, parseLogId } from "../domain/log-ids";
-import { attemptsTable, eventsTable, gateRunsTable, type LogDb } from "./partitions";
+import type { LogDb } from "./log-db";
+import { attemptsTable, eventsTable, gateRunsTable } from "./partitions";
 import { deliveryRow, type StoredDelivery, type AttemptRow, type DeliveryRow, type DeliveryStatus, type EventRow, type EventSummaryRow, type GateRunRow } from "./records";
 import { mayHaveFirstSuccess, parseSumKey, withFirstSuccess } from "./first-successes";
 import { readEvent } from "./writes";

@@ -1,6 +1,7 @@
 import { dayOf, deliveryIdOf, lowestIdAt } from "../domain/log-ids";
 import { ulid, ulidTime } from "../domain/ids";
-import { eventsTable, type LogDb } from "./partitions";
+import type { LogDb } from "./log-db";
+import { eventsTable } from "./partitions";
 import { OPEN_STATUSES, type StoredDelivery } from "./records";
 import { withFirstSuccesses, writeDeliveries } from "./writes";
 

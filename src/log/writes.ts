@@ -1,6 +1,7 @@
 import { dayOf, deliveryIdOf, MAX_POSITION, parseLogId } from "../domain/log-ids";
 import { mayHaveFirstSuccess, withFirstSuccess } from "./first-successes";
-import { attemptsTable, eventsTable, gateRunsTable, type LogDb } from "./partitions";
+import type { LogDb } from "./log-db";
+import { attemptsTable, eventsTable, gateRunsTable } from "./partitions";
 import {
   capText,
   MAX_STORED_BODY,

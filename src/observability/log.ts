@@ -3,7 +3,7 @@ import { AsyncLocalStorage } from "node:async_hooks";
 // The one way the Worker writes a log line: one JSON object per line. While a request is handled
 // (the `logContext` middleware, src/http/security.ts) every line carries its `request_id`, whatever
 // function writes it, so services need no request parameter to be traceable. The async context comes
-// from `nodejs_compat` (wrangler.toml), which src/observability/instrument.ts already relies on.
+// from `nodejs_compat` (wrangler.toml).
 // Never pass credentials, headers, query strings or bodies: a unit test scans src/ for that.
 
 type Level = "error" | "warn" | "info";

@@ -1,33 +1,30 @@
 import { createRoute } from "@hono/zod-openapi";
 import { findAccount, updatePortalSettings } from "../db/accounts";
 import { ApiError } from "../errors";
-import { requireApiKey } from "../http/auth";
-import { newRouter } from "../http/context";
+import { auth, newRouter } from "../http/route";
 import { presentAccount } from "../presenters/accounts";
 import { Account, AccountSettingsUpdate } from "../schemas/accounts";
 import { errorResponses, jsonBody, jsonResponse } from "../schemas/common";
-import { changeLogSettings } from "../services/account-log";
+import { changeLogSettings } from "../services/accounts";
 
 // The account's own settings, for its API keys: how long its delivery log keeps data. The shard
 // count stays with the operator (the admin API): it is about the deployment's capacity.
 
 const tags = ["Account"];
-const security = [{ bearer: [] }];
 
 export const accountSettingsRouter = newRouter();
-accountSettingsRouter.use("/v1/account", requireApiKey);
 
 accountSettingsRouter.openapi(
   createRoute({
     method: "get",
     path: "/v1/account",
     tags,
-    security,
+    ...auth.apiKey(),
     summary: "The calling key's account, with its delivery-log retention",
     responses: { 200: jsonResponse(Account, "The account"), ...errorResponses(401) },
   }),
   async (c) => {
-    const account = await findAccount(c.var.db, c.var.accountId);
+    const account = await findAccount(c.var.ctx.db, c.var.ctx.accountId);
     if (!account) throw ApiError.notFound("account");
     return c.json(presentAccount(account), 200);
   },
@@ -38,7 +35,7 @@ accountSettingsRouter.openapi(
     method: "patch",
     path: "/v1/account",
     tags,
-    security,
+    ...auth.apiKey(),
     summary: "Set the account's delivery-log retention (1 to 400 days) and its embeddable portal's settings",
     description:
       "`retention_days` applies to what is already stored too: the log drops what is older within the hour. " +
@@ -48,8 +45,8 @@ accountSettingsRouter.openapi(
   }),
   async (c) => {
     const body = c.req.valid("json");
-    if (body.portal !== undefined) await updatePortalSettings(c.var.db, c.var.accountId, body.portal);
-    const updated = await changeLogSettings(c.var.db, c.env.DELIVERY_LOG, c.var.accountId, { retention_days: body.retention_days });
+    if (body.portal !== undefined) await updatePortalSettings(c.var.ctx.db, c.var.ctx.accountId, body.portal);
+    const updated = await changeLogSettings(c.var.ctx, c.var.ctx.accountId, { retention_days: body.retention_days });
     if (!updated) throw ApiError.notFound("account");
     return c.json(presentAccount(updated), 200);
   },

@@ -1,7 +1,6 @@
 import { createRoute } from "@hono/zod-openapi";
 import { ApiError } from "../errors";
-import { requireApiKey } from "../http/auth";
-import { accountLogOf, newRouter, waitUntilOf } from "../http/context";
+import { auth, newRouter } from "../http/route";
 import { hookIdsWithinScope } from "../db/portal-scope";
 import { presentAttempt, presentDelivery } from "../presenters/deliveries";
 import { pageOf } from "../presenters/page";
@@ -10,26 +9,24 @@ import { Delivery, DeliveryDetail, DeliveryIdParam, DeliveryList, DeliveryListQu
 import { resendDelivery, retryDelivery } from "../services/deliveries";
 
 const tags = ["Deliveries"];
-const security = [{ bearer: [] }];
 
 export const deliveriesRouter = newRouter();
 // One registration: in Hono "/v1/deliveries/*" also matches "/v1/deliveries" itself, and a second one would
 // look the key up (and count its rate limit) twice.
-deliveriesRouter.use("/v1/deliveries/*", requireApiKey);
 
 deliveriesRouter.openapi(
   createRoute({
     method: "get",
     path: "/v1/deliveries",
     tags,
-    security,
+    ...auth.apiKey(),
     summary: "List deliveries: newest event first, an event's deliveries in position order",
     request: { query: DeliveryListQuery },
     responses: { 200: jsonResponse(DeliveryList, "A page of deliveries"), ...errorResponses(400, 401) },
   }),
   async (c) => {
     const q = c.req.valid("query");
-    const scope = c.var.portal?.applications;
+    const scope = c.var.ctx.portal?.applications;
     const filters = {
       hookId: q.hook_id,
       eventId: q.event_id,
@@ -37,9 +34,9 @@ deliveriesRouter.openapi(
       eventType: q.event_type,
       createdAfter: q.created_after,
       createdBefore: q.created_before,
-      hookIds: scope ? await hookIdsWithinScope(c.var.db, c.var.accountId, scope) : undefined,
+      hookIds: scope ? await hookIdsWithinScope(c.var.ctx.db, c.var.ctx.accountId, scope) : undefined,
     };
-    const log = accountLogOf(c);
+    const log = c.var.ctx.log;
     const page = await pageOf(
       q,
       (limit, cursor) => log.listDeliveries(filters, limit, cursor),
@@ -55,13 +52,13 @@ deliveriesRouter.openapi(
     method: "get",
     path: "/v1/deliveries/{id}",
     tags,
-    security,
+    ...auth.apiKey(),
     summary: "A delivery with every attempt",
     request: { params: DeliveryIdParam },
     responses: { 200: jsonResponse(DeliveryDetail, "The delivery and its attempt log"), ...errorResponses(401, 404) },
   }),
   async (c) => {
-    const log = accountLogOf(c);
+    const log = c.var.ctx.log;
     const id = c.req.valid("param").id;
     const [found, attempts] = await Promise.all([log.findDelivery(id), log.listAttempts(id)]);
     if (!found) throw ApiError.notFound("delivery");
@@ -74,16 +71,13 @@ deliveriesRouter.openapi(
     method: "post",
     path: "/v1/deliveries/{id}/retry",
     tags,
-    security,
+    ...auth.apiKey(),
     summary: "Deliver again now (one attempt, not rescheduled automatically)",
     request: { params: DeliveryIdParam },
     responses: { 202: jsonResponse(Delivery, "Queued"), ...errorResponses(401, 404, 409, 429, 503) },
   }),
   async (c) => {
-    const { delivery, eventType } = await retryDelivery(
-      { db: c.var.db, log: accountLogOf(c), queue: c.env.DELIVERIES, waitUntil: waitUntilOf(c) },
-      c.req.valid("param").id,
-    );
+    const { delivery, eventType } = await retryDelivery(c.var.ctx, c.req.valid("param").id);
     return c.json(presentDelivery(delivery, eventType), 202);
   },
 );
@@ -93,7 +87,7 @@ deliveriesRouter.openapi(
     method: "post",
     path: "/v1/deliveries/{id}/resend",
     tags,
-    security,
+    ...auth.apiKey(),
     summary:
       "Send a succeeded delivery again: one more attempt on the same delivery (same webhook-id), not rescheduled if it fails. " +
       "409 unless it succeeded, or while its event is under a minute old (Retry-After says when)",
@@ -101,10 +95,7 @@ deliveriesRouter.openapi(
     responses: { 202: jsonResponse(Delivery, "Queued"), ...errorResponses(401, 404, 409, 429, 503) },
   }),
   async (c) => {
-    const { delivery, eventType } = await resendDelivery(
-      { db: c.var.db, log: accountLogOf(c), queue: c.env.DELIVERIES, waitUntil: waitUntilOf(c) },
-      c.req.valid("param").id,
-    );
+    const { delivery, eventType } = await resendDelivery(c.var.ctx, c.req.valid("param").id);
     return c.json(presentDelivery(delivery, eventType), 202);
   },
 );

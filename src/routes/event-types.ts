@@ -2,24 +2,21 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { nowIso } from "../db/client";
 import { deleteEventType, listEventTypes, upsertEventType } from "../db/event-types";
 import { ApiError } from "../errors";
-import { requireApiKey } from "../http/auth";
-import { newRouter } from "../http/context";
+import { auth, newRouter } from "../http/route";
 import { presentEventType } from "../presenters/accounts";
 import { errorResponses, jsonBody, jsonResponse } from "../schemas/common";
 import { EventType, EventTypeParam, EventTypePut } from "../schemas/event-types";
 
 const tags = ["Event types"];
-const security = [{ bearer: [] }];
 
 export const eventTypesRouter = newRouter();
-eventTypesRouter.use("/v1/event-types/*", requireApiKey);
 
 eventTypesRouter.openapi(
   createRoute({
     method: "put",
     path: "/v1/event-types/{name}",
     tags,
-    security,
+    ...auth.apiKey(),
     summary: "Create or update a cataloged event type",
     request: { params: EventTypeParam, ...jsonBody(EventTypePut) },
     responses: { 200: jsonResponse(EventType, "The event type"), ...errorResponses(400, 401, 415) },
@@ -28,8 +25,8 @@ eventTypesRouter.openapi(
     const { name } = c.req.valid("param");
     const body = c.req.valid("json");
     const now = nowIso();
-    const row = await upsertEventType(c.var.db, {
-      accountId: c.var.accountId,
+    const row = await upsertEventType(c.var.ctx.db, {
+      accountId: c.var.ctx.accountId,
       name,
       description: body.description,
       applicationLevel: body.application_level,
@@ -45,11 +42,11 @@ eventTypesRouter.openapi(
     method: "get",
     path: "/v1/event-types",
     tags,
-    security,
+    ...auth.apiKey(),
     summary: "The account's event-type catalog",
     responses: { 200: jsonResponse(z.object({ data: z.array(EventType) }), "The catalog"), ...errorResponses(401) },
   }),
-  async (c) => c.json({ data: (await listEventTypes(c.var.db, c.var.accountId)).map(presentEventType) }, 200),
+  async (c) => c.json({ data: (await listEventTypes(c.var.ctx.db, c.var.ctx.accountId)).map(presentEventType) }, 200),
 );
 
 eventTypesRouter.openapi(
@@ -57,13 +54,13 @@ eventTypesRouter.openapi(
     method: "delete",
     path: "/v1/event-types/{name}",
     tags,
-    security,
+    ...auth.apiKey(),
     summary: "Remove an event type from the catalog",
     request: { params: EventTypeParam },
     responses: { 200: jsonResponse(z.object({ deleted: z.literal(true) }), "Deleted"), ...errorResponses(401, 404) },
   }),
   async (c) => {
-    if (!(await deleteEventType(c.var.db, c.var.accountId, c.req.valid("param").name))) throw ApiError.notFound("event type");
+    if (!(await deleteEventType(c.var.ctx.db, c.var.ctx.accountId, c.req.valid("param").name))) throw ApiError.notFound("event type");
     return c.json({ deleted: true as const }, 200);
   },
 );

@@ -1,7 +1,6 @@
 import { createRoute } from "@hono/zod-openapi";
 import { ApiError } from "../errors";
-import { requireApiKey } from "../http/auth";
-import { accountLogOf, newRouter } from "../http/context";
+import { auth, newRouter } from "../http/route";
 import { presentEventSummary } from "../presenters/events";
 import { presentGateRun } from "../presenters/gates";
 import { errorResponses, jsonBody, jsonResponse } from "../schemas/common";
@@ -11,17 +10,15 @@ import { runGates } from "../services/gates";
 const tags = ["Gates"];
 /** How many gate runs, and how many events, `GET /v1/gates/{work_id}` shows. */
 const WORK_RECORD_LIMIT = 100;
-const security = [{ bearer: [] }];
 
 export const gatesRouter = newRouter();
-gatesRouter.use("/v1/gates/*", requireApiKey);
 
 gatesRouter.openapi(
   createRoute({
     method: "post",
     path: "/v1/gates/{type}",
     tags,
-    security,
+    ...auth.apiKey(),
     summary: "Ask the pre-hooks (gates) whether an action of this type may proceed",
     description:
       "Calls every enabled phase:pre hook matching the type in parallel, signed like a delivery, each with its timeout " +
@@ -33,7 +30,7 @@ gatesRouter.openapi(
   }),
   async (c) => {
     const { type } = c.req.valid("param");
-    const verdict = await runGates({ db: c.var.db, config: c.var.config, accountId: c.var.accountId, log: accountLogOf(c) }, { type, ...c.req.valid("json") });
+    const verdict = await runGates(c.var.ctx, { type, ...c.req.valid("json") });
     return c.json(verdict, 200);
   },
 );
@@ -43,14 +40,14 @@ gatesRouter.openapi(
     method: "get",
     path: "/v1/gates/{work_id}",
     tags,
-    security,
+    ...auth.apiKey(),
     summary: "The gate runs and the events of one work_id",
     request: { params: WorkIdParam },
     responses: { 200: jsonResponse(WorkRecord, "Gate runs and events under the work_id"), ...errorResponses(400, 401, 404) },
   }),
   async (c) => {
     const { work_id } = c.req.valid("param");
-    const log = accountLogOf(c);
+    const log = c.var.ctx.log;
     const [runs, events] = await Promise.all([log.gateRunsByWork(work_id, WORK_RECORD_LIMIT), log.eventsByWork(work_id, WORK_RECORD_LIMIT)]);
     // Nothing under this work_id in this account (another account's work_id included): 404.
     if (runs.length === 0 && events.length === 0) throw ApiError.notFound("work_id");

@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { newRouter } from "../http/context";
+import { auth, newRouter } from "../http/route";
 import { jsonResponse } from "../schemas/common";
 
 export const healthRouter = newRouter();
@@ -9,6 +9,7 @@ healthRouter.openapi(
     method: "get",
     path: "/health",
     tags: ["Meta"],
+    ...auth.none("liveness for load balancers and monitors: it answers nothing about any account"),
     summary: "Liveness, with a D1 round trip",
     responses: { 200: jsonResponse(z.object({ ok: z.literal(true), d1: z.literal(true) }), "Healthy") },
   }),

@@ -1,12 +1,10 @@
 import { createRoute } from "@hono/zod-openapi";
-import { newRouter } from "../http/context";
+import { auth, newRouter } from "../http/route";
 import { errorResponses, jsonBody, jsonResponse } from "../schemas/common";
 import { HookTestRequest, HookTestResult } from "../schemas/hook-test";
 import { HookIdParam } from "../schemas/hooks";
-import { testHookNow } from "../services/hook-test";
+import { testHookNow } from "../services/hooks";
 
-// Authenticated by the hooks router's `/v1/hooks/*` API-key middleware: app.ts mounts this router
-// after it (a second middleware here would count each request twice against the key's rate limit).
 export const hookTestRouter = newRouter();
 
 hookTestRouter.openapi(
@@ -14,7 +12,7 @@ hookTestRouter.openapi(
     method: "post",
     path: "/v1/hooks/{id}/test",
     tags: ["Hooks"],
-    security: [{ bearer: [] }],
+    ...auth.apiKey(),
     summary: "Send a test event now and answer what the receiver said",
     description:
       "Sends the documented sample payload (`data.test` is true) through the same request builder and signer as a real " +
@@ -24,11 +22,7 @@ hookTestRouter.openapi(
     responses: { 200: jsonResponse(HookTestResult, "The test's outcome"), ...errorResponses(400, 401, 404, 415) },
   }),
   async (c) => {
-    const result = await testHookNow(
-      { db: c.var.db, config: c.var.config, accountId: c.var.accountId, hookStates: c.env.HOOK_STATE },
-      c.req.valid("param").id,
-      c.req.valid("json")?.event_type,
-    );
+    const result = await testHookNow(c.var.ctx, c.req.valid("param").id, c.req.valid("json")?.event_type);
     return c.json(result, 200);
   },
 );

@@ -6,8 +6,7 @@ import { selectHooks } from "../domain/matching";
 import { deliveryBody } from "../delivery/request";
 import { hookStateOf } from "../durable/hook-state";
 import { ApiError } from "../errors";
-import { newRouter } from "../http/context";
-import { requireApiKey } from "../http/auth";
+import { auth, newRouter } from "../http/route";
 import { presentHook, presentHookDetail } from "../presenters/hooks";
 import { pageOf } from "../presenters/page";
 import { errorResponses, jsonBody, jsonResponse } from "../schemas/common";
@@ -29,37 +28,25 @@ import {
   NameAvailable,
   NameAvailableQuery,
 } from "../schemas/hooks";
-import type { Env } from "../env";
 import { readHookSecret } from "../services/hook-secrets";
-import { createHook, deleteHookAndState, patchHook, setHookEnabled, type Actor } from "../services/hooks";
+import { createHook, deleteHookAndState, patchHook, setHookEnabled } from "../services/hooks";
 
 const tags = ["Hooks"];
-const security = [{ bearer: [] }];
 
 export const hooksRouter = newRouter();
-hooksRouter.use("/v1/hooks/*", requireApiKey);
-
-const actorOf = (c: { env: Env; var: { db: Actor["db"]; config: Actor["config"]; accountId: string; keyId: string; portal?: { applications: string[] | null } } }): Actor => ({
-  db: c.var.db,
-  config: c.var.config,
-  accountId: c.var.accountId,
-  keyId: c.var.keyId,
-  hookStates: c.env.HOOK_STATE,
-  applicationScope: c.var.portal?.applications ?? null,
-});
 
 hooksRouter.openapi(
   createRoute({
     method: "post",
     path: "/v1/hooks",
     tags,
-    security,
+    ...auth.apiKey(),
     summary: "Create a hook",
     request: jsonBody(HookCreate),
     responses: { 201: jsonResponse(HookWithSecret, "The hook, with its secret"), ...errorResponses(400, 401, 409, 413, 415, 422) },
   }),
   async (c) => {
-    const { hook, secret } = await createHook(actorOf(c), c.req.valid("json"));
+    const { hook, secret } = await createHook(c.var.ctx, c.req.valid("json"));
     return c.json({ ...presentHook(hook), secret }, 201);
   },
 );
@@ -69,7 +56,7 @@ hooksRouter.openapi(
     method: "get",
     path: "/v1/hooks",
     tags,
-    security,
+    ...auth.apiKey(),
     summary: "List hooks (deactivated ones only when state=deactivated)",
     request: { query: HookListQuery },
     responses: { 200: jsonResponse(HookList, "A page of hooks, newest first"), ...errorResponses(400, 401) },
@@ -85,9 +72,9 @@ hooksRouter.openapi(
       phase: q.phase,
       createdAfter: q.created_after,
       createdBefore: q.created_before,
-      withinApplications: c.var.portal?.applications,
+      withinApplications: c.var.ctx.portal?.applications,
     };
-    const page = await pageOf(q, (limit, cursor) => listHooksPage(c.var.db, c.var.accountId, filters, limit, cursor), presentHook, (h) => h.id);
+    const page = await pageOf(q, (limit, cursor) => listHooksPage(c.var.ctx.db, c.var.ctx.accountId, filters, limit, cursor), presentHook, (h) => h.id);
     return c.json(page, 200);
   },
 );
@@ -97,13 +84,13 @@ hooksRouter.openapi(
     method: "get",
     path: "/v1/hooks/name-available",
     tags,
-    security,
+    ...auth.apiKey(),
     summary: "Is this hook name free in the account?",
     request: { query: NameAvailableQuery },
     responses: { 200: jsonResponse(NameAvailable, "Availability"), ...errorResponses(400, 401) },
   }),
   async (c) => {
-    const existing = await findHookByName(c.var.db, c.var.accountId, c.req.valid("query").name);
+    const existing = await findHookByName(c.var.ctx.db, c.var.ctx.accountId, c.req.valid("query").name);
     return c.json({ available: !existing }, 200);
   },
 );
@@ -113,7 +100,7 @@ hooksRouter.openapi(
     method: "get",
     path: "/v1/hooks/active",
     tags,
-    security,
+    ...auth.apiKey(),
     summary: "The enabled hooks an event of this type (and application) would reach now",
     request: { query: ActiveHooksQuery },
     responses: { 200: jsonResponse(ActiveHooks, "Matching hooks"), ...errorResponses(400, 401) },
@@ -121,7 +108,7 @@ hooksRouter.openapi(
   async (c) => {
     const q = c.req.valid("query");
     const data = q.data === undefined ? undefined : sampleData(q.data);
-    const [all, type] = await Promise.all([listAllHooks(c.var.db, c.var.accountId), findEventType(c.var.db, c.var.accountId, q.event)]);
+    const [all, type] = await Promise.all([listAllHooks(c.var.ctx.db, c.var.ctx.accountId), findEventType(c.var.ctx.db, c.var.ctx.accountId, q.event)]);
     const selected = selectHooks(
       all,
       { type: q.event, applications: q.application ? [q.application] : null, applicationLevel: type?.applicationLevel, data },
@@ -151,7 +138,7 @@ hooksRouter.openapi(
     method: "post",
     path: "/v1/hooks/filter-test",
     tags,
-    security,
+    ...auth.apiKey(),
     summary: "Evaluate a content filter against a sample event",
     description: "The same evaluation fan-out makes: `matches` says whether a hook with this filter would take the event (its other rules aside). An invalid filter answers 400 with each problem's place in the filter.",
     request: jsonBody(FilterTestRequest),
@@ -169,7 +156,7 @@ hooksRouter.openapi(
     method: "post",
     path: "/v1/hooks/transform-test",
     tags,
-    security,
+    ...auth.apiKey(),
     summary: "Apply a payload transformation to a sample event",
     description:
       "Answers the body a receiver would get (exactly the bytes that are signed) through the same code as deliveries, or why the transformation fails (a delivery would then end with a `transform_failed` attempt). An invalid template answers 400 with each problem's place.",
@@ -196,16 +183,16 @@ const byId = (method: "get" | "delete", summary: string) =>
     method,
     path: "/v1/hooks/{id}",
     tags,
-    security,
+    ...auth.apiKey(),
     summary,
     request: { params: HookIdParam },
     responses: { 200: jsonResponse(Hook, "The hook"), ...errorResponses(401, 404) },
   });
 
 hooksRouter.openapi(byId("get", "Get a hook, with its circuit and last test"), async (c) => {
-  const hook = await findHook(c.var.db, c.var.accountId, c.req.valid("param").id);
+  const hook = await findHook(c.var.ctx.db, c.var.ctx.accountId, c.req.valid("param").id);
   if (!hook) throw ApiError.notFound("hook");
-  const live = await hookStateOf(c.env.HOOK_STATE, hook.id).status();
+  const live = await hookStateOf(c.var.ctx.env.HOOK_STATE, hook.id).status();
   return c.json(presentHookDetail(hook, live), 200);
 });
 
@@ -214,19 +201,19 @@ hooksRouter.openapi(
     method: "patch",
     path: "/v1/hooks/{id}",
     tags,
-    security,
+    ...auth.apiKey(),
     summary: "Update a hook (partial); a new url or secret sets state new",
     request: { params: HookIdParam, ...jsonBody(HookPatch) },
     responses: { 200: jsonResponse(Hook, "The hook"), ...errorResponses(400, 401, 404, 409, 415, 422) },
   }),
   async (c) => {
-    const hook = await patchHook(actorOf(c), c.req.valid("param").id, c.req.valid("json"));
+    const hook = await patchHook(c.var.ctx, c.req.valid("param").id, c.req.valid("json"));
     return c.json(presentHook(hook), 200);
   },
 );
 
 hooksRouter.openapi(byId("delete", "Delete a hook, and its rate-limit, breaker and test state; answers the deleted hook"), async (c) => {
-  const hook = await deleteHookAndState(actorOf(c), c.req.valid("param").id);
+  const hook = await deleteHookAndState(c.var.ctx, c.req.valid("param").id);
   return c.json(presentHook(hook), 200);
 });
 
@@ -236,14 +223,14 @@ for (const action of ["enable", "disable"] as const) {
       method: "post",
       path: `/v1/hooks/{id}/${action}`,
       tags,
-      security,
+      ...auth.apiKey(),
       summary: `${action === "enable" ? "Enable" : "Disable"} a hook`,
       request: { params: HookIdParam },
       // Enabling a pre-hook is refused (422) when it would take a gate call past MAX_GATES_PER_CALL.
       responses: { 200: jsonResponse(Hook, "The hook"), ...(action === "enable" ? errorResponses(401, 404, 422) : errorResponses(401, 404)) },
     }),
     async (c) => {
-      const hook = await setHookEnabled(actorOf(c), c.req.valid("param").id, action === "enable");
+      const hook = await setHookEnabled(c.var.ctx, c.req.valid("param").id, action === "enable");
       return c.json(presentHook(hook), 200);
     },
   );
@@ -254,12 +241,12 @@ hooksRouter.openapi(
     method: "get",
     path: "/v1/hooks/{id}/secret",
     tags,
-    security,
+    ...auth.apiKey(),
     summary: "The hook's signing secret (and the previous one during a rotation's grace period)",
     request: { params: HookIdParam },
     responses: { 200: jsonResponse(HookSecret, "The secret"), ...errorResponses(401, 404) },
   }),
-  async (c) => c.json(await readHookSecret({ db: c.var.db, config: c.var.config, accountId: c.var.accountId }, c.req.valid("param").id), 200),
+  async (c) => c.json(await readHookSecret(c.var.ctx, c.req.valid("param").id), 200),
 );
 
 export type HooksRouter = typeof hooksRouter;

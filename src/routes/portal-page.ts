@@ -3,7 +3,7 @@ import { bytesToBase64, utf8 } from "../crypto/encoding";
 import { findAccount } from "../db/accounts";
 import { frameAncestorsDirective, logoOrigin, type PortalSettings } from "../domain/portal-settings";
 import { ApiError } from "../errors";
-import { newRouter } from "../http/context";
+import { auth, newRouter } from "../http/route";
 import { PORTAL_ASSETS, PORTAL_HTML, portalHtml } from "../portal/assets";
 
 // The portal page and its files. They hold no data and need no credentials: everything the page
@@ -30,6 +30,8 @@ function portalCsp(settings: PortalSettings | null, styleHash: string | null): s
 const PORTAL_CSP = portalCsp(null, null);
 
 const tags = ["Portal"];
+const PAGE_IS_PUBLIC =
+  "the page and its files hold no data: the data comes from the API, with a portal token; `?account=` only adds the look the account chose for its embedded portal (title, accent colour, logo) and the origins that may frame it";
 const ACCOUNT_ID = /^acc_[0-9A-Z]{26}$/;
 
 export const portalPageRouter = newRouter();
@@ -39,6 +41,7 @@ portalPageRouter.openapi(
     method: "get",
     path: "/portal",
     tags,
+    ...auth.none(PAGE_IS_PUBLIC),
     summary: "The portal page (open the url of POST /v1/portal-sessions)",
     description:
       "With `?account=`, the page as that account's portal settings make it: the origins it allows may frame it (frame-ancestors), with its title, accent colour and logo. " +
@@ -48,7 +51,7 @@ portalPageRouter.openapi(
   }),
   async (c) => {
     const accountId = c.req.valid("query").account;
-    const account = accountId && ACCOUNT_ID.test(accountId) ? await findAccount(c.var.db, accountId) : undefined;
+    const account = accountId && ACCOUNT_ID.test(accountId) ? await findAccount(c.var.ctx.db, accountId) : undefined;
     const settings = account?.portalSettings ?? null;
     c.header("Cache-Control", "no-store");
     if (!account || !settings) {
@@ -67,6 +70,7 @@ portalPageRouter.openapi(
     method: "get",
     path: "/portal/{file}",
     tags,
+    ...auth.none(PAGE_IS_PUBLIC),
     summary: "A file of the portal page (its scripts and style sheet)",
     request: { params: z.object({ file: z.string().max(64) }) },
     responses: {

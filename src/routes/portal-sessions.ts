@@ -1,22 +1,20 @@
 import { createRoute } from "@hono/zod-openapi";
 import { findAccount } from "../db/accounts";
 import { signPortalToken } from "../domain/portal-token";
-import { requireApiKey } from "../http/auth";
-import { newRouter } from "../http/context";
+import { auth, newRouter } from "../http/route";
 import { portalKeyFor } from "../http/portal-auth";
 import { bodyWithDefaults, errorResponses, jsonBody, jsonResponse } from "../schemas/common";
 import { PortalSession, PortalSessionCreate } from "../schemas/portal";
 
 export const portalSessionsRouter = newRouter();
 // A portal token cannot mint another session: /v1/portal-sessions is not among the portal's routes.
-portalSessionsRouter.use("/v1/portal-sessions", requireApiKey);
 
 portalSessionsRouter.openapi(
   createRoute({
     method: "post",
     path: "/v1/portal-sessions",
     tags: ["Portal"],
-    security: [{ bearer: [] }],
+    ...auth.apiKey(),
     summary: "A short-lived link to the portal for this account (optionally for some applications only)",
     description:
       "Answers a portal URL to hand to a person: the page manages the account's hooks and shows their deliveries, " +
@@ -29,9 +27,9 @@ portalSessionsRouter.openapi(
     const body = bodyWithDefaults(PortalSessionCreate, c.req.valid("json"));
     const expiresAt = Math.floor(Date.now() / 1000) + body.expires_in;
     const applications = body.applications ? [...new Set(body.applications)] : null;
-    const token = await signPortalToken(await portalKeyFor(c.var.config), { accountId: c.var.accountId, keyId: c.var.keyId, applications, expiresAt });
+    const token = await signPortalToken(await portalKeyFor(c.var.ctx.config), { accountId: c.var.ctx.accountId, keyId: c.var.ctx.keyId, applications, expiresAt });
     // An account with portal settings (embedding, branding) gets a link to its own page: ?account= names it.
-    const account = await findAccount(c.var.db, c.var.accountId);
+    const account = await findAccount(c.var.ctx.db, c.var.ctx.accountId);
     const page = account?.portalSettings ? `/portal?account=${account.id}` : "/portal";
     return c.json(
       { url: `${new URL(c.req.url).origin}${page}#token=${token}`, token, expires_at: new Date(expiresAt * 1000).toISOString(), applications },

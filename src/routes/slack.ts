@@ -2,28 +2,22 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { getCookie, setCookie } from "hono/cookie";
 import { BROWSER_COOKIE, CALLBACK_PATH, STATE_TTL_SECONDS } from "../domain/slack-oauth-state";
 import { ApiError } from "../errors";
-import { requireApiKey } from "../http/auth";
-import { newRouter } from "../http/context";
+import { auth, newRouter } from "../http/route";
 import { presentSlackConnection } from "../presenters/slack";
 import { ErrorSchema, errorResponses, jsonResponse } from "../schemas/common";
 import { SlackCallbackQuery, SlackConnection, SlackConnectQuery, SlackConnectUrl, SlackDisconnected, SlackTestResult } from "../schemas/slack";
 import { completeSlackOAuth, disconnectSlack, getSlackConnection, slackConnectUrl, testSlackConnection, type OAuthOutcome } from "../services/slack";
 
 const tags = ["Slack"];
-const security = [{ bearer: [] }];
 
 export const slackRouter = newRouter();
-// The OAuth callback is the one Slack route without an API key: Slack's redirect brings the user's
-// browser there, and the signed, single-use state plus the cookie of the browser that asked for it
-// are what authenticate it.
-for (const path of ["/v1/slack/connect-url", "/v1/slack/test", "/v1/slack/connection"]) slackRouter.use(path, requireApiKey);
 
 slackRouter.openapi(
   createRoute({
     method: "get",
     path: "/v1/slack/connect-url",
     tags,
-    security,
+    ...auth.apiKey(),
     summary: "The Slack OAuth URL that connects a workspace to this account",
     description:
       "Call it from the browser that will approve the app (a page of this hookrouter's origin, e.g. /docs): the answer sets a cookie " +
@@ -33,7 +27,7 @@ slackRouter.openapi(
     responses: { 200: jsonResponse(SlackConnectUrl, "Open this URL in the same browser"), ...errorResponses(400, 401, 409, 503) },
   }),
   async (c) => {
-    const { url, browserSecret } = await slackConnectUrl(c.var.db, c.var.config, c.var.accountId, c.req.valid("query").replace);
+    const { url, browserSecret } = await slackConnectUrl(c.var.ctx, c.req.valid("query").replace);
     setCookie(c, BROWSER_COOKIE, browserSecret, { path: CALLBACK_PATH, httpOnly: true, secure: true, sameSite: "Lax", maxAge: STATE_TTL_SECONDS });
     c.header("cache-control", "no-store");
     return c.json({ url }, 200);
@@ -66,6 +60,8 @@ slackRouter.openapi(
     method: "get",
     path: CALLBACK_PATH,
     tags,
+    // The one Slack route without an API key: Slack's redirect brings the user's browser here.
+    ...auth.none("the signed, single-use state and the cookie of the browser that asked for it authenticate the callback"),
     summary: "Slack's OAuth redirect target: stores the bot token (no API key: the state authenticates)",
     description:
       "A browser (Accept: text/html) gets a small HTML page saying the workspace is connected or why not; " +
@@ -82,7 +78,7 @@ slackRouter.openapi(
   }),
   async (c) => {
     // The cookie is left to expire with the state: the nonce already makes the flow single-use.
-    const outcome = await completeSlackOAuth(c.var.db, c.var.config, c.req.valid("query"), getCookie(c, BROWSER_COOKIE));
+    const outcome = await completeSlackOAuth(c.var.ctx, c.req.valid("query"), getCookie(c, BROWSER_COOKIE));
     if (!(c.req.header("accept") ?? "").includes("text/html")) {
       if (!outcome.ok) throw new ApiError(outcome.status, outcome.code, outcome.reason);
       return c.json(presentSlackConnection(outcome.connection), 200);
@@ -100,11 +96,11 @@ slackRouter.openapi(
     method: "post",
     path: "/v1/slack/test",
     tags,
-    security,
+    ...auth.apiKey(),
     summary: "Test the account's Slack connection with auth.test",
     responses: { 200: jsonResponse(SlackTestResult, "has_configuration, and Slack's answer or error"), ...errorResponses(401, 503) },
   }),
-  async (c) => c.json(await testSlackConnection(c.var.db, c.var.config, c.var.accountId), 200),
+  async (c) => c.json(await testSlackConnection(c.var.ctx), 200),
 );
 
 slackRouter.openapi(
@@ -112,11 +108,11 @@ slackRouter.openapi(
     method: "get",
     path: "/v1/slack/connection",
     tags,
-    security,
+    ...auth.apiKey(),
     summary: "The account's Slack connection (workspace and status; never the token)",
     responses: { 200: jsonResponse(SlackConnection, "The connection"), ...errorResponses(401, 404, 503) },
   }),
-  async (c) => c.json(presentSlackConnection(await getSlackConnection(c.var.db, c.var.config, c.var.accountId)), 200),
+  async (c) => c.json(presentSlackConnection(await getSlackConnection(c.var.ctx)), 200),
 );
 
 slackRouter.openapi(
@@ -124,12 +120,12 @@ slackRouter.openapi(
     method: "delete",
     path: "/v1/slack/connection",
     tags,
-    security,
+    ...auth.apiKey(),
     summary: "Disconnect Slack: revoke the bot token at Slack and forget it",
     responses: { 200: jsonResponse(SlackDisconnected, "The removed connection"), ...errorResponses(401, 404, 503) },
   }),
   async (c) => {
-    const { connection, tokenRevoked } = await disconnectSlack(c.var.db, c.var.config, c.var.accountId);
+    const { connection, tokenRevoked } = await disconnectSlack(c.var.ctx);
     return c.json({ ...presentSlackConnection(connection), token_revoked: tokenRevoked }, 200);
   },
 );

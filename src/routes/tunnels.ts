@@ -1,23 +1,19 @@
 import { createRoute } from "@hono/zod-openapi";
-import { requireApiKey } from "../http/auth";
-import { newRouter } from "../http/context";
+import { auth, newRouter } from "../http/route";
 import { errorResponses, jsonResponse } from "../schemas/common";
 import { TunnelList, TunnelNameParam } from "../schemas/tunnels";
 import { connectTunnel, listTunnels } from "../services/tunnels";
 
 const tags = ["Tunnels"];
-const security = [{ bearer: [] }];
 
 export const tunnelsRouter = newRouter();
-tunnelsRouter.use("/v1/tunnels", requireApiKey);
-tunnelsRouter.use("/v1/tunnels/*", requireApiKey);
 
 tunnelsRouter.openapi(
   createRoute({
     method: "get",
     path: "/v1/tunnels",
     tags,
-    security,
+    ...auth.apiKey(),
     summary: "The account's tunnels, and whether a CLI is connected to each",
     description:
       "A tunnel exists while a hook of the account delivers to its url (`tunnel://NAME`); at most 10 per account. " +
@@ -25,10 +21,7 @@ tunnelsRouter.openapi(
       "applications sees only the tunnels of its hooks.",
     responses: { 200: jsonResponse(TunnelList, "The account's tunnels, in the order of their oldest hook"), ...errorResponses(401) },
   }),
-  async (c) => {
-    const deps = { db: c.var.db, tunnels: c.env.TUNNEL, accountId: c.var.accountId, withinApplications: c.var.portal?.applications };
-    return c.json({ data: await listTunnels(deps) }, 200);
-  },
+  async (c) => c.json({ data: await listTunnels(c.var.ctx) }, 200),
 );
 
 tunnelsRouter.openapi(
@@ -36,7 +29,7 @@ tunnelsRouter.openapi(
     method: "get",
     path: "/v1/tunnels/{name}/connect",
     tags,
-    security,
+    ...auth.apiKey(),
     summary: "Connect a CLI to a tunnel (WebSocket upgrade)",
     description:
       "What `hookrouter listen --tunnel NAME` calls. The socket then carries every delivery, endpoint test and gate call " +
@@ -51,8 +44,7 @@ tunnelsRouter.openapi(
   // Awaited here, not returned as a promise: returned, a refusal thrown by connectTunnel also surfaced
   // as an unhandled rejection besides its error answer.
   async (c) => {
-    const deps = { db: c.var.db, tunnels: c.env.TUNNEL, accountId: c.var.accountId, keyId: c.var.keyId };
-    const socket = await connectTunnel(deps, c.req.valid("param").name, c.req.raw);
+    const socket = await connectTunnel(c.var.ctx, c.req.valid("param").name, c.req.raw);
     return socket;
   },
 );

@@ -17,7 +17,7 @@ export const GateRequest = z
       .min(1)
       .max(512)
       .optional()
-      .openapi({ description: "Who asks (e.g. CCX's session id); passed to every gate as `auth_id`" }),
+      .openapi({ description: "Who asks (e.g. the requesting user's session id); passed to every gate as `auth_id`" }),
   })
   .openapi("GateRequest");
 

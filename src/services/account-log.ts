@@ -1,10 +1,6 @@
 import { logOf, type DeliveryLog, type LogMeta } from "../durable/delivery-log";
 import { byLogObject, newLogId, parseLogId } from "../domain/log-ids";
 import type { Env } from "../env";
-import type { Db } from "../db/client";
-import { findAccount, updateLogSettings } from "../db/accounts";
-import type { AccountRow } from "../db/schema";
-import { ApiError } from "../errors";
 import type { DeliveryFilters, EventFilters } from "../log/reads";
 import type { DeliveryRow, EventSummaryRow, GateRunRow } from "../log/records";
 
@@ -119,34 +115,4 @@ export class AccountLog {
     const groups = byLogObject(ids.map((id) => ({ accountId: this.accountId, id }))).filter((g) => g.shard < this.settings.logShards);
     return Promise.all(groups.map((g) => fn(this.shard(g.shard), g.items.map((i) => i.id))));
   }
-}
-
-/** The default of `retention_days` (the accounts table's default too). */
-export const DEFAULT_RETENTION_DAYS = 30;
-
-/**
- * Changes an account's log settings (`log_shards` only ever grows: every shard an old id names must
- * stay) and tells its shards at once. Answers the account, or undefined when there is none.
- */
-export async function changeLogSettings(
-  db: Db,
-  ns: Env["DELIVERY_LOG"],
-  accountId: string,
-  change: { retention_days?: number; log_shards?: number },
-): Promise<AccountRow | undefined> {
-  const account = await findAccount(db, accountId);
-  if (!account) return undefined;
-  if (change.log_shards !== undefined && change.log_shards < account.logShards) {
-    throw ApiError.unprocessable(`log_shards can only be raised (it is ${account.logShards}): records already stored stay in their shards`, "log_shards");
-  }
-  const updated = (await updateLogSettings(db, account.id, { retentionDays: change.retention_days, logShards: change.log_shards }))!;
-  await applyLogSettings(ns, updated);
-  return updated;
-}
-
-/** Tells every shard of an account its settings now (retention applies at the shard's next alarm). */
-export async function applyLogSettings(ns: Env["DELIVERY_LOG"], account: { id: string; logShards: number; retentionDays: number }): Promise<void> {
-  await Promise.all(
-    Array.from({ length: account.logShards }, (_, shard) => logOf(ns, account.id, shard).configure({ accountId: account.id, shard, retentionDays: account.retentionDays })),
-  );
 }

@@ -1,14 +1,12 @@
-import type { Db } from "../db/client";
+import type { AccountContext } from "../context";
 import { findHook } from "../db/hooks";
 import type { HookRow } from "../db/schema";
 import type { DeliveryRow } from "../log/records";
-import type { AccountLog } from "./account-log";
 import { enqueueDeliveries } from "../delivery/enqueue";
 import { ulid } from "../domain/ids";
 import { MAX_AGE_MS as FIRST_SUCCESS_MAX_AGE_MS } from "../log/first-successes";
-import type { DeliveryMessage } from "../env";
 import { ApiError } from "../errors";
-import { surviveDisconnect, type WaitUntil } from "./keep-alive";
+import { surviveDisconnect } from "./keep-alive";
 import { errorDetail, log } from "../observability/log";
 
 // Manual redelivery (a retry, a hook's recover): each re-enqueued delivery gets ONE attempt, marked
@@ -22,13 +20,8 @@ export const RECOVER_LIMIT = 1000;
 /** A delivery is resent only after its event left the first-success window (src/log/first-successes.ts MAX_AGE_MS) and its flush. */
 const RESEND_AFTER_MS = FIRST_SUCCESS_MAX_AGE_MS + 2000;
 
-export interface DeliveryActor {
-  db: Db;
-  log: AccountLog;
-  queue: Queue<DeliveryMessage>;
-  /** Keeps a requeue running if the client disconnects (see ./keep-alive.ts). */
-  waitUntil?: WaitUntil;
-}
+/** The account's log and queue (`env.DELIVERIES`); `waitUntil` keeps a requeue running if the client disconnects (see ./keep-alive.ts). */
+export type DeliveryActor = Pick<AccountContext, "db" | "log" | "env" | "waitUntil">;
 
 function requireDeliverable(hook: HookRow | undefined): void {
   if (!hook) throw ApiError.conflict("the delivery's hook was deleted; there is nothing to deliver it to");
@@ -55,7 +48,7 @@ async function reopenAndEnqueue(a: DeliveryActor, rows: Array<Pick<DeliveryRow, 
   await a.log.perShard(reopened.succeeded, (log, ids) => log.reopen(ids, token, true));
   try {
     await enqueueDeliveries(
-      a.queue,
+      a.env.DELIVERIES,
       rows.map((r) => {
         const carried = reopenedIds.has(r.id) ? token : r.messageToken;
         return { delivery_id: r.id, account_id: a.log.accountId, manual: true, ...(carried === null ? {} : { token: carried }) };

@@ -1,23 +1,20 @@
 import type { z } from "@hono/zod-openapi";
-import type { Db } from "../db/client";
+import type { AccountContext } from "../context";
 import { enqueueDeliveries } from "../delivery/enqueue";
 import { attemptFirst, FIRST_ATTEMPTS } from "../delivery/first-attempt";
 import { IDEMPOTENCY_WINDOW_MS, type DeliveryLog } from "../durable/delivery-log";
 import { MAX_POSITION } from "../domain/log-ids";
 import { selectHooks, selectNamedHooks } from "../domain/matching";
-import type { DeliveryMessage, Env } from "../env";
 import { ApiError } from "../errors";
 import { deliveryIdsOf } from "../log/writes";
 import type { EventRow } from "../log/records";
 import type { EventCreate } from "../schemas/events";
-import type { AccountLog } from "./account-log";
 import { fanoutSnapshot, type FanoutSnapshot } from "./fanout-cache";
-import { surviveDisconnect, type WaitUntil } from "./keep-alive";
+import { surviveDisconnect } from "./keep-alive";
+import { payloadText } from "./payload";
 import { errorDetail, log } from "../observability/log";
 
 export { IDEMPOTENCY_WINDOW_MS };
-
-export const MAX_PAYLOAD_BYTES = 256 * 1024;
 
 /**
  * Fan-out: ONE request does it all. Per event: the account's hooks and catalog from isolate memory
@@ -33,17 +30,12 @@ export const MAX_FANOUT = 10_000;
 
 type PublishInput = z.infer<typeof EventCreate>;
 
-export interface Publisher {
-  /** The Worker's bindings: the first attempts run the queue consumer's code (src/delivery/first-attempt.ts). */
-  env: Env;
-  db: Db;
-  log: AccountLog;
-  /** The account's `fanout_version`, read with its API key: whether a cached snapshot is current. */
-  fanoutVersion: number;
-  queue: Queue<DeliveryMessage>;
-  /** Keeps the publish running if the client disconnects (see ./keep-alive.ts). */
-  waitUntil?: WaitUntil;
-}
+/**
+ * Who publishes: the bindings (the first attempts run the queue consumer's code, src/delivery/first-attempt.ts,
+ * and the rest go to `env.DELIVERIES`), the account's `fanout_version` (read with its API key: whether a
+ * cached snapshot is current), and `waitUntil`, which keeps the publish running if the client disconnects.
+ */
+type Publisher = Pick<AccountContext, "env" | "db" | "log" | "account" | "waitUntil">;
 
 export interface Published {
   event: EventRow;
@@ -63,11 +55,7 @@ export function publishEvent(p: Publisher, input: PublishInput, headerKey: strin
 
 async function publish(p: Publisher, input: PublishInput, headerKey: string | undefined): Promise<Published> {
   const key = idempotencyKeyOf(headerKey, input.idempotency_key);
-  const payload = JSON.stringify(input.payload);
-  const size = new TextEncoder().encode(payload).byteLength;
-  if (size > MAX_PAYLOAD_BYTES) {
-    throw new ApiError(413, "payload_too_large", `the payload is ${size} bytes; at most ${MAX_PAYLOAD_BYTES} (256 KiB) are accepted`);
-  }
+  const payload = payloadText(input.payload);
   const now = new Date();
   const liveAfter = new Date(now.getTime() - IDEMPOTENCY_WINDOW_MS).toISOString();
   const shard = p.log.shardFor(key);
@@ -76,7 +64,7 @@ async function publish(p: Publisher, input: PublishInput, headerKey: string | un
 
   let hookIds: string[];
   try {
-    hookIds = planFanout(await fanoutSnapshot(p.db, p.log.accountId, p.fanoutVersion), input).map((h) => h.id);
+    hookIds = planFanout(await fanoutSnapshot(p.db, p.log.accountId, p.account.fanoutVersion), input).map((h) => h.id);
   } catch (err) {
     // A repeat answers the first event even if it would no longer be accepted (say, its type left the catalog).
     const first = idempotency && err instanceof ApiError ? await logShard.claimed(idempotency.key, idempotency.liveAfter) : null;
@@ -107,7 +95,7 @@ async function publish(p: Publisher, input: PublishInput, headerKey: string | un
   const queued = ids.slice(first);
   if (queued.length === 0) return { event: row, deliveries: hookIds.length, repeated: false };
   try {
-    await enqueueDeliveries(p.queue, queued.map((id) => ({ delivery_id: id, account_id: row.accountId })));
+    await enqueueDeliveries(p.env.DELIVERIES, queued.map((id) => ({ delivery_id: id, account_id: row.accountId })));
   } catch (err) {
     // The event is stored: its deliveries are sent by the log's alarm, seconds from now.
     log("error", "enqueueing deliveries failed; the delivery log sends them again", { event_id: row.id, error: errorDetail(err) });
@@ -132,7 +120,7 @@ export async function replayEvent(p: Publisher, eventId: string, hookIds: string
   const found = holder ? await holder.event(eventId) : null;
   if (!holder || !found) throw ApiError.notFound("event");
   const { event } = found;
-  const snapshot = await fanoutSnapshot(p.db, p.log.accountId, p.fanoutVersion);
+  const snapshot = await fanoutSnapshot(p.db, p.log.accountId, p.account.fanoutVersion);
   // Matched as a publish of it would be now: its payload and work_id count for content filters.
   const input = { type: event.type, payload: JSON.parse(event.payload) as Record<string, unknown>, applications: event.applications ?? undefined, work_id: event.workId ?? undefined, hook_ids: hookIds };
   const hooks = planFanout(snapshot, input).map((h) => h.id);
@@ -145,7 +133,7 @@ export async function replayEvent(p: Publisher, eventId: string, hookIds: string
 
 async function queueReplayed(p: Publisher, holder: DurableObjectStub<DeliveryLog>, eventId: string, ids: string[]): Promise<Replayed> {
   try {
-    await enqueueDeliveries(p.queue, ids.map((id) => ({ delivery_id: id, account_id: p.log.accountId })));
+    await enqueueDeliveries(p.env.DELIVERIES, ids.map((id) => ({ delivery_id: id, account_id: p.log.accountId })));
   } catch (err) {
     log("error", "enqueueing replayed deliveries failed; the delivery log sends them again", { event_id: eventId, error: errorDetail(err) });
     await holder.unsent(ids).catch((error) => log("error", "marking replayed deliveries unsent failed; the log's alarm finds them after its grace", { event_id: eventId, error: errorDetail(error) }));

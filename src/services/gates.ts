@@ -1,5 +1,4 @@
-import { utf8 } from "../crypto/encoding";
-import type { Db } from "../db/client";
+import type { AccountContext } from "../context";
 import { catalogProbe } from "../db/fanout-reads";
 import { listAllHooks } from "../db/hooks";
 import type { HookRow } from "../db/schema";
@@ -12,16 +11,11 @@ import { selectHooks } from "../domain/matching";
 import { checkHookTarget } from "../domain/tunnel";
 import type { Config } from "../env";
 import { ApiError } from "../errors";
-import type { AccountLog } from "./account-log";
-import { MAX_PAYLOAD_BYTES } from "./events";
+import { payloadText } from "./payload";
 import { sendToReceiver } from "./tunnels";
 
-export interface GateCaller {
-  db: Db;
-  config: Config;
-  accountId: string;
-  log: AccountLog;
-}
+/** Who asks: the gates are the account's, and the run is recorded in its delivery log. */
+type GateCaller = Pick<AccountContext, "db" | "config" | "accountId" | "log">;
 
 export interface GateInput {
   type: string;
@@ -46,11 +40,7 @@ interface GateCallPlan {
  * connection is never timed out unsent. At most MAX_GATES_PER_CALL are called.
  */
 export async function runGates(caller: GateCaller, input: GateInput): Promise<GateVerdict> {
-  const payload = JSON.stringify(input.payload);
-  const size = utf8(payload).byteLength;
-  if (size > MAX_PAYLOAD_BYTES) {
-    throw new ApiError(413, "payload_too_large", `the payload is ${size} bytes; at most ${MAX_PAYLOAD_BYTES} (256 KiB) are accepted`);
-  }
+  const payload = payloadText(input.payload);
   // Whole hook rows (the gates are called right away, so their urls and sealed secrets are needed).
   const [hooks, [cataloged]] = await Promise.all([listAllHooks(caller.db, caller.accountId), catalogProbe(caller.db, caller.accountId, input.type)]);
   if (cataloged && cataloged.name !== input.type) {

@@ -1,21 +1,17 @@
 import type { z } from "@hono/zod-openapi";
 import { SealedIn, secretBoxFor } from "../crypto/secret-box";
-import { nowIso, type Db } from "../db/client";
+import type { AccountContext } from "../context";
+import { nowIso } from "../db/client";
 import { replaceHookSecret } from "../db/hook-secrets";
 import { findHook } from "../db/hooks";
 import { signingSecrets } from "../delivery/signing-secrets";
 import { generateSigningKey, normaliseSigningKey, publicKeyOf } from "../crypto/ed25519";
 import { generateSecret, isValidSecret, schemeOfSecret, type SigningScheme } from "../domain/hook-secret";
-import type { Config } from "../env";
 import { ApiError } from "../errors";
 import type { HookSecret } from "../schemas/hooks";
 
-export interface SecretActor {
-  db: Db;
-  config: Config;
-  accountId: string;
-  keyId: string;
-}
+/** Who reads or rotates a hook's secret (`keyId`: who rotated it, kept on the hook). */
+type SecretActor = Pick<AccountContext, "db" | "config" | "accountId" | "keyId">;
 
 type HookSecrets = z.infer<typeof HookSecret>;
 

@@ -1,3 +1,4 @@
+import type { RequestContext } from "../context";
 import { nowIso, type Db } from "../db/client";
 import { findHook, setTestedState } from "../db/hooks";
 import type { HookRow } from "../db/schema";
@@ -6,16 +7,12 @@ import { UnreadableSecretError } from "../crypto/secret-box";
 import { notSent, type SendResult } from "../delivery/http-sender";
 import { applyEffects } from "../delivery/send-effects";
 import { sendDelivery } from "../delivery/send";
-// A cycle (the object's alarm runs `runScheduledTest`), harmless: neither module uses the other at load.
-import { hookStateOf } from "../durable/hook-state";
 import { newId, ulid } from "../domain/ids";
 import { samplePayload, testEventType } from "../domain/test-event";
-import type { Config, Env } from "../env";
-import { ApiError } from "../errors";
 
 // Endpoint tests: one sample event sent synchronously through the same request builder, signer and
-// senders as real deliveries. The outcome sets the hook's state (`valid`/`invalid`, ricloud's state
-// machine) and is kept by the hook's Durable Object as `last_test`.
+// senders as real deliveries. The outcome sets the hook's state (`valid`/`invalid`, the state machine
+// of docs/hook-state.md) and is kept by the hook's Durable Object as `last_test`.
 
 export interface HookTestResult {
   success: boolean;
@@ -26,10 +23,8 @@ export interface HookTestResult {
   event_type: string;
 }
 
-export interface TestDeps {
-  db: Db;
-  config: Config;
-}
+/** What a test needs: the database and the configuration (a request's, or the hook's Durable Object's). */
+type TestDeps = Pick<RequestContext, "db" | "config">;
 
 /** Sends the test event to the hook and reports what happened; never throws for a failing receiver. */
 export async function runHookTest(deps: TestDeps, hook: HookRow, requestedType?: string): Promise<HookTestResult> {
@@ -81,20 +76,6 @@ async function sendTest(deps: TestDeps, hook: HookRow, event: EventForDelivery):
  */
 export async function applyTestOutcome(db: Db, hook: HookRow, result: HookTestResult): Promise<HookRow | undefined> {
   return setTestedState(db, hook, result.success ? "valid" : "invalid", nowIso());
-}
-
-/** `POST /v1/hooks/{id}/test`: test now, record the outcome, keep it as the hook's `last_test`. */
-export async function testHookNow(
-  deps: TestDeps & { accountId: string; hookStates: Env["HOOK_STATE"] },
-  hookId: string,
-  eventType?: string,
-): Promise<HookTestResult> {
-  const hook = await findHook(deps.db, deps.accountId, hookId);
-  if (!hook) throw ApiError.notFound("hook");
-  const result = await runHookTest(deps, hook, eventType);
-  await applyTestOutcome(deps.db, hook, result);
-  await hookStateOf(deps.hookStates, hook.id).saveTestResult(result);
-  return result;
 }
 
 export type ScheduledTestOutcome =

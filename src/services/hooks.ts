@@ -1,6 +1,7 @@
 import type { z } from "@hono/zod-openapi";
 import { SealedIn, secretBoxFor } from "../crypto/secret-box";
-import { isUniqueViolation, nowIso, type Db } from "../db/client";
+import type { AccountContext } from "../context";
+import { isUniqueViolation, nowIso } from "../db/client";
 import { listEventTypes } from "../db/event-types";
 import { deleteHook, findHook, insertHook, listAllHooks, updateHook } from "../db/hooks";
 import type { HookRow, NewHookRow } from "../db/schema";
@@ -10,10 +11,10 @@ import { gatesSharingEvents, patternAllowedByCatalog, type MatchableHook } from 
 import { hookWithinScope } from "../domain/portal-access";
 import { checkHookTarget, MAX_TUNNELS_PER_ACCOUNT, tunnelNameOf } from "../domain/tunnel";
 import { hookStateOf } from "../durable/hook-state";
-import { missingSlackSettings } from "../delivery/slack-client";
-import type { Config, Env } from "../env";
+import { missingSlackSettings } from "../slack/client";
 import { ApiError } from "../errors";
 import { errorDetail, log } from "../observability/log";
+import { runHookTest, applyTestOutcome, type HookTestResult } from "./hook-test";
 import type { HookCreate, HookPatch } from "../schemas/hooks";
 import { accountTunnels } from "./tunnels";
 import { importSigningKey, newSigningKey } from "./hook-secrets";
@@ -21,16 +22,12 @@ import { importSigningKey, newSigningKey } from "./hook-secrets";
 type CreateInput = z.infer<typeof HookCreate>;
 type PatchInput = z.infer<typeof HookPatch>;
 
-export interface Actor {
-  db: Db;
-  config: Config;
-  accountId: string;
-  keyId: string;
-  /** The hooks' Durable Objects, which run the automatic test of a `new` hook. */
-  hookStates: Env["HOOK_STATE"];
-  /** A portal session scoped to applications creates and changes only hooks within them. */
-  applicationScope?: string[] | null;
-}
+/**
+ * Who changes hooks, and with what: the hooks' Durable Objects (`env.HOOK_STATE`) run the automatic
+ * test of a `new` hook, and a portal session scoped to applications creates and changes only hooks
+ * within them.
+ */
+type Actor = Pick<AccountContext, "db" | "config" | "accountId" | "keyId" | "env" | "portal">;
 
 /** The fields that decide where and how a hook delivers, checked together after a create or a merge. */
 interface Shape {
@@ -66,9 +63,10 @@ async function checkShape(actor: Actor, s: Shape, disableSsl: boolean | undefine
   if (s.fallback && s.applications) {
     throw ApiError.unprocessable("a fallback hook is the default for every application, so it cannot name applications", "fallback");
   }
-  if (actor.applicationScope && !hookWithinScope(s.applications, actor.applicationScope)) {
+  const scope = actor.portal?.applications;
+  if (scope && !hookWithinScope(s.applications, scope)) {
     throw ApiError.unprocessable(
-      `this portal session manages hooks of ${actor.applicationScope.join(", ")} only: applications must name some of them and no other`,
+      `this portal session manages hooks of ${scope.join(", ")} only: applications must name some of them and no other`,
       "applications",
     );
   }
@@ -187,7 +185,7 @@ export async function createHook(actor: Actor, input: CreateInput): Promise<{ ho
 
 /** A `new` hook is tested in the background (its Durable Object's alarm), by default at once. */
 async function queueTest(actor: Actor, hook: HookRow): Promise<void> {
-  await hookStateOf(actor.hookStates, hook.id).scheduleTest(hook.accountId, hook.id, actor.config.AUTO_TEST_DELAY_SECONDS * 1000);
+  await hookStateOf(actor.env.HOOK_STATE, hook.id).scheduleTest(hook.accountId, hook.id, actor.config.AUTO_TEST_DELAY_SECONDS * 1000);
 }
 
 /** Only these state changes can be asked for; `valid`/`invalid` are the outcome of a test. */
@@ -281,7 +279,7 @@ export async function setHookEnabled(actor: Actor, id: string, enabled: boolean)
   });
   if (!updated) throw ApiError.notFound("hook");
   // Enabled again by hand: its failure streak is forgotten, the breaker starts closed.
-  if (enabled) await hookStateOf(actor.hookStates, id).resetFailures();
+  if (enabled) await hookStateOf(actor.env.HOOK_STATE, id).resetFailures();
   return updated;
 }
 
@@ -292,13 +290,26 @@ export async function setHookEnabled(actor: Actor, id: string, enabled: boolean)
  * leftover object is never addressed again (a hook created later gets another id), and if it still
  * has a test queued, its alarm finds the hook gone and clears it.
  */
-export async function deleteHookAndState(actor: Pick<Actor, "db" | "accountId" | "hookStates">, id: string): Promise<HookRow> {
+export async function deleteHookAndState(actor: Pick<Actor, "db" | "accountId" | "env">, id: string): Promise<HookRow> {
   const hook = await deleteHook(actor.db, actor.accountId, id);
   if (!hook) throw ApiError.notFound("hook");
   try {
-    await hookStateOf(actor.hookStates, hook.id).purge();
+    await hookStateOf(actor.env.HOOK_STATE, hook.id).purge();
   } catch (err) {
     log("warn", "clearing a deleted hook's Durable Object failed (nothing reads it any more)", { hook_id: hook.id, error: errorDetail(err) });
   }
   return hook;
+}
+
+/**
+ * `POST /v1/hooks/{id}/test`: test now, record the outcome, keep it as the hook's `last_test`. (Here,
+ * not in ./hook-test.ts, which the hook's Durable Object runs: that module stays free of the object.)
+ */
+export async function testHookNow(ctx: Pick<AccountContext, "db" | "config" | "accountId" | "env">, hookId: string, eventType?: string): Promise<HookTestResult> {
+  const hook = await findHook(ctx.db, ctx.accountId, hookId);
+  if (!hook) throw ApiError.notFound("hook");
+  const result = await runHookTest(ctx, hook, eventType);
+  await applyTestOutcome(ctx.db, hook, result);
+  await hookStateOf(ctx.env.HOOK_STATE, hook.id).saveTestResult(result);
+  return result;
 }

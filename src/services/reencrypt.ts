@@ -1,6 +1,7 @@
 import type { z } from "@hono/zod-openapi";
 import { SealedIn, SecretBox } from "../crypto/secret-box";
 import type { Db } from "../db/client";
+import { errorMessage } from "../error-message";
 import { countSealedByKey, pageHookSealed, pageSlackSealed, resealHooks, resealSlackTokens, type HookSealed, type SlackSealed } from "../db/sealed-secrets";
 import type { EncryptionKeyUsage, ReencryptReport as ReencryptReportSchema } from "../schemas/admin";
 
@@ -52,7 +53,7 @@ async function resealRow<T>(box: SecretBox, values: Array<string | null>, make: 
   try {
     return { kind: "resealed", to: await make(), unbound };
   } catch (err) {
-    return { kind: "unreadable", error: err instanceof Error ? err.message : String(err) };
+    return { kind: "unreadable", error: errorMessage(err) };
   }
 }
 

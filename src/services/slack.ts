@@ -1,7 +1,8 @@
 import type { z } from "@hono/zod-openapi";
 import { bytesToHex, sha256Hex, timingSafeEqualStrings } from "../crypto/encoding";
 import { SealedIn, secretBoxFor } from "../crypto/secret-box";
-import { nowIso, type Db } from "../db/client";
+import type { AccountContext, RequestContext } from "../context";
+import { nowIso } from "../db/client";
 import type { SlackConnectionRow } from "../db/schema";
 import {
   consumeOauthState,
@@ -13,12 +14,15 @@ import {
 } from "../db/slack";
 import { base64url } from "../domain/ids";
 import { oauthStateKey, signOAuthState, STATE_TTL_SECONDS, verifyOAuthState } from "../domain/slack-oauth-state";
-import { authRevoke, authTest, isDeadTokenError, missingSlackSettings, oauthV2Access, slackApp, type SlackApp } from "../delivery/slack-client";
+import { authRevoke, authTest, isDeadTokenError, missingSlackSettings, oauthV2Access, slackApp, type SlackApp } from "../slack/client";
 import type { Config } from "../env";
 import { ApiError } from "../errors";
 import type { SlackTestResult } from "../schemas/slack";
 
 /** The bot scope hookrouter asks for: posting messages is all it does. */
+/** The account a Slack call is made for, with the database and configuration. */
+type AccountCaller = Pick<AccountContext, "db" | "config" | "accountId">;
+
 export const SLACK_SCOPES = ["chat:write"];
 
 /** Bounded, so a slow Slack cannot hold an API request for long. */
@@ -57,7 +61,8 @@ export interface SlackConnectStart {
  * that already has a connection gets one only when replacing it is asked for (`replace`), so a
  * connect link never silently replaces a working connection.
  */
-export async function slackConnectUrl(db: Db, config: Config, accountId: string, replace: boolean): Promise<SlackConnectStart> {
+export async function slackConnectUrl(ctx: AccountCaller, replace: boolean): Promise<SlackConnectStart> {
+  const { db, config, accountId } = ctx;
   const app = requireSlackApp(config);
   const existing = await findSlackConnection(db, accountId);
   if (existing && !replace) throw alreadyConnected(existing);
@@ -103,11 +108,11 @@ const BAD_CODE_ERRORS = new Set(["invalid_code", "code_already_used", "code_expi
  * connection is replaced only by a flow started with replace=true.
  */
 export async function completeSlackOAuth(
-  db: Db,
-  config: Config,
+  ctx: Pick<RequestContext, "db" | "config">,
   q: { code?: string; state?: string; error?: string },
   browserSecret: string | undefined,
 ): Promise<OAuthOutcome> {
+  const { db, config } = ctx;
   const app = requireSlackApp(config);
   if (!q.state) return refused("The link has no state parameter. Start again from hookrouter's connect URL.");
   const verdict = await verifyOAuthState(await stateKeyFor(config), q.state, Date.now());
@@ -169,8 +174,9 @@ async function openToken(config: Config, connection: SlackConnectionRow): Promis
   return (await secretBoxFor(config)).open(connection.tokenSealed, SealedIn.slackToken(connection.accountId));
 }
 
-/** Vydon's TestSlackConnection: auth.test with the stored token. */
-export async function testSlackConnection(db: Db, config: Config, accountId: string): Promise<z.infer<typeof SlackTestResult>> {
+/** Tests the account's connection: auth.test with the stored token. */
+export async function testSlackConnection(ctx: AccountCaller): Promise<z.infer<typeof SlackTestResult>> {
+  const { db, config, accountId } = ctx;
   const app = requireSlackApp(config);
   const connection = await findSlackConnection(db, accountId);
   if (!connection) return { has_configuration: false };
@@ -183,9 +189,9 @@ export async function testSlackConnection(db: Db, config: Config, accountId: str
   return { has_configuration: true, test_response: { url: String(d.url ?? ""), team: String(d.team ?? connection.teamName) } };
 }
 
-export async function getSlackConnection(db: Db, config: Config, accountId: string): Promise<SlackConnectionRow> {
-  requireSlackApp(config);
-  const connection = await findSlackConnection(db, accountId);
+export async function getSlackConnection(ctx: AccountCaller): Promise<SlackConnectionRow> {
+  requireSlackApp(ctx.config);
+  const connection = await findSlackConnection(ctx.db, ctx.accountId);
   if (!connection) throw ApiError.notFound("Slack connection");
   return connection;
 }
@@ -194,7 +200,8 @@ export async function getSlackConnection(db: Db, config: Config, accountId: stri
  * Disconnects: asks Slack to revoke the token (best effort: a token Slack already refuses is as good
  * as revoked), then forgets it. Slack hooks of the account fail until a workspace is connected again.
  */
-export async function disconnectSlack(db: Db, config: Config, accountId: string): Promise<{ connection: SlackConnectionRow; tokenRevoked: boolean }> {
+export async function disconnectSlack(ctx: AccountCaller): Promise<{ connection: SlackConnectionRow; tokenRevoked: boolean }> {
+  const { db, config, accountId } = ctx;
   const app = requireSlackApp(config);
   const connection = await findSlackConnection(db, accountId);
   if (!connection) throw ApiError.notFound("Slack connection");

@@ -1,5 +1,6 @@
 import { env } from "cloudflare:workers";
 import { and, asc, eq, like } from "drizzle-orm";
+import type { AccountContext } from "../context";
 import type { Db } from "../db/client";
 import { hooks } from "../db/schema";
 import { sendHttp, type SendResult } from "../delivery/http-sender";
@@ -92,20 +93,20 @@ export async function accountTunnels(db: Db, accountId: string, withinApplicatio
  * hook of the account delivers to is not found (404), whichever account's hooks use it: an API key
  * only ever reaches its own account's tunnels.
  */
-export async function connectTunnel(deps: { db: Db; tunnels: Env["TUNNEL"]; accountId: string; keyId: string }, name: string, request: Request): Promise<Response> {
+export async function connectTunnel(ctx: Pick<AccountContext, "db" | "env" | "accountId" | "keyId">, name: string, request: Request): Promise<Response> {
   if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") {
     throw new ApiError(426, "upgrade_required", "connect with a WebSocket upgrade (`hookrouter listen --tunnel` does)");
   }
-  const tunnels = await accountTunnels(deps.db, deps.accountId);
+  const tunnels = await accountTunnels(ctx.db, ctx.accountId);
   const index = tunnels.findIndex((t) => t.name === name);
   if (index < 0) throw new ApiError(404, "not_found", `tunnel not found: no hook of this account delivers to ${tunnelUrl(name)}`);
   if (index >= MAX_TUNNELS_PER_ACCOUNT) {
     throw ApiError.unprocessable(`the account has more than ${MAX_TUNNELS_PER_ACCOUNT} tunnels; only the first ${MAX_TUNNELS_PER_ACCOUNT} (by their oldest hook) accept connections`);
   }
-  const headers = new Headers({ upgrade: "websocket", [ACCOUNT_HEADER]: deps.accountId, [TUNNEL_HEADER]: name, [KEY_HEADER]: deps.keyId });
+  const headers = new Headers({ upgrade: "websocket", [ACCOUNT_HEADER]: ctx.accountId, [TUNNEL_HEADER]: name, [KEY_HEADER]: ctx.keyId });
   const agent = request.headers.get("user-agent");
   if (agent) headers.set("user-agent", agent);
-  const answer = await tunnelOf(deps.tunnels, deps.accountId, name).fetch("https://tunnel/connect", { headers });
+  const answer = await tunnelOf(ctx.env.TUNNEL, ctx.accountId, name).fetch("https://tunnel/connect", { headers });
   // A fetch answer's headers are immutable; the app's middleware adds its own (request id, security headers).
   return answer.webSocket ? new Response(null, { status: 101, webSocket: answer.webSocket }) : answer;
 }
@@ -120,14 +121,14 @@ export interface TunnelView extends TunnelStatus {
  * The account's tunnels with whether a CLI is connected to each (one call to each tunnel's object, at
  * most MAX_TUNNELS_PER_ACCOUNT). A portal session scoped to applications sees the tunnels of its hooks only.
  */
-export async function listTunnels(deps: { db: Db; tunnels: Env["TUNNEL"]; accountId: string; withinApplications?: string[] | null }): Promise<TunnelView[]> {
-  const tunnels = (await accountTunnels(deps.db, deps.accountId, deps.withinApplications ?? null)).slice(0, MAX_TUNNELS_PER_ACCOUNT);
+export async function listTunnels(ctx: Pick<AccountContext, "db" | "env" | "accountId" | "portal">): Promise<TunnelView[]> {
+  const tunnels = (await accountTunnels(ctx.db, ctx.accountId, ctx.portal?.applications ?? null)).slice(0, MAX_TUNNELS_PER_ACCOUNT);
   return Promise.all(
     tunnels.map(async (t) => ({
       name: t.name,
       url: tunnelUrl(t.name),
       hook_ids: t.hookIds,
-      ...(await tunnelOf(deps.tunnels, deps.accountId, t.name).status()),
+      ...(await tunnelOf(ctx.env.TUNNEL, ctx.accountId, t.name).status()),
     })),
   );
 }

@@ -1,18 +1,24 @@
 import { describe, expect, it } from "vitest";
 import { ADMIN_TOKEN, call, newAccount } from "../helpers/api";
 
-// The bench's metrics-only routes (src/routes/metrics.ts): the delivery log's usage of an account and a
-// measured retention purge. Without METRICS="true" (production, and this project) they do not exist
-// for anyone: 404, and nothing is seeded or purged.
+// The bench's metrics-only routes (bench/worker/routes.ts): the delivery log's usage of an account
+// and a measured retention purge. The production Worker has none of them; the bench's entry point
+// (bench/worker/, reached with a METRICS binding: test/helpers/api.ts) serves them, admin only, and
+// without METRICS="true" they answer 404 and nothing is seeded or purged.
 
 describe("metrics-only delivery log routes", () => {
-  it("answer 404 with METRICS off, even to the admin; 401 without the admin token", async () => {
+  it("do not exist in the production Worker; in the bench's, 404 with METRICS off, even to the admin; 401 without the admin token", async () => {
     const { accountId, key } = await newAccount();
-    const admin = { token: ADMIN_TOKEN };
+    for (const token of [ADMIN_TOKEN, key]) {
+      expect((await call("GET", "/v1/admin/metrics", { token })).status).toBe(404);
+      expect((await call("GET", `/v1/admin/metrics/log/${accountId}`, { token })).status).toBe(404);
+    }
+    const off = { METRICS: "false" };
+    const admin = { token: ADMIN_TOKEN, bindings: off };
     expect((await call("GET", `/v1/admin/metrics/log/${accountId}`, admin)).status).toBe(404);
     const purge = await call("POST", `/v1/admin/metrics/log/${accountId}/purge`, { ...admin, body: { events: 1, days_ago: 40 } });
     expect(purge.status).toBe(404);
-    expect((await call("GET", `/v1/admin/metrics/log/${accountId}`, { token: key })).status).toBe(401);
+    expect((await call("GET", `/v1/admin/metrics/log/${accountId}`, { token: key, bindings: off })).status).toBe(401);
     expect((await call("GET", "/v1/events?limit=10", { token: key })).body.data).toEqual([]);
   });
 

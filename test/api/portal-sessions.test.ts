@@ -51,8 +51,6 @@ describe("POST /v1/portal-sessions", () => {
     expectErrorShape(await call("POST", "/v1/portal-sessions", { token: acc.key, body: { expires_in: 86_401 } }), 400, "validation_failed");
     expectErrorShape(await call("POST", "/v1/portal-sessions", { token: acc.key, body: { applications: [] } }), 400, "validation_failed");
     expectErrorShape(await call("POST", "/v1/portal-sessions", { token: acc.key, body: { admin: true } }), 400, "validation_failed");
-    expectErrorShape(await call("POST", "/v1/portal-sessions", {}), 401, "unauthorized");
-    expectErrorShape(await call("POST", "/v1/portal-sessions", { token: ADMIN_TOKEN }), 401, "unauthorized");
   });
 
   it("gives an expired or forged token no data", async () => {
@@ -102,12 +100,13 @@ describe("POST /v1/portal-sessions", () => {
       ["POST", "/v1/gates/x.y", { payload: {} }],
       ["GET", "/v1/slack/connect-url"],
       ["GET", `/v1/accounts/${acc.accountId}`],
-      ["POST", `/v1/hooks/${hookId}/nothing`],
     ];
     for (const [method, path, body] of closed) {
       const res = await call(method, path, { token, body });
       expect(res.status, `${method} ${path}`).toBe(401);
     }
+    // No such route: 404 for any caller, as for one with no credential at all.
+    expectErrorShape(await call("POST", `/v1/hooks/${hookId}/nothing`, { token }), 404, "not_found");
   });
 
   it("stops working once the key that minted it is revoked", async () => {

@@ -66,7 +66,7 @@ describe("response hardening (CORS_ORIGINS unset, as by default)", () => {
     const preflight = await call("OPTIONS", "/v1/hooks", {
       headers: { origin: "https://evil.example", "access-control-request-method": "POST", "access-control-request-headers": "authorization" },
     });
-    expectErrorShape(preflight, 401, "unauthorized"); // the route's own answer, not a CORS 204
+    expectErrorShape(preflight, 404, "not_found"); // no route answers OPTIONS: not a CORS 204
     expect(preflight.headers.get("access-control-allow-origin")).toBeNull();
     expect(preflight.headers.get("access-control-allow-headers")).toBeNull();
   });

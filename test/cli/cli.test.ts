@@ -195,7 +195,7 @@ describe("gate", () => {
     const call = (await approving.waitFor(/gate call  cli\.create_cluster[\s\S]*?signature\s+(.+)/))[1]!;
     expect(call).toMatch(/^valid/);
     expect(approving.output).toContain('"auth_id": "session-1"');
-    // CCX's loop: the post-hook delivery of the finished work carries the gate's work_id.
+    // The gate's loop: the post-hook delivery of the finished work carries the gate's work_id.
     const workId = approved.stdout.match(/work_id (work_\w+)/)![1]!;
     const done = await cli(["send", "cli.cluster_created", '{"cluster_id": "c-1"}', "--work-id", workId], env);
     expect(done.stdout).toMatch(/→ 1 delivery/);

@@ -1,6 +1,6 @@
 import { createExecutionContext, createMessageBatch, getQueueResult, runInDurableObject, waitOnExecutionContext } from "cloudflare:test";
 import { FIRST_ATTEMPTS } from "../../src/delivery/first-attempt";
-import type { LogDb } from "../../src/log/partitions";
+import type { LogDb } from "../../src/log/log-db";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { buildApp } from "../../src/app";

@@ -60,8 +60,6 @@ describe("secret rotation", () => {
     expectErrorShape(await call("POST", `/v1/hooks/${hook.id}/secret/rotate`, { token: key, body: { grace_seconds: -1 } }), 400, "validation_failed");
     expectErrorShape(await call("POST", `/v1/hooks/${hook.id}/secret/rotate`, { token: key, body: { grace: 5 } }), 400, "validation_failed");
     expectErrorShape(await call("POST", `/v1/hooks/${hook.id}/secret/rotate`, { token: other.key, body: {} }), 404, "not_found");
-    expectErrorShape(await call("POST", `/v1/hooks/${hook.id}/secret/rotate`, { body: {} }), 401, "unauthorized");
-    expectErrorShape(await call("POST", `/v1/hooks/${hook.id}/recover`, { body: { since: new Date().toISOString() } }), 401, "unauthorized");
     expectErrorShape(await call("POST", `/v1/hooks/${hook.id}/recover`, { token: other.key, body: { since: new Date().toISOString() } }), 404, "not_found");
     expectErrorShape(await call("POST", `/v1/hooks/${hook.id}/recover`, { token: key, body: { since: "yesterday" } }), 400, "validation_failed");
   });

@@ -1,5 +1,7 @@
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
+import benchWorker from "../../bench/worker/index";
+import { BENCH_SWITCHES } from "../../bench/worker/config";
 import type { Env } from "../../src/env";
 import worker from "../../src/index";
 
@@ -57,7 +59,7 @@ function answerOf<T>(res: Response, text: string): Answer<T> {
 }
 
 /**
- * Hands one request to the Worker's fetch handler (src/index.ts) in the Workers runtime, with the
+ * Hands one request to the Worker's fetch handler (src/index.ts, or the bench's: `entryFor`) in the Workers runtime, with the
  * project's real bindings (queues, D1, Durable Objects: what the handler sends to the queue still
  * reaches the real consumer), and reads the answer. Called directly rather than through
  * `exports.default.fetch`, which calls the same handler with the same env but, in
@@ -77,9 +79,18 @@ async function startWorker(request: Request, bindings: Partial<Env> = {}): Promi
   const ctx = createExecutionContext();
   // Bindings overridden for this one request (a configuration is parsed per env object: src/env.ts).
   const requestEnv = Object.keys(bindings).length === 0 ? (env as unknown as Env) : ({ ...(env as unknown as Env), ...bindings } as Env);
-  const res = await worker.fetch(request as Request<unknown, IncomingRequestCfProperties>, requestEnv, ctx);
+  const res = await entryFor(requestEnv).fetch(request as Request<unknown, IncomingRequestCfProperties>, requestEnv, ctx);
   const text = await res.text();
   return { res, text, done: waitOnExecutionContext(ctx) };
+}
+
+/**
+ * The production Worker (src/index.ts), or the bench's entry point (bench/worker/) when the bindings
+ * set one of its switches (METRICS, CHAOS_CONSUMER_THROW_RATE: the production Worker knows none of
+ * them), as `npm run bench` runs it. `METRICS: "false"` reaches the bench's entry point unmetered.
+ */
+function entryFor(env: Env): typeof worker {
+  return BENCH_SWITCHES.some((name) => env[name] !== undefined) ? benchWorker : worker;
 }
 
 /** A fresh account with one API key. */

@@ -3,7 +3,7 @@ import { env } from "cloudflare:workers";
 import { logOf, type DeliveryLog } from "../../src/durable/delivery-log";
 import { deliveryIdOf, newLogId } from "../../src/domain/log-ids";
 import type { Env } from "../../src/env";
-import type { LogDb } from "../../src/log/partitions";
+import type { LogDb } from "../../src/log/log-db";
 import type { DeliveryStatus } from "../../src/log/records";
 import { insertEvent, updateDeliveries } from "../../src/log/writes";
 

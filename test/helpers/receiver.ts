@@ -1,6 +1,6 @@
 import { inject } from "vitest";
 import type { ChaosOptions, ChaosFault } from "../setup/chaos";
-import type { ScriptedResponse } from "../setup/receiver-server";
+import type { ScriptedResponse } from "../setup/scripted-response";
 
 export interface ReceivedRequest {
   at: number;

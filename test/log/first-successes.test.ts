@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { deliveryIdOf, newLogId } from "../../src/domain/log-ids";
 import { insertEvent, recordOutcomes } from "../../src/log/writes";
 import { claimStale } from "../../src/log/upkeep";
-import type { LogDb } from "../../src/log/partitions";
+import type { LogDb } from "../../src/log/log-db";
 import { call, newAccount } from "../helpers/api";
 import { inLog, logShard } from "../helpers/log";
 

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { dayOf, deliveryIdOf, newLogId } from "../../src/domain/log-ids";
 import { FirstSuccesses } from "../../src/log/first-successes";
-import { Partitions, type LogDb } from "../../src/log/partitions";
+import type { LogDb } from "../../src/log/log-db";
+import { Partitions } from "../../src/log/partitions";
 import * as reads from "../../src/log/reads";
 import type { EventRow, GateRunRow } from "../../src/log/records";
 import { claimStale } from "../../src/log/upkeep";

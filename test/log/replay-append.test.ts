@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { deliveryIdOf, newLogId } from "../../src/domain/log-ids";
-import type { LogDb } from "../../src/log/partitions";
+import type { LogDb } from "../../src/log/log-db";
 import { appendDeliveries, insertEvent } from "../../src/log/writes";
 import { call, newAccount } from "../helpers/api";
 import { inLog } from "../helpers/log";

@@ -154,10 +154,7 @@ describe("rotating ENCRYPTION_KEY", () => {
     expect(await newBox.open((await sealedColumns(id))!.secret_sealed, SealedIn.hookSecret(id))).toBe(newer);
   });
 
-  it("is for the admin token only, and validates its input", async () => {
-    const { key } = await newAccount("not-admin");
-    expectErrorShape(await call("POST", "/v1/admin/reencrypt", { token: key, body: {} }), 401, "unauthorized");
-    expectErrorShape(await call("GET", "/v1/admin/encryption-keys"), 401, "unauthorized");
+  it("validates its input", async () => {
     expectErrorShape(await call("POST", "/v1/admin/reencrypt", { token: ADMIN_TOKEN, body: { limit: 0 } }), 400, "validation_failed");
     expectErrorShape(await call("POST", "/v1/admin/reencrypt", { token: ADMIN_TOKEN, body: { cursor: "accounts:x" } }), 400, "validation_failed");
     expectErrorShape(await call("POST", "/v1/admin/reencrypt", { token: ADMIN_TOKEN, body: { limit: 5, extra: 1 } }), 400, "validation_failed");

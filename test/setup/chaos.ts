@@ -1,4 +1,4 @@
-import type { ScriptedResponse } from "./receiver-server";
+import type { ScriptedResponse } from "./scripted-response";
 
 // A misbehaving receiver, shared by the fault-injection tests (test/delivery/chaos*.test.ts, through
 // the test receiver's `chaos` script) and the bench (bench/lib/receiver.ts): at `rate`, a request is

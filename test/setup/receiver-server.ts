@@ -1,29 +1,12 @@
 import type http from "node:http";
 import { Chaos, type ChaosOptions } from "./chaos";
 import { serveOnLoopback } from "./loopback-server";
+import type { ScriptedResponse } from "./scripted-response";
 
 // A real HTTP receiver for integration tests, run in Node (vitest globalSetup) and reached from the
 // Workers runtime over 127.0.0.1. Each test uses its own namespace: requests to /r/<ns>/... are
 // recorded and answered from that namespace's script; the worker-side tests drive it through
 // /_control/... (see test/helpers/receiver.ts).
-
-export interface ScriptedResponse {
-  status?: number;
-  body?: string;
-  headers?: Record<string, string>;
-  delay_ms?: number;
-  /** Never answer (until the client gives up). */
-  hang?: boolean;
-  /** Destroy the socket without answering. */
-  reset?: boolean;
-  /** Stream a body that never ends. */
-  endless?: boolean;
-  /**
-   * Answer only once the namespace has received this many requests in all (a barrier): requests
-   * answered so prove they were all in flight at once. Until then they wait (or the client gives up).
-   */
-  after_requests?: number;
-}
 
 interface Namespace {
   queue: ScriptedResponse[];

@@ -9,12 +9,12 @@ describe("parseGateAnswer", () => {
     expect(p).toEqual({ ok: true, approved: false, reason: "too many nodes", workId: "w-1", extra: [["user_id", "u1"], ["n", 2]] });
   });
 
-  it("treats an empty or null work_id (CCX's placeholder) as none", () => {
+  it("treats an empty or null work_id (a gate's placeholder) as none", () => {
     expect(parseGateAnswer('{"approved":true,"work_id":""}')).toMatchObject({ ok: true, workId: null });
     expect(parseGateAnswer('{"approved":true,"work_id":null}')).toMatchObject({ ok: true, workId: null });
   });
 
-  it("reads an answer without `approved` as approval, keeping its work_id (CCX's remove-node and delete-cluster pre-hooks)", () => {
+  it("reads an answer without `approved` as approval, keeping its work_id (pre-hooks of actions they may not refuse)", () => {
     expect(parseGateAnswer('{"work_id":"w-del"}')).toEqual({ ok: true, approved: true, reason: undefined, workId: "w-del", extra: [] });
     expect(parseGateAnswer("{}")).toMatchObject({ ok: true, approved: true, workId: null });
   });

@@ -1,13 +1,13 @@
 import { AsyncLocalStorage } from "node:async_hooks";
-import type { Env } from "../env";
+import type { Env } from "../../src/env";
 import { count, type Scope } from "./metrics";
 
-// Metered bindings for the METRICS counters (./metrics.ts). `meteredEnv(env)` is the env itself
-// unless METRICS is "true": production pays nothing for this. With it, D1, both queues and both
-// Durable Object namespaces (HOOK_STATE, DELIVERY_LOG: every RPC call is a billed request) are
-// wrapped, and the global `fetch` counts outbound subrequests. The rows the delivery log's objects
-// write are not counted here: each object counts them itself (DeliveryLog.usage), and the bench reads
-// them through the metrics-only routes of src/routes/metrics.ts.
+// Metered bindings for the METRICS counters (./metrics.ts), used by the bench's entry point
+// (./index.ts) only when METRICS is "true". D1, both queues and both Durable Object namespaces
+// (HOOK_STATE, DELIVERY_LOG: every RPC call is a billed request) are wrapped, and the global `fetch`
+// counts outbound subrequests. The rows the delivery log's objects write are not counted here: each
+// object counts them itself (DeliveryLog.usage), and the bench reads them through the metrics-only
+// routes of ./routes.ts.
 
 const wrapped: Record<Scope, WeakMap<object, Env>> = { api: new WeakMap(), consumer: new WeakMap() };
 /** The env a metered env was made from: the metrics routes' own calls are not the usage they measure. */
@@ -21,16 +21,11 @@ export function inScope<T>(scope: Scope, handler: () => T): T {
   return handlerScope.run(scope, handler);
 }
 
-export function metricsEnabled(env: Env): boolean {
-  return env.METRICS === "true";
-}
-
 /**
  * The same env object for the same bindings (getConfig and getDb cache per object, so a new wrapper
  * per request would re-parse the configuration every time).
  */
 export function meteredEnv(env: Env, scope: Scope): Env {
-  if (!metricsEnabled(env)) return env;
   let m = wrapped[scope].get(env);
   if (!m) {
     countSubrequests();

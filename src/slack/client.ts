@@ -1,6 +1,6 @@
 import type { Config } from "../env";
 import type { SlackMessage } from "../domain/slack-message";
-import { readPrefix, RESPONSE_BODY_LIMIT, retryAfterOf, unanswered } from "./http-sender";
+import { readPrefix, RESPONSE_BODY_LIMIT, retryAfterOf, unanswered } from "../delivery/http-sender";
 
 // The Slack Web API calls hookrouter makes, and nothing else: the OAuth code exchange, auth.test,
 // auth.revoke and chat.postMessage. The API base is configuration (SLACK_API_BASE), so tests and

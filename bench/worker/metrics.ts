@@ -2,7 +2,7 @@
 // cost in billed units — D1 round trips, statements, rows read and written; queue messages written,
 // read, acknowledged and retried; Durable Object calls (both namespaces, and each apart: do.hook_calls,
 // do.log_calls); outbound subrequests; Worker invocations; and `metrics_requests`, the bench's own
-// requests to the metrics routes (src/routes/metrics.ts), to take out of `api.invocations`.
+// requests to the metrics routes (./routes.ts), to take out of `api.invocations`.
 // Counted by the metered bindings of ./instrument.ts, only when the METRICS var is "true" (never in
 // production: without it nothing is wrapped and nothing is counted).
 //

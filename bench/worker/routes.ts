@@ -1,24 +1,32 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { findAccount } from "../db/accounts";
-import { getDb } from "../db/client";
-import { logOf, type DeliveryLog } from "../durable/delivery-log";
-import { deliveryIdOf, newLogId } from "../domain/log-ids";
-import type { Env } from "../env";
-import { ApiError } from "../errors";
-import { newRouter, type AppEnv } from "../http/context";
-import { unmeteredEnv } from "../observability/instrument";
-import { count, reset, snapshot } from "../observability/metrics";
-import { errorResponses, jsonBody, jsonResponse } from "../schemas/common";
-import { MetricsReport } from "../schemas/metrics";
 import type { Context } from "hono";
+import { findAccount } from "../../src/db/accounts";
+import { getDb } from "../../src/db/client";
+import { logOf, type DeliveryLog } from "../../src/durable/delivery-log";
+import { deliveryIdOf, newLogId } from "../../src/domain/log-ids";
+import type { Env } from "../../src/env";
+import { ApiError } from "../../src/errors";
+import type { AppEnv } from "../../src/http/context";
+import { auth, newRouter } from "../../src/http/route";
+import { errorResponses, jsonBody, jsonResponse } from "../../src/schemas/common";
+import { benchConfig } from "./config";
+import { unmeteredEnv } from "./instrument";
+import { count, reset, snapshot } from "./metrics";
 
-// The bench's window on the usage counters (src/observability/metrics.ts). Admin only: the counters
-// span every account. Authenticated by adminRouter's /v1/admin/* middleware (src/routes/admin.ts):
-// app.ts mounts this router after it, and a middleware of its own would count every request twice
-// against the address's admin budget (test/security/auth-rate-limit.test.ts checks both).
+// The bench's window on the usage counters (./metrics.ts), served by its entry point (./index.ts)
+// only: the production Worker has no such routes. Admin only: the counters span every account.
+
+const MetricsReport = z
+  .object({
+    enabled: z.boolean().openapi({ description: "Whether this router counts (the METRICS var is \"true\"); when false every counter stays 0" }),
+    counters: z.record(z.string(), z.number().int()).openapi({
+      description: "Billed usage this isolate counted since the last reset: D1 round trips, statements, rows read and written; queue messages written, read, acknowledged and retried; Durable Object calls; outbound subrequests; Worker invocations",
+      example: { "d1.round_trips": 2, "d1.statements": 3, "queue.messages_written": 1 },
+    }),
+  })
+  .openapi("MetricsReport");
 
 const tags = ["Admin"];
-const security = [{ admin: [] }];
 
 export const metricsRouter = newRouter();
 
@@ -27,13 +35,14 @@ metricsRouter.openapi(
     method: "get",
     path: "/v1/admin/metrics",
     tags,
-    security,
+    ...auth.admin(),
     summary: "Usage counters since the last reset (counted only when the METRICS var is \"true\")",
     responses: { 200: jsonResponse(MetricsReport, "The counters"), ...errorResponses(401) },
   }),
   (c) => {
-    if (c.var.config.METRICS) count("api", "metrics_requests");
-    return c.json({ enabled: c.var.config.METRICS, counters: snapshot() }, 200);
+    const { METRICS } = benchConfig(c.env);
+    if (METRICS) count("api", "metrics_requests");
+    return c.json({ enabled: METRICS, counters: snapshot() }, 200);
   },
 );
 
@@ -42,15 +51,16 @@ metricsRouter.openapi(
     method: "delete",
     path: "/v1/admin/metrics",
     tags,
-    security,
+    ...auth.admin(),
     summary: "Reset the usage counters; answers their values before the reset",
     responses: { 200: jsonResponse(MetricsReport, "The counters before the reset"), ...errorResponses(401) },
   }),
   (c) => {
-    if (c.var.config.METRICS) count("api", "metrics_requests");
+    const { METRICS } = benchConfig(c.env);
+    if (METRICS) count("api", "metrics_requests");
     const before = snapshot();
     reset();
-    return c.json({ enabled: c.var.config.METRICS, counters: before }, 200);
+    return c.json({ enabled: METRICS, counters: before }, 200);
   },
 );
 
@@ -89,7 +99,7 @@ const AccountParam = z.object({ account_id: z.string().min(1).max(64).openapi({ 
 
 /** The account's log objects through the unmetered namespace; 404 with METRICS off or for an unknown account. */
 async function accountLogs(c: Context<AppEnv>, accountId: string): Promise<{ env: Env; shards: Array<DurableObjectStub<DeliveryLog>>; retentionDays: number }> {
-  if (!c.var.config.METRICS) throw ApiError.notFound("route");
+  if (!benchConfig(c.env).METRICS) throw ApiError.notFound("route");
   count("api", "metrics_requests");
   const env = unmeteredEnv(c.env);
   const account = await findAccount(getDb(env.DB), accountId);
@@ -102,7 +112,7 @@ metricsRouter.openapi(
     method: "get",
     path: "/v1/admin/metrics/log/{account_id}",
     tags,
-    security,
+    ...auth.admin(),
     summary: "METRICS only: rows written and bytes stored by each of the account's delivery log objects (buffered first successes flushed first)",
     request: { params: AccountParam },
     responses: { 200: jsonResponse(LogUsage, "Per shard"), ...errorResponses(401, 404) },
@@ -120,7 +130,7 @@ metricsRouter.openapi(
     method: "post",
     path: "/v1/admin/metrics/log/{account_id}/purge",
     tags,
-    security,
+    ...auth.admin(),
     summary: "METRICS only: seeds a past day's partition of the account's shard 0 and runs the log alarm's upkeep (the retention purge) once, measuring the rows it writes",
     request: { params: AccountParam, ...jsonBody(PurgeProbeRequest) },
     responses: { 200: jsonResponse(PurgeProbeReport, "What the purge wrote"), ...errorResponses(400, 401, 404, 415) },

@@ -1,0 +1,15 @@
+import { utf8 } from "../crypto/encoding";
+import { ApiError } from "../errors";
+
+/** The largest payload an event or a gate call accepts, as its JSON text (the request body may be larger: src/app.ts). */
+export const MAX_PAYLOAD_BYTES = 256 * 1024;
+
+/** The payload as the JSON text stored and sent; 413 when that is over MAX_PAYLOAD_BYTES. */
+export function payloadText(payload: unknown): string {
+  const text = JSON.stringify(payload);
+  const size = utf8(text).byteLength;
+  if (size > MAX_PAYLOAD_BYTES) {
+    throw new ApiError(413, "payload_too_large", `the payload is ${size} bytes; at most ${MAX_PAYLOAD_BYTES} (256 KiB) are accepted`);
+  }
+  return text;
+}

@@ -32,7 +32,7 @@ accountsRouter.openapi(
   }),
   async (c) => {
     const body = c.req.valid("json");
-    const row = { id: newId("acc"), name: body.name, createdAt: nowIso(), logShards: 1, retentionDays: body.retention_days ?? DEFAULT_RETENTION_DAYS, fanoutVersion: 0, portalSettings: null };
+    const row = { id: newId("acc"), name: body.name, createdAt: nowIso(), logShards: 1, retentionDays: body.retention_days ?? DEFAULT_RETENTION_DAYS, fanoutVersion: 0, portalSettings: null, allowUnsignedDeliveries: false };
     await insertAccount(c.var.db, row);
     return c.json(presentAccount(row), 201);
   },

@@ -2,7 +2,7 @@ import { createRoute } from "@hono/zod-openapi";
 import { accountLogOf, newRouter, waitUntilOf } from "../http/context";
 import { bodyWithDefaults, errorResponses, jsonBody, jsonResponse } from "../schemas/common";
 import { HookRecover, HookRecovered, SecretRotate } from "../schemas/hook-actions";
-import { HookIdParam, HookSecret } from "../schemas/hooks";
+import { ActingUserHeaders, HookIdParam, HookSecret } from "../schemas/hooks";
 import { recoverHook } from "../services/deliveries";
 import { rotateHookSecret } from "../services/hook-secrets";
 
@@ -23,12 +23,12 @@ hookActionsRouter.openapi(
     tags,
     security,
     summary: "Rotate the signing secret; the previous one still signs during the grace period",
-    request: { params: HookIdParam, ...jsonBody(SecretRotate, false) },
+    request: { params: HookIdParam, headers: ActingUserHeaders, ...jsonBody(SecretRotate, false) },
     responses: { 200: jsonResponse(HookSecret, "The new secret (and the previous one while it still signs)"), ...errorResponses(400, 401, 404, 409, 415) },
   }),
   async (c) => {
     const rotated = await rotateHookSecret(
-      { db: c.var.db, config: c.var.config, accountId: c.var.accountId, keyId: c.var.keyId },
+      { db: c.var.db, config: c.var.config, accountId: c.var.accountId, keyId: c.var.keyId, actingUserId: c.req.valid("header")["acting-user-id"] },
       c.req.valid("param").id,
       bodyWithDefaults(SecretRotate, c.req.valid("json")).grace_seconds,
     );

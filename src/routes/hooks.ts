@@ -18,6 +18,7 @@ import {
   FilterTestResult,
   TransformTestRequest,
   TransformTestResult,
+  ActingUserHeaders,
   Hook,
   HookCreate,
   HookIdParam,
@@ -29,6 +30,7 @@ import {
   NameAvailable,
   NameAvailableQuery,
 } from "../schemas/hooks";
+import type { AccountSettings } from "../db/accounts";
 import type { Env } from "../env";
 import { readHookSecret } from "../services/hook-secrets";
 import { createHook, deleteHookAndState, patchHook, setHookEnabled, type Actor } from "../services/hooks";
@@ -39,13 +41,21 @@ const security = [{ bearer: [] }];
 export const hooksRouter = newRouter();
 hooksRouter.use("/v1/hooks/*", requireApiKey);
 
-const actorOf = (c: { env: Env; var: { db: Actor["db"]; config: Actor["config"]; accountId: string; keyId: string; portal?: { applications: string[] | null } } }): Actor => ({
+type HookContext = {
+  env: Env;
+  var: { db: Actor["db"]; config: Actor["config"]; accountId: string; keyId: string; account: AccountSettings; portal?: { applications: string[] | null } };
+};
+
+/** Who acts: the key (or portal session), and the user it acts for when its Acting-User-Id header says so. */
+const actorOf = (c: HookContext, headers?: { "acting-user-id"?: string }): Actor => ({
   db: c.var.db,
   config: c.var.config,
   accountId: c.var.accountId,
   keyId: c.var.keyId,
   hookStates: c.env.HOOK_STATE,
   applicationScope: c.var.portal?.applications ?? null,
+  actingUserId: headers?.["acting-user-id"] ?? null,
+  allowUnsigned: c.var.account.allowUnsignedDeliveries,
 });
 
 hooksRouter.openapi(
@@ -55,11 +65,11 @@ hooksRouter.openapi(
     tags,
     security,
     summary: "Create a hook",
-    request: jsonBody(HookCreate),
+    request: { headers: ActingUserHeaders, ...jsonBody(HookCreate) },
     responses: { 201: jsonResponse(HookWithSecret, "The hook, with its secret"), ...errorResponses(400, 401, 409, 413, 415, 422) },
   }),
   async (c) => {
-    const { hook, secret } = await createHook(actorOf(c), c.req.valid("json"));
+    const { hook, secret } = await createHook(actorOf(c, c.req.valid("header")), c.req.valid("json"));
     return c.json({ ...presentHook(hook), secret }, 201);
   },
 );
@@ -215,12 +225,15 @@ hooksRouter.openapi(
     path: "/v1/hooks/{id}",
     tags,
     security,
-    summary: "Update a hook (partial); a new url or secret sets state new",
-    request: { params: HookIdParam, ...jsonBody(HookPatch) },
+    summary: "Update a hook (partial); any field but enabled, status and state sets state new and re-tests it",
+    description:
+      "As ricloud re-tests every update of a config: naming any field other than `enabled`, `status` (switching the hook on or off) " +
+      "and `state` sets the hook's state to `new` and queues its endpoint test, whatever the value (a retired hook stays `deactivated`).",
+    request: { params: HookIdParam, headers: ActingUserHeaders, ...jsonBody(HookPatch) },
     responses: { 200: jsonResponse(Hook, "The hook"), ...errorResponses(400, 401, 404, 409, 415, 422) },
   }),
   async (c) => {
-    const hook = await patchHook(actorOf(c), c.req.valid("param").id, c.req.valid("json"));
+    const hook = await patchHook(actorOf(c, c.req.valid("header")), c.req.valid("param").id, c.req.valid("json"));
     return c.json(presentHook(hook), 200);
   },
 );
@@ -238,12 +251,12 @@ for (const action of ["enable", "disable"] as const) {
       tags,
       security,
       summary: `${action === "enable" ? "Enable" : "Disable"} a hook`,
-      request: { params: HookIdParam },
+      request: { params: HookIdParam, headers: ActingUserHeaders },
       // Enabling a pre-hook is refused (422) when it would take a gate call past MAX_GATES_PER_CALL.
       responses: { 200: jsonResponse(Hook, "The hook"), ...(action === "enable" ? errorResponses(401, 404, 422) : errorResponses(401, 404)) },
     }),
     async (c) => {
-      const hook = await setHookEnabled(actorOf(c), c.req.valid("param").id, action === "enable");
+      const hook = await setHookEnabled(actorOf(c, c.req.valid("header")), c.req.valid("param").id, action === "enable");
       return c.json(presentHook(hook), 200);
     },
   );

@@ -15,6 +15,8 @@ export interface SecretActor {
   config: Config;
   accountId: string;
   keyId: string;
+  /** The user the call is made for (Acting-User-Id), recorded as the hook's updated_by_user_id. */
+  actingUserId?: string | null;
 }
 
 type HookSecrets = z.infer<typeof HookSecret>;
@@ -91,6 +93,7 @@ export async function rotateHookSecret(actor: SecretActor, hookId: string, grace
     previousSecretExpiresAt: expiresAt,
     publicKey,
     updatedBy: actor.keyId,
+    updatedByUserId: actor.actingUserId ?? null,
     updatedAt: now,
   });
   if (!replaced) throw ApiError.conflict("the secret changed while rotating it; retry");

@@ -120,7 +120,18 @@ describe("Huskar webhooks, as the seed's webhook API", () => {
     expect((await call("DELETE", `/v1/hooks/${siteId}`, { token: key })).body.id).toBe(siteId);
   });
 
-  // Huskar's "only dangerous actions" (severity = 1) needs content filters on hooks, which issue 19
-  // ("Hooks beyond the peers") builds: this test is added when that lands.
-  it.todo("a hook with a content filter on severity = 1 receives only the dangerous actions (issue 19)");
+  it("only dangerous actions: a content filter on severity = 1", async () => {
+    const dangerRx = new Receiver();
+    const danger = await call("POST", "/v1/hooks", {
+      token: key,
+      body: { name: "dangerous-actions", url: dangerRx.url("/payload"), events: ["UPDATE_SWITCH", "DELETE_SWITCH"], payload_format: "raw", filter: { path: "data.severity", eq: 1 } },
+    });
+    expect(danger.status, JSON.stringify(danger.body)).toBe(201);
+    const normal = { ...UPDATE_SWITCH, severity: 0 };
+    await publish(key, { type: "UPDATE_SWITCH", payload: normal });
+    await publish(key, { type: "DELETE_SWITCH", payload: { ...UPDATE_SWITCH, action_name: "DELETE_SWITCH" } });
+    const received = await bodies(dangerRx, 1);
+    expect(received.map((b) => [b.action_name, b.severity])).toEqual([["DELETE_SWITCH", 1]]);
+    await call("DELETE", `/v1/hooks/${danger.body.id}`, { token: key });
+  });
 });

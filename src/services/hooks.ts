@@ -42,7 +42,7 @@ export interface Actor {
  * MLflow name `status`, as POST /enable and /disable do) and its `state`. Naming any other field
  * re-tests it, whatever the value (ricloud: every update of a config starts its test task).
  */
-export const PATCH_FIELDS_WITHOUT_RETEST = ["enabled", "status", "state"] as const;
+const PATCH_FIELDS_WITHOUT_RETEST = ["enabled", "status", "state"] as const;
 
 /** `enabled` and MLflow's `status` are one setting: either, or both when they agree. */
 function enabledOf(enabled: boolean | undefined, status: "ACTIVE" | "DISABLED" | undefined): boolean | undefined {

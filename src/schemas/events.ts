@@ -22,7 +22,7 @@ export const WorkId = z
 export const EventCreate = z
   .strictObject({
     type: z
-      .union([EventName, eventPair(false)])
+      .union([EventName, eventPair(false)], { error: "an event name ([A-Za-z0-9_.:-]{1,128}), or an {entity, action} pair" })
       .openapi({ description: "The event's type: a name, or an MLflow `{entity, action}` pair (published as `entity.action` in lower case)" }),
     payload: Payload,
     applications: z

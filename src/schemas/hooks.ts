@@ -14,7 +14,7 @@ const EventPattern = z
   .union([
     z.string().regex(EVENT_PATTERN, "event names and patterns match [A-Za-z0-9_.:*-]{1,128}").openapi({ example: "job_run.*" }),
     eventPair(true),
-  ])
+  ], { error: "an event name or pattern ([A-Za-z0-9_.:*-]{1,128}), or an {entity, action} pair" })
   .openapi({ description: "An event name or pattern (`job_run.*`, `*`), or an MLflow `{entity, action}` pair, stored as `entity.action` in lower case" });
 
 /** Who a producer acts for (Vydon's created_by_user_id / updated_by_user_id): recorded next to the API key. */

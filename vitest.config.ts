@@ -35,6 +35,15 @@ const CONSUMER_CHAOS_TESTS = ["test/delivery/chaos-consumer*.test.ts"];
 
 const FUZZ_TESTS = ["test/api/fuzz*.test.ts"];
 
+// One test per seed system (test/seeds/), each in the project whose bindings its example needs:
+// deliveries to a real receiver (delivery), automatic endpoint tests at once (hook-state: ricloud's
+// state machine), a fake Slack and a receiver (slack: Vydon's Slack hooks and webhooks).
+const SEEDS = {
+  delivery: ["test/seeds/mlflow.test.ts", "test/seeds/huskar.test.ts", "test/seeds/ccx.test.ts"],
+  hookState: ["test/seeds/ricloud.test.ts"],
+  slack: ["test/seeds/vydon.test.ts"],
+};
+
 /**
  * Both request budgets, lifted everywhere but in the security project, which checks them itself:
  * the per-client-address one on admin requests and failed authentications (AUTH_RATE_LIMITER; test
@@ -112,7 +121,7 @@ export default defineConfig({
       ),
       workersProject(
         "delivery",
-        ["test/delivery/**/*.test.ts"],
+        ["test/delivery/**/*.test.ts", ...SEEDS.delivery],
         { ...QUICK_DELIVERY, GATE_TIMEOUT_MS: "1500", ...NO_AUTO_TEST, ...QUICK_PROBES },
         { ...REAL_RECEIVER, exclude: CONSUMER_CHAOS_TESTS },
       ),
@@ -131,7 +140,7 @@ export default defineConfig({
       // at most 2 s apart) and 11 attempts per delivery, so deliveries outlive the failures that open it.
       workersProject(
         "hook-state",
-        ["test/hook-state/**/*.test.ts"],
+        ["test/hook-state/**/*.test.ts", ...SEEDS.hookState],
         { ...QUICK_DELIVERY, RETRY_SCHEDULE: "1,1,1,1,1,1,1,1,1,1", ...QUICK_PROBES },
         REAL_RECEIVER,
       ),
@@ -162,7 +171,8 @@ export default defineConfig({
         },
       ),
       // Slack against a fake Slack (test/setup/fake-slack-server.ts) started in globalSetup: its port
-      // is only known then, so the pool options are a function of `inject`.
+      // is only known then, so the pool options are a function of `inject`. The HTTP receiver too
+      // (hooks may target it on 127.0.0.1), for the tests that have webhooks next to Slack hooks.
       {
         plugins: [
           cloudflareTest(({ inject }) => ({
@@ -171,6 +181,7 @@ export default defineConfig({
               bindings: {
                 ...testBindings,
                 ...slackBindingsFor(inject("fakeSlackPort")),
+                ALLOW_PRIVATE_TARGETS: "true",
                 RETRY_SCHEDULE: "1,1,1",
                 DELIVERY_TIMEOUT_MS: "2000",
               },
@@ -180,9 +191,9 @@ export default defineConfig({
         ],
         test: {
           name: "slack",
-          include: ["test/slack/**/*.test.ts"],
+          include: ["test/slack/**/*.test.ts", ...SEEDS.slack],
           setupFiles: ["./test/setup/apply-migrations.ts"],
-          globalSetup: ["./test/setup/fake-slack.ts"],
+          globalSetup: ["./test/setup/fake-slack.ts", "./test/setup/receiver.ts"],
           testTimeout: 60_000,
           hookTimeout: 30_000,
         },

@@ -19,6 +19,7 @@ function describeHook(h: Hook): string {
     ["fallback", h.fallback],
     ["state", h.state + (h.disabled_reason ? ` (${h.disabled_reason})` : "")],
     ["enabled", h.enabled],
+    ["signed", h.signed ? "yes" : "no (the account allows unsigned deliveries)"],
     ["circuit", h.circuit],
     ["last test", h.last_test ? `${h.last_test.success ? "ok" : "failed"} ${h.last_test.response_status ?? h.last_test.error_message ?? ""} at ${h.last_test.tested_at}` : undefined],
     ["rate limit", h.rate_limit_per_second === null ? "none" : `${h.rate_limit_per_second}/s`],
@@ -83,6 +84,7 @@ const hooksCreate: Command = {
     "--application A       only events naming this application (repeatable)",
     "--fallback            receive events that no application-scoped hook matches",
     "--secret whsec_…      use this secret instead of a generated one",
+    "--unsigned            deliver without signatures (only if the account allows unsigned deliveries)",
     "--raw                 send the payload alone instead of the envelope",
     "--rate-limit N        at most N deliveries per second",
     "--description TEXT",
@@ -95,6 +97,7 @@ const hooksCreate: Command = {
     application: { type: "string", multiple: true },
     fallback: { type: "boolean" },
     secret: { type: "string" },
+    unsigned: { type: "boolean" },
     raw: { type: "boolean" },
     "rate-limit": { type: "string" },
     description: { type: "string" },
@@ -116,6 +119,7 @@ const hooksCreate: Command = {
           applications: list(flags, "application"),
           fallback: bool(flags, "fallback") || undefined,
           secret: str(flags, "secret"),
+          signed: bool(flags, "unsigned") ? false : undefined,
           payload_format: bool(flags, "raw") ? "raw" : undefined,
           rate_limit_per_second: rate === undefined ? undefined : Number(rate),
         },
@@ -123,7 +127,7 @@ const hooksCreate: Command = {
     );
     if (json) return printJson(hook), EXIT.ok;
     out(describeHook(hook));
-    if (hook.secret) out(`${style.dim("secret".padEnd(12))}  ${style.bold(hook.secret)}`);
+    if (hook.secret) out(`${style.dim("secret".padEnd(12))}  ${style.bold(hook.secret)}${hook.signed ? "" : style.dim("  (not used: unsigned)")}`);
     if (hook.public_key) out(`${style.dim("public key".padEnd(12))}  ${style.bold(hook.public_key)}`);
     return EXIT.ok;
   },

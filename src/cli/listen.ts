@@ -245,6 +245,8 @@ async function register(
           url: w.url,
           events: opts.events,
           phase: w.phase,
+          // It checks signatures, so its hooks sign even in an account that allows unsigned deliveries.
+          signed: true,
         },
       }),
     );

@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
+import { catalogCommands } from "./catalog";
 import type { Command, OptionSpec } from "./command";
 import { clientFor, DEFAULT_URL, resolveConnection, type Connection } from "./connection";
 import { deliveryCommands } from "./deliveries";
@@ -14,7 +15,7 @@ import { publishCommands } from "./publish";
 // The `hookrouter` command line: finds the command, parses its flags, runs it, and turns every
 // failure into a message and an exit code (never a stack trace; HOOKROUTER_DEBUG=1 adds one).
 
-const COMMANDS: Command[] = [initCommand, listenCommand, tunnelsCommand, ...publishCommands, ...hookCommands, ...deliveryCommands];
+const COMMANDS: Command[] = [initCommand, listenCommand, tunnelsCommand, ...publishCommands, ...hookCommands, ...deliveryCommands, ...catalogCommands];
 
 const GLOBAL_OPTIONS: OptionSpec = {
   url: { type: "string" },

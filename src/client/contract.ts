@@ -3,6 +3,7 @@ import type { Hono } from "hono";
 import type { StatusCode } from "hono/utils/http-status";
 import type * as accounts from "../schemas/accounts";
 import type * as deliveries from "../schemas/deliveries";
+import type * as eventTypes from "../schemas/event-types";
 import type * as events from "../schemas/events";
 import type * as gates from "../schemas/gates";
 import type * as hookActions from "../schemas/hook-actions";
@@ -38,6 +39,8 @@ type Ep<Input, Output, S extends StatusCode = 200> =
 /** Query strings travel as strings; the server coerces them (numbers, booleans). */
 type QueryOf<T> = { [K in keyof T]?: string };
 type IdParam = { param: { id: string } };
+/** The user a call is made for, recorded on the hook (created_by_user_id / updated_by_user_id). */
+type ActingUser = { header?: { "acting-user-id"?: string } };
 
 export type Hook = Out<typeof hooks.Hook>;
 export type HookWithSecret = Out<typeof hooks.HookWithSecret>;
@@ -58,6 +61,9 @@ export type HookTransform = Out<typeof hooks.HookTransform>;
 export type FilterTestResult = Out<typeof hooks.FilterTestResult>;
 export type TransformTestResult = Out<typeof hooks.TransformTestResult>;
 export type Account = Out<typeof accounts.Account>;
+export type EventType = Out<typeof eventTypes.EventType>;
+export type EventTypePut = In<typeof eventTypes.EventTypePut>;
+export type ConfigurationHealth = Out<typeof accounts.ConfigurationHealth>;
 
 export type Contract = {
   "/health": { $get: Ep<{}, { ok: true; d1: true }> };
@@ -65,13 +71,17 @@ export type Contract = {
   "/v1/accounts/:id/keys": {
     $post: Ep<IdParam & { json: In<typeof accounts.ApiKeyCreate> }, Out<typeof accounts.ApiKeyCreated>, 201>;
   };
+  "/v1/account/health": { $get: Ep<{}, ConfigurationHealth> };
+  "/v1/event-types": { $get: Ep<{}, { data: EventType[] }> };
+  "/v1/event-types/:name": { $put: Ep<{ param: { name: string }; json: EventTypePut }, EventType> };
   "/v1/hooks": {
     $get: Ep<{ query: QueryOf<In<typeof hooks.HookListQuery>> }, Out<typeof hooks.HookList>>;
-    $post: Ep<{ json: In<typeof hooks.HookCreate> }, Out<typeof hooks.HookWithSecret>, 201>;
+    $post: Ep<{ json: In<typeof hooks.HookCreate> } & ActingUser, Out<typeof hooks.HookWithSecret>, 201>;
   };
+  "/v1/hooks/active": { $get: Ep<{ query: QueryOf<In<typeof hooks.ActiveHooksQuery>> }, Out<typeof hooks.ActiveHooks>> };
   "/v1/hooks/:id": {
     $get: Ep<IdParam, Out<typeof hooks.Hook>>;
-    $patch: Ep<IdParam & { json: In<typeof hooks.HookPatch> }, Out<typeof hooks.Hook>>;
+    $patch: Ep<IdParam & { json: In<typeof hooks.HookPatch> } & ActingUser, Out<typeof hooks.Hook>>;
     $delete: Ep<IdParam, Out<typeof hooks.Hook>>;
   };
   "/v1/hooks/:id/secret": { $get: Ep<IdParam, Out<typeof hooks.HookSecret>> };
@@ -105,7 +115,11 @@ export const CONTRACT_ROUTES = {
   "/health": ["get"],
   "/v1/accounts": ["post"],
   "/v1/accounts/:id/keys": ["post"],
+  "/v1/account/health": ["get"],
+  "/v1/event-types": ["get"],
+  "/v1/event-types/:name": ["put"],
   "/v1/hooks": ["get", "post"],
+  "/v1/hooks/active": ["get"],
   "/v1/hooks/:id": ["get", "patch", "delete"],
   "/v1/hooks/:id/secret": ["get"],
   "/v1/hooks/:id/secret/rotate": ["post"],

@@ -24,9 +24,15 @@ export interface AccountSettings {
   logShards: number;
   retentionDays: number;
   fanoutVersion: number;
+  allowUnsignedDeliveries: boolean;
 }
 
-const settingsColumns = { logShards: accounts.logShards, retentionDays: accounts.retentionDays, fanoutVersion: accounts.fanoutVersion };
+const settingsColumns = {
+  logShards: accounts.logShards,
+  retentionDays: accounts.retentionDays,
+  fanoutVersion: accounts.fanoutVersion,
+  allowUnsignedDeliveries: accounts.allowUnsignedDeliveries,
+};
 
 /** The live key `which` picks, with its account's settings, in one statement. */
 function liveKeyWithAccount(db: Db, which: SQL): Promise<(ApiKeyRow & { account: AccountSettings }) | undefined> {
@@ -87,4 +93,16 @@ export async function deleteAccountRows(db: Db, id: string): Promise<{ account: 
     db.delete(accounts).where(eq(accounts.id, id)),
   ]);
   return { account, hookIds };
+}
+
+/**
+ * Allows or stops unsigned deliveries for an account. Stopping them signs every hook of the account
+ * again, in the same transaction (each still has its secret): no hook can stay unsigned in an account
+ * that does not allow it, and a receiver that ignored signatures is not affected.
+ */
+export async function setUnsignedDeliveries(db: Db, id: string, allow: boolean): Promise<AccountRow | undefined> {
+  const update = db.update(accounts).set({ allowUnsignedDeliveries: allow }).where(eq(accounts.id, id)).returning();
+  if (allow) return (await update)[0];
+  const [rows] = await db.batch([update, db.update(hooks).set({ signed: true }).where(and(eq(hooks.accountId, id), eq(hooks.signed, false)))]);
+  return rows[0];
 }

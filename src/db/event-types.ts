@@ -16,7 +16,7 @@ export async function upsertEventType(db: Db, row: EventTypeRow): Promise<EventT
     .values(row)
     .onConflictDoUpdate({
       target: [eventTypes.accountId, eventTypes.name],
-      set: { description: row.description, applicationLevel: row.applicationLevel, updatedAt: row.updatedAt },
+      set: { description: row.description, applicationLevel: row.applicationLevel, applicationsPath: row.applicationsPath, updatedAt: row.updatedAt },
     })
     .returning();
   return rows[0]!;

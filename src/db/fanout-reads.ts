@@ -12,7 +12,7 @@ import { eventTypes, hooks } from "./schema";
  */
 export function catalogProbe(db: Db, accountId: string, type: string) {
   return db
-    .select({ name: eventTypes.name, applicationLevel: eventTypes.applicationLevel })
+    .select({ name: eventTypes.name, applicationLevel: eventTypes.applicationLevel, applicationsPath: eventTypes.applicationsPath })
     .from(eventTypes)
     .where(eq(eventTypes.accountId, accountId))
     .orderBy(sql`${eventTypes.name} = ${type} desc`)

@@ -8,10 +8,10 @@ import { accounts, eventTypes } from "./schema";
 // (migrations/0005_delivery_log.sql), so a copy kept in isolate memory is checked against the
 // version read with the API key, in the statement the request makes anyway.
 
-/** The account's whole catalog (names and whether they are application-level). */
+/** The account's whole catalog (names, whether they are application-level, where their applications are). */
 export function catalogEntries(db: Db, accountId: string) {
   return db
-    .select({ name: eventTypes.name, applicationLevel: eventTypes.applicationLevel })
+    .select({ name: eventTypes.name, applicationLevel: eventTypes.applicationLevel, applicationsPath: eventTypes.applicationsPath })
     .from(eventTypes)
     .where(eq(eventTypes.accountId, accountId))
     .orderBy(asc(eventTypes.name));

@@ -2,7 +2,7 @@ import { and, eq } from "drizzle-orm";
 import type { Db } from "./client";
 import { hooks, type NewHookRow } from "./schema";
 
-type SecretFields = Pick<NewHookRow, "secretSealed" | "previousSecretSealed" | "previousSecretExpiresAt" | "publicKey" | "updatedBy" | "updatedAt">;
+type SecretFields = Pick<NewHookRow, "secretSealed" | "previousSecretSealed" | "previousSecretExpiresAt" | "publicKey" | "updatedBy" | "updatedByUserId" | "updatedAt">;
 
 /**
  * Replaces a hook's secret only if it is still the one the rotation read (compare-and-set), so two

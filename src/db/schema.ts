@@ -20,6 +20,8 @@ export const accounts = sqliteTable("accounts", {
   fanoutVersion: integer("fanout_version").notNull().default(0),
   // The embeddable portal's settings (src/domain/portal-settings.ts); null: the defaults, locked down.
   portalSettings: text("portal_settings", { mode: "json" }).$type<PortalSettings | null>(),
+  // MLflow's optional secret: hooks of this account may deliver unsigned (`signed: false`).
+  allowUnsignedDeliveries: integer("allow_unsigned_deliveries", { mode: "boolean" }).notNull().default(false),
 });
 
 export const apiKeys = sqliteTable(
@@ -44,6 +46,8 @@ export const eventTypes = sqliteTable(
     name: text("name").notNull(),
     description: text("description").notNull().default(""),
     applicationLevel: integer("application_level", { mode: "boolean" }).notNull().default(true),
+    // A dotted path into an event's payload naming its applications, read when the producer passes none.
+    applicationsPath: text("applications_path"),
     createdAt: text("created_at").notNull(),
     updatedAt: text("updated_at").notNull(),
   },
@@ -84,13 +88,18 @@ export const hooks = sqliteTable(
     publicKey: text("public_key"),
     // Secrets are stored sealed (AES-GCM, see src/crypto/secret-box.ts), never in plain text.
     secretSealed: text("secret_sealed").notNull(),
+    // False: deliveries carry no webhook-signature (only while the account allows unsigned deliveries).
+    signed: integer("signed", { mode: "boolean" }).notNull().default(true),
     previousSecretSealed: text("previous_secret_sealed"),
     previousSecretExpiresAt: text("previous_secret_expires_at"),
     state: text("state", { enum: ["new", "valid", "invalid", "deactivated"] }).notNull().default("new"),
     disabledReason: text("disabled_reason"),
     failingSince: text("failing_since"),
+    // The API key that acted, and the user it acted for when it said so (the Acting-User-Id header).
     createdBy: text("created_by"),
     updatedBy: text("updated_by"),
+    createdByUserId: text("created_by_user_id"),
+    updatedByUserId: text("updated_by_user_id"),
     createdAt: text("created_at").notNull(),
     updatedAt: text("updated_at").notNull(),
   },

@@ -52,7 +52,8 @@ export function deliveryBody(event: EventForDelivery, hook: { payloadFormat: "en
 /**
  * A signed request. `webhookId` is the same on every retry of a delivery (receivers deduplicate
  * with it); the timestamp is this attempt's. A hook's own headers go first, less reserved names in
- * any letter case, so they can never replace or join the ones set here.
+ * any letter case, so they can never replace or join the ones set here. No secrets (an unsigned
+ * hook): no `webhook-signature` header, the rest as always.
  */
 export async function buildSignedRequest(opts: {
   url: string;
@@ -63,18 +64,15 @@ export async function buildSignedRequest(opts: {
   now?: number;
 }): Promise<OutboundRequest> {
   const timestamp = Math.floor((opts.now ?? Date.now()) / 1000);
-  return {
-    url: opts.url,
-    body: opts.body,
-    headers: {
-      ...sendableHookHeaders(opts.hookHeaders),
-      "content-type": "application/json",
-      "user-agent": USER_AGENT,
-      "webhook-id": opts.webhookId,
-      "webhook-timestamp": String(timestamp),
-      "webhook-signature": await signatureHeader(opts.secrets, opts.webhookId, timestamp, opts.body),
-    },
+  const headers: Record<string, string> = {
+    ...sendableHookHeaders(opts.hookHeaders),
+    "content-type": "application/json",
+    "user-agent": USER_AGENT,
+    "webhook-id": opts.webhookId,
+    "webhook-timestamp": String(timestamp),
   };
+  if (opts.secrets.length > 0) headers["webhook-signature"] = await signatureHeader(opts.secrets, opts.webhookId, timestamp, opts.body);
+  return { url: opts.url, body: opts.body, headers };
 }
 
 /**

@@ -8,7 +8,7 @@ import type { ConnectionSlots } from "./connection-slots";
 import { sendToReceiver } from "../services/tunnels";
 import { notSent, type SendResult } from "./http-sender";
 import { buildSignedRequest, deliveryBody } from "./request";
-import { signingSecrets } from "./signing-secrets";
+import { deliverySecrets } from "./signing-secrets";
 import { sendSlack } from "./slack-sender";
 
 export interface SendContext {
@@ -54,7 +54,7 @@ async function sendWebhook(ctx: SendContext, hook: HookRow, event: EventForDeliv
     url: verdict.url.href,
     webhookId,
     body: body.body,
-    secrets: await signingSecrets(hook, ctx.config, ctx.now),
+    secrets: await deliverySecrets(hook, ctx.config, ctx.now),
     hookHeaders: hook.headers,
   });
   return sendToReceiver(hook.accountId, request, deliveryTimeoutOf(hook, ctx.config));

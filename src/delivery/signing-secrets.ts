@@ -16,3 +16,11 @@ export async function signingSecrets(hook: SealedSecrets, config: Config, now: D
   }
   return secrets;
 }
+
+/**
+ * What a delivery, test or gate call of this hook is signed with: its signing secrets, or none for a
+ * hook that delivers unsigned (`signed: false`, which only an account allowing it can have).
+ */
+export async function deliverySecrets(hook: SealedSecrets & Pick<HookRow, "signed">, config: Config, now: Date = new Date()): Promise<string[]> {
+  return hook.signed ? signingSecrets(hook, config, now) : [];
+}

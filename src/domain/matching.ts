@@ -50,9 +50,21 @@ function escapeRegExp(s: string): string {
   return s.replace(/[.+?^${}()|[\]\\-]/g, "\\$&");
 }
 
-/** An empty subscription list means every event (no filter). */
+/**
+ * Asked as an event type (`GET /v1/hooks/active?event=*`), `*` stands for no event in particular:
+ * only the hooks subscribed to every event match it (Vydon's ACCOUNT_HOOK_EVENT_UNSPECIFIED). No
+ * published event has this type: event names cannot contain `*`.
+ */
+export const ANY_EVENT = "*";
+
+/** A subscription that takes every event: `*` (or `**`…). */
+const takesEverything = (pattern: string) => /^\*+$/.test(pattern);
+
+/** An empty subscription list means every event (Vydon's UNSPECIFIED). */
 export function subscribesTo(events: readonly string[], type: string): boolean {
-  return events.length === 0 || events.some((p) => patternMatches(p, type));
+  if (events.length === 0) return true;
+  if (type === ANY_EVENT) return events.some(takesEverything);
+  return events.some((p) => patternMatches(p, type));
 }
 
 function inScope(hook: MatchableHook, event: MatchableEvent): boolean {

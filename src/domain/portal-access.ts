@@ -6,7 +6,7 @@
 /** What a permitted call touches: the account as a whole (lists, stats), or one hook or delivery by id. */
 export type PortalTarget = { kind: "account" } | { kind: "hook"; id: string } | { kind: "delivery"; id: string };
 
-const ACCOUNT_ROUTES = new Set(["GET /v1/event-types", "GET /v1/hooks", "POST /v1/hooks", "GET /v1/deliveries", "GET /v1/stats", "GET /v1/tunnels"]);
+const ACCOUNT_ROUTES = new Set(["GET /v1/event-types", "GET /v1/hooks", "POST /v1/hooks", "GET /v1/deliveries", "GET /v1/stats", "GET /v1/tunnels", "GET /v1/account/health"]);
 
 /** Below /v1/hooks/{id}: "" is the hook itself. */
 const HOOK_ROUTES = new Set([

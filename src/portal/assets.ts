@@ -3,6 +3,7 @@ import app from "../portal/static/app.mjs";
 import catalog from "../portal/static/catalog.mjs";
 import chart from "../portal/static/chart.mjs";
 import deliveries from "../portal/static/deliveries.mjs";
+import health from "../portal/static/health.mjs";
 import hookForm from "../portal/static/hook-form.mjs";
 import hooks from "../portal/static/hooks.mjs";
 import overview from "../portal/static/overview.mjs";
@@ -21,6 +22,7 @@ export const PORTAL_ASSETS: Record<string, { body: string; type: string }> = {
   "catalog.mjs": { body: catalog, type: JS },
   "chart.mjs": { body: chart, type: JS },
   "deliveries.mjs": { body: deliveries, type: JS },
+  "health.mjs": { body: health, type: JS },
   "hook-form.mjs": { body: hookForm, type: JS },
   "hooks.mjs": { body: hooks, type: JS },
   "overview.mjs": { body: overview, type: JS },
@@ -53,6 +55,7 @@ ${p.style === null ? "" : `<style>${p.style}</style>\n`}<script type="module" sr
 </head>
 <body${data}>
 <header>${logo}<h1>${heading}</h1><nav id="nav"></nav><div id="session"></div></header>
+<section id="health" class="health-warning" role="alert" hidden></section>
 <main id="main"><noscript>The portal needs JavaScript.</noscript></main>
 <div id="messages" aria-live="polite"></div>
 </body>

@@ -7,6 +7,7 @@ export const presentAccount = (a: AccountRow) => ({
   retention_days: a.retentionDays,
   log_shards: a.logShards,
   portal: a.portalSettings ?? null,
+  allow_unsigned_deliveries: a.allowUnsignedDeliveries,
 });
 
 export const presentApiKey = (k: ApiKeyRow) => ({
@@ -21,6 +22,7 @@ export const presentEventType = (t: EventTypeRow) => ({
   name: t.name,
   description: t.description,
   application_level: t.applicationLevel,
+  applications_path: t.applicationsPath,
   created_at: t.createdAt,
   updated_at: t.updatedAt,
 });

@@ -21,6 +21,8 @@ export function presentHook(h: HookRow): z.infer<typeof Hook> {
     delivery_timeout_ms: h.deliveryTimeoutMs,
     final_statuses: h.finalStatuses ?? null,
     enabled: h.enabled,
+    status: h.enabled ? "ACTIVE" : "DISABLED",
+    signed: h.signed,
     rate_limit_per_second: h.rateLimitPerSecond,
     payload_format: h.payloadFormat,
     headers: h.headers,
@@ -33,6 +35,8 @@ export function presentHook(h: HookRow): z.infer<typeof Hook> {
     disabled_reason: h.disabledReason,
     created_by: h.createdBy,
     updated_by: h.updatedBy,
+    created_by_user_id: h.createdByUserId,
+    updated_by_user_id: h.updatedByUserId,
     created_at: h.createdAt,
     updated_at: h.updatedAt,
   };

@@ -30,6 +30,7 @@ eventTypesRouter.openapi(
       name,
       description: body.description,
       applicationLevel: body.application_level,
+      applicationsPath: body.applications_path,
       createdAt: now, // kept from the first PUT: the upsert does not overwrite it
       updatedAt: now,
     });

@@ -2,7 +2,7 @@ import { createRoute } from "@hono/zod-openapi";
 import { auth, newRouter } from "../http/route";
 import { bodyWithDefaults, errorResponses, jsonBody, jsonResponse } from "../schemas/common";
 import { HookRecover, HookRecovered, SecretRotate } from "../schemas/hook-actions";
-import { HookIdParam, HookSecret } from "../schemas/hooks";
+import { ActingUserHeaders, HookIdParam, HookSecret } from "../schemas/hooks";
 import { recoverHook } from "../services/deliveries";
 import { rotateHookSecret } from "../services/hook-secrets";
 
@@ -19,11 +19,15 @@ hookActionsRouter.openapi(
     tags,
     ...auth.apiKey(),
     summary: "Rotate the signing secret; the previous one still signs during the grace period",
-    request: { params: HookIdParam, ...jsonBody(SecretRotate, false) },
+    request: { params: HookIdParam, headers: ActingUserHeaders, ...jsonBody(SecretRotate, false) },
     responses: { 200: jsonResponse(HookSecret, "The new secret (and the previous one while it still signs)"), ...errorResponses(400, 401, 404, 409, 415) },
   }),
   async (c) => {
-    const rotated = await rotateHookSecret(c.var.ctx, c.req.valid("param").id, bodyWithDefaults(SecretRotate, c.req.valid("json")).grace_seconds);
+    const rotated = await rotateHookSecret(
+      { ...c.var.ctx, actingUserId: c.req.valid("header")["acting-user-id"] ?? null },
+      c.req.valid("param").id,
+      bodyWithDefaults(SecretRotate, c.req.valid("json")).grace_seconds,
+    );
     return c.json(rotated, 200);
   },
 );

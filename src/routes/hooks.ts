@@ -1,4 +1,5 @@
 import { createRoute } from "@hono/zod-openapi";
+import type { AccountContext } from "../context";
 import { findHook, findHookByName, listAllHooks, listHooksPage } from "../db/hooks";
 import { findEventType } from "../db/event-types";
 import { evaluateFilter, filterRoot } from "../domain/filter";
@@ -17,6 +18,7 @@ import {
   FilterTestResult,
   TransformTestRequest,
   TransformTestResult,
+  ActingUserHeaders,
   Hook,
   HookCreate,
   HookIdParam,
@@ -35,6 +37,9 @@ const tags = ["Hooks"];
 
 export const hooksRouter = newRouter();
 
+/** The account's context, and the user the call is made for when its Acting-User-Id header says so. */
+const actingFor = <C extends AccountContext>(ctx: C, headers: { "acting-user-id"?: string }) => ({ ...ctx, actingUserId: headers["acting-user-id"] ?? null });
+
 hooksRouter.openapi(
   createRoute({
     method: "post",
@@ -42,11 +47,11 @@ hooksRouter.openapi(
     tags,
     ...auth.apiKey(),
     summary: "Create a hook",
-    request: jsonBody(HookCreate),
+    request: { headers: ActingUserHeaders, ...jsonBody(HookCreate) },
     responses: { 201: jsonResponse(HookWithSecret, "The hook, with its secret"), ...errorResponses(400, 401, 409, 413, 415, 422) },
   }),
   async (c) => {
-    const { hook, secret } = await createHook(c.var.ctx, c.req.valid("json"));
+    const { hook, secret } = await createHook(actingFor(c.var.ctx, c.req.valid("header")), c.req.valid("json"));
     return c.json({ ...presentHook(hook), secret }, 201);
   },
 );
@@ -202,12 +207,15 @@ hooksRouter.openapi(
     path: "/v1/hooks/{id}",
     tags,
     ...auth.apiKey(),
-    summary: "Update a hook (partial); a new url or secret sets state new",
-    request: { params: HookIdParam, ...jsonBody(HookPatch) },
+    summary: "Update a hook (partial); any field but enabled, status and state sets state new and re-tests it",
+    description:
+      "As ricloud re-tests every update of a config: naming any field other than `enabled`, `status` (switching the hook on or off) " +
+      "and `state` sets the hook's state to `new` and queues its endpoint test, whatever the value (a retired hook stays `deactivated`).",
+    request: { params: HookIdParam, headers: ActingUserHeaders, ...jsonBody(HookPatch) },
     responses: { 200: jsonResponse(Hook, "The hook"), ...errorResponses(400, 401, 404, 409, 415, 422) },
   }),
   async (c) => {
-    const hook = await patchHook(c.var.ctx, c.req.valid("param").id, c.req.valid("json"));
+    const hook = await patchHook(actingFor(c.var.ctx, c.req.valid("header")), c.req.valid("param").id, c.req.valid("json"));
     return c.json(presentHook(hook), 200);
   },
 );
@@ -225,12 +233,12 @@ for (const action of ["enable", "disable"] as const) {
       tags,
       ...auth.apiKey(),
       summary: `${action === "enable" ? "Enable" : "Disable"} a hook`,
-      request: { params: HookIdParam },
+      request: { params: HookIdParam, headers: ActingUserHeaders },
       // Enabling a pre-hook is refused (422) when it would take a gate call past MAX_GATES_PER_CALL.
       responses: { 200: jsonResponse(Hook, "The hook"), ...(action === "enable" ? errorResponses(401, 404, 422) : errorResponses(401, 404)) },
     }),
     async (c) => {
-      const hook = await setHookEnabled(c.var.ctx, c.req.valid("param").id, action === "enable");
+      const hook = await setHookEnabled(actingFor(c.var.ctx, c.req.valid("header")), c.req.valid("param").id, action === "enable");
       return c.json(presentHook(hook), 200);
     },
   );

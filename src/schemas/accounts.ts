@@ -48,14 +48,28 @@ const LogShards = z
 
 export const AccountCreate = z.strictObject({ name: z.string().trim().min(1).max(200), retention_days: RetentionDays.optional() }).openapi("AccountCreate");
 export const AccountUpdate = z.strictObject({ retention_days: RetentionDays.optional(), log_shards: LogShards.optional() }).openapi("AccountUpdate");
+const AllowUnsigned = z.boolean().openapi({
+  description:
+    "Whether the account's hooks may deliver unsigned (`signed: false`; MLflow's hooks without a secret). Default false: a hook without a secret gets a generated one. Setting it back to false signs every hook of the account again",
+});
+
 export const AccountSettingsUpdate = z
   .strictObject({
     retention_days: RetentionDays.optional(),
     portal: PortalSettingsInput.nullable().optional().openapi({ description: "The embeddable portal's settings, replaced as a whole; null restores the locked-down defaults" }),
+    allow_unsigned_deliveries: AllowUnsigned.optional(),
   })
   .openapi("AccountSettingsUpdate");
 export const Account = z
-  .object({ id: z.string(), name: z.string(), created_at: Timestamp, retention_days: z.number().int(), log_shards: z.number().int(), portal: PortalSettingsOutput })
+  .object({
+    id: z.string(),
+    name: z.string(),
+    created_at: Timestamp,
+    retention_days: z.number().int(),
+    log_shards: z.number().int(),
+    portal: PortalSettingsOutput,
+    allow_unsigned_deliveries: AllowUnsigned,
+  })
   .openapi("Account");
 export const AccountIdParam = z.object({ id: z.string().max(64) });
 
@@ -73,3 +87,28 @@ export const ApiKeyCreated = ApiKey.extend({
   key: z.string().openapi({ description: "The bearer token. Shown only in this answer; stored hashed." }),
 }).openapi("ApiKeyCreated");
 export const KeyParams = z.object({ id: z.string().max(64), key_id: z.string().max(64) });
+
+const Coverage = {
+  hooks: z.number().int().openapi({ description: "Enabled, not retired post-hooks" }),
+  valid_hooks: z.number().int().openapi({ description: "Of those, the ones whose last endpoint test succeeded (state valid)" }),
+  valid: z.boolean(),
+};
+
+export const ConfigurationHealth = z
+  .object({
+    ok: z.boolean().openapi({ description: "Every application, and the organisation default, has a valid hook" }),
+    default: z
+      .object(Coverage)
+      .openapi({ description: "The organisation default: the hooks without applications (site-level and fallback), which take the events of an application without a hook of its own" }),
+    applications: z
+      .array(
+        z.object({
+          application: z.string(),
+          ...Coverage,
+          valid: z.boolean().openapi({ description: "It has a valid hook of its own, or none of its own and a valid default" }),
+        }),
+      )
+      .openapi({ description: "Every application the account's hooks name (a portal session: its own applications)" }),
+    problems: z.array(z.string()).openapi({ description: "What is wrong, one sentence each" }),
+  })
+  .openapi("ConfigurationHealth");

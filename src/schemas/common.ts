@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { eventNameOfPair, PAIR_ACTIONS, PAIR_ENTITIES } from "../domain/event-names";
 
 export const ErrorSchema = z
   .object({
@@ -24,6 +25,28 @@ export const IsoInstant = z.iso
 
 /** An application a hook is scoped to, an event concerns or a portal session shows: one name, no spaces or commas. */
 export const ApplicationName = z.string().min(1).max(128).regex(/^[^\s,]+$/, "application names have no spaces or commas");
+
+/** A user id as a producer names it (the Acting-User-Id header): printable ASCII without spaces, as a work_id. */
+export const ACTING_USER_ID = /^[\x21-\x7e]{1,128}$/;
+
+/**
+ * MLflow's `{entity, action}` event, in any letter case, read as its canonical name
+ * (`model_version.created`: src/domain/event-names.ts). `wildcards`: ENTITY_UNSPECIFIED,
+ * ACTION_UNSPECIFIED and `*` may stand for any (a subscription), or may not (an event).
+ */
+export function eventPair(wildcards: boolean) {
+  return z
+    .strictObject({
+      entity: z.string().min(1).max(64).openapi({ description: `${PAIR_ENTITIES.join(", ")}${wildcards ? ", or ENTITY_UNSPECIFIED / * (any)" : ""}; any letter case`, example: "MODEL_VERSION" }),
+      action: z.string().min(1).max(64).openapi({ description: `${PAIR_ACTIONS.join(", ")}${wildcards ? ", or ACTION_UNSPECIFIED / * (any)" : ""}; any letter case`, example: "CREATED" }),
+    })
+    .transform((pair, ctx) => {
+      const named = eventNameOfPair(pair, wildcards);
+      if (named.ok) return named.name;
+      ctx.addIssue({ code: "custom", path: [named.path], message: named.message });
+      return z.NEVER;
+    });
+}
 
 export const PaginationQuery = z.object({
   limit: z.coerce.number().int().min(1).max(100).default(50).openapi({ description: "1..100, default 50" }),

@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { WORK_ID_PATTERN } from "../domain/gates";
-import { ApplicationName, IsoInstant, PaginationQuery, Timestamp, listOf } from "./common";
+import { ApplicationName, IsoInstant, PaginationQuery, Timestamp, eventPair, listOf } from "./common";
 import { Delivery } from "./deliveries";
 import { EventName } from "./event-types";
 
@@ -21,9 +21,15 @@ export const WorkId = z
 
 export const EventCreate = z
   .strictObject({
-    type: EventName,
+    type: z
+      .union([EventName, eventPair(false)], { error: "an event name ([A-Za-z0-9_.:-]{1,128}), or an {entity, action} pair" })
+      .openapi({ description: "The event's type: a name, or an MLflow `{entity, action}` pair (published as `entity.action` in lower case)" }),
     payload: Payload,
-    applications: z.array(ApplicationName).max(100).optional().openapi({ description: "The applications this event concerns (application-scoped hooks)" }),
+    applications: z
+      .array(ApplicationName)
+      .max(100)
+      .optional()
+      .openapi({ description: "The applications this event concerns (application-scoped hooks); left out, read from the payload when the type's catalog entry names an applications_path" }),
     work_id: WorkId.optional().openapi({ description: "Correlates the event with a pre-hook gate run; sent in every delivery" }),
     idempotency_key: IdempotencyKey.optional().openapi({ description: "Same as the Idempotency-Key header" }),
     hook_ids: z

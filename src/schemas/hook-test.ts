@@ -1,14 +1,15 @@
 import { z } from "@hono/zod-openapi";
 import { EVENT_NAME } from "../domain/matching";
-import { Timestamp } from "./common";
+import { Timestamp, eventPair } from "./common";
 
 export const HookTestRequest = z
   .strictObject({
     event_type: z
-      .string()
-      .regex(EVENT_NAME, "event names match [A-Za-z0-9_.:-]{1,128}")
+      .union([z.string().regex(EVENT_NAME, "event names match [A-Za-z0-9_.:-]{1,128}"), eventPair(false)], {
+        error: "an event name ([A-Za-z0-9_.:-]{1,128}), or an {entity, action} pair",
+      })
       .optional()
-      .openapi({ description: "Default: the hook's first subscribed type (a pattern's `*` read as `test`), or hookrouter.test" }),
+      .openapi({ description: "Default: the hook's first subscribed type (a pattern's `*` read as `test`), or hookrouter.test. A name, or an MLflow `{entity, action}` pair" }),
   })
   .openapi("HookTestRequest");
 

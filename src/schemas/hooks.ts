@@ -6,13 +6,30 @@ import { COMPARISONS, MAX_FILTER_BYTES, MAX_FILTER_DEPTH, MAX_FILTER_NODES, vali
 import { MAX_TEMPLATE_BYTES, MAX_TRANSFORM_OUTPUT_BYTES, TEMPLATE_FILTERS, validateTransform, type Transform } from "../domain/transform";
 import { HEADER_NAME, isReservedHeader } from "../domain/hook-headers";
 import { CLIENT_ERRORS, MAX_RETRY_STEP_SECONDS, MAX_RETRY_STEPS, MIN_DELIVERY_TIMEOUT_MS } from "../domain/delivery-policy";
-import { ApplicationName, BoolQuery, IsoInstant, PaginationQuery, StringMap, Timestamp, listOf } from "./common";
+import { ACTING_USER_ID, ApplicationName, BoolQuery, IsoInstant, PaginationQuery, StringMap, Timestamp, eventPair, listOf } from "./common";
 import { Circuit, HookTestResult } from "./hook-test";
 
+/** A subscription: an event name or pattern, or MLflow's `{entity, action}` (mapped to `entity.action`). */
 const EventPattern = z
-  .string()
-  .regex(EVENT_PATTERN, "event names and patterns match [A-Za-z0-9_.:*-]{1,128}")
-  .openapi({ example: "job_run.*" });
+  .union([
+    z.string().regex(EVENT_PATTERN, "event names and patterns match [A-Za-z0-9_.:*-]{1,128}").openapi({ example: "job_run.*" }),
+    eventPair(true),
+  ], { error: "an event name or pattern ([A-Za-z0-9_.:*-]{1,128}), or an {entity, action} pair" })
+  .openapi({ description: "An event name or pattern (`job_run.*`, `*`), or an MLflow `{entity, action}` pair, stored as `entity.action` in lower case" });
+
+/** Who a producer acts for (Vydon's created_by_user_id / updated_by_user_id): recorded next to the API key. */
+export const ActingUserHeaders = z.object({
+  "acting-user-id": z
+    .string()
+    .regex(ACTING_USER_ID, "an acting user id is 1 to 128 printable ASCII characters without spaces")
+    .optional()
+    .openapi({
+      description: "The user this API call is made for: recorded as the hook's created_by_user_id / updated_by_user_id (the API key is recorded too, as created_by / updated_by)",
+      example: "user_2f9c",
+    }),
+});
+
+const Status = z.enum(["ACTIVE", "DISABLED"]).openapi({ description: "MLflow's status: ACTIVE is `enabled: true`, DISABLED `enabled: false` (giving both, they must agree)" });
 
 const HookHeaders = z
   .record(
@@ -113,6 +130,11 @@ const hookFields = {
       example: CLIENT_ERRORS,
     }),
   enabled: z.boolean(),
+  status: Status,
+  signed: z.boolean().openapi({
+    description:
+      "false: deliveries carry no webhook-signature, only if the account allows unsigned deliveries (PATCH /v1/account). Left out on create: signed, unless the account allows unsigned deliveries and no secret is given",
+  }),
   rate_limit_per_second: z.number().positive().max(10000).nullable(),
   payload_format: z.enum(["envelope", "raw"]),
   secret: Secret,
@@ -140,10 +162,12 @@ export const HookCreate = z
     retry_schedule: hookFields.retry_schedule.optional(),
     delivery_timeout_ms: hookFields.delivery_timeout_ms.optional(),
     final_statuses: hookFields.final_statuses.optional(),
-    enabled: hookFields.enabled.default(true),
+    enabled: hookFields.enabled.optional().openapi({ description: "Default true (or as `status` says)" }),
+    status: hookFields.status.optional(),
     rate_limit_per_second: hookFields.rate_limit_per_second.optional(),
     payload_format: hookFields.payload_format.default("envelope"),
     secret: hookFields.secret.optional(),
+    signed: hookFields.signed.optional(),
     disable_ssl_verification: hookFields.disable_ssl_verification.optional(),
     headers: hookFields.headers.default({}),
     metadata: hookFields.metadata.default({}),
@@ -169,9 +193,11 @@ export const HookPatch = z
     delivery_timeout_ms: hookFields.delivery_timeout_ms.optional(),
     final_statuses: hookFields.final_statuses.optional(),
     enabled: hookFields.enabled.optional(),
+    status: hookFields.status.optional(),
     rate_limit_per_second: hookFields.rate_limit_per_second.optional(),
     payload_format: hookFields.payload_format.optional(),
     secret: hookFields.secret.optional(),
+    signed: hookFields.signed.optional(),
     disable_ssl_verification: hookFields.disable_ssl_verification.optional(),
     headers: hookFields.headers.optional(),
     metadata: hookFields.metadata.optional(),
@@ -205,6 +231,8 @@ export const Hook = z
     delivery_timeout_ms: z.number().nullable().openapi({ description: "The hook's delivery timeout; null: the deployment's DELIVERY_TIMEOUT_MS" }),
     final_statuses: z.union([z.literal(CLIENT_ERRORS), z.array(z.number())]).nullable().openapi({ description: 'Answers that end the retries: statuses, or "client_errors"; null: none' }),
     enabled: z.boolean(),
+    status: z.enum(["ACTIVE", "DISABLED"]).openapi({ description: "MLflow's name for `enabled`" }),
+    signed: z.boolean().openapi({ description: "false: deliveries carry no webhook-signature (the account allows unsigned deliveries)" }),
     rate_limit_per_second: z.number().nullable(),
     payload_format: z.enum(["envelope", "raw"]),
     headers: z.record(z.string(), z.string()),
@@ -219,8 +247,10 @@ export const Hook = z
     // cost one Durable Object call per hook).
     circuit: Circuit.optional(),
     last_test: HookTestResult.nullable().optional().openapi({ description: "The last endpoint test (manual or automatic); on GET /v1/hooks/{id}" }),
-    created_by: z.string().nullable(),
-    updated_by: z.string().nullable(),
+    created_by: z.string().nullable().openapi({ description: "The API key that created the hook" }),
+    updated_by: z.string().nullable().openapi({ description: "The API key that last changed the hook" }),
+    created_by_user_id: z.string().nullable().openapi({ description: "The user the creating call was made for (its Acting-User-Id header), or null" }),
+    updated_by_user_id: z.string().nullable().openapi({ description: "The user the last change was made for (its Acting-User-Id header), or null" }),
     created_at: Timestamp,
     updated_at: Timestamp,
   })
@@ -247,7 +277,10 @@ export const NameAvailableQuery = z.object({ name: z.string().trim().min(1).max(
 export const NameAvailable = z.object({ available: z.boolean() }).openapi("NameAvailable");
 
 export const ActiveHooksQuery = z.object({
-  event: z.string().regex(/^[A-Za-z0-9_.:-]{1,128}$/, "event names match [A-Za-z0-9_.:-]{1,128}"),
+  event: z
+    .string()
+    .regex(/^(\*|[A-Za-z0-9_.:-]{1,128})$/, "event names match [A-Za-z0-9_.:-]{1,128}; * asks for the hooks subscribed to every event")
+    .openapi({ description: "An event type; `*` answers only the hooks subscribed to every event (Vydon's ACCOUNT_HOOK_EVENT_UNSPECIFIED)" }),
   application: z.string().min(1).max(128).optional(),
   phase: z.enum(["post", "pre"]).default("post"),
   data: z

@@ -16,7 +16,7 @@ import { ApiError } from "../errors";
 export const DEFAULT_RETENTION_DAYS = 30;
 
 export async function createAccount(db: Db, input: { name: string; retention_days?: number }): Promise<AccountRow> {
-  const row = { id: newId("acc"), name: input.name, createdAt: nowIso(), logShards: 1, retentionDays: input.retention_days ?? DEFAULT_RETENTION_DAYS, fanoutVersion: 0, portalSettings: null };
+  const row = { id: newId("acc"), name: input.name, createdAt: nowIso(), logShards: 1, retentionDays: input.retention_days ?? DEFAULT_RETENTION_DAYS, fanoutVersion: 0, portalSettings: null, allowUnsignedDeliveries: false };
   await insertAccount(db, row);
   return row;
 }

@@ -11,7 +11,7 @@ import type { EventRow } from "../log/records";
 import type { EventCreate } from "../schemas/events";
 import { fanoutSnapshot, type FanoutSnapshot } from "./fanout-cache";
 import { surviveDisconnect } from "./keep-alive";
-import { payloadText } from "./payload";
+import { eventApplications, payloadText } from "./payload";
 import { errorDetail, log } from "../observability/log";
 
 export { IDEMPOTENCY_WINDOW_MS };
@@ -63,8 +63,11 @@ async function publish(p: Publisher, input: PublishInput, headerKey: string | un
   const idempotency = key ? { key, liveAfter } : undefined;
 
   let hookIds: string[];
+  let applications: string[] | null;
   try {
-    hookIds = planFanout(await fanoutSnapshot(p.db, p.log.accountId, p.account.fanoutVersion), input).map((h) => h.id);
+    const plan = planFanout(await fanoutSnapshot(p.db, p.log.accountId, p.account.fanoutVersion), input);
+    hookIds = plan.hooks.map((h) => h.id);
+    applications = plan.applications;
   } catch (err) {
     // A repeat answers the first event even if it would no longer be accepted (say, its type left the catalog).
     const first = idempotency && err instanceof ApiError ? await logShard.claimed(idempotency.key, idempotency.liveAfter) : null;
@@ -76,7 +79,7 @@ async function publish(p: Publisher, input: PublishInput, headerKey: string | un
     accountId: p.log.accountId,
     type: input.type,
     payload,
-    applications: input.applications ?? null,
+    applications,
     workId: input.work_id ?? null,
     idempotencyKey: key ?? null,
     createdAt: now.toISOString(),
@@ -123,7 +126,7 @@ export async function replayEvent(p: Publisher, eventId: string, hookIds: string
   const snapshot = await fanoutSnapshot(p.db, p.log.accountId, p.account.fanoutVersion);
   // Matched as a publish of it would be now: its payload and work_id count for content filters.
   const input = { type: event.type, payload: JSON.parse(event.payload) as Record<string, unknown>, applications: event.applications ?? undefined, work_id: event.workId ?? undefined, hook_ids: hookIds };
-  const hooks = planFanout(snapshot, input).map((h) => h.id);
+  const hooks = planFanout(snapshot, input).hooks.map((h) => h.id);
   if (hooks.length === 0) return { eventId, deliveryIds: [] };
   const ids = await holder.append(eventId, hooks);
   if (ids === null) throw ApiError.notFound("event");
@@ -141,22 +144,26 @@ async function queueReplayed(p: Publisher, holder: DurableObjectStub<DeliveryLog
   return { eventId, deliveryIds: ids };
 }
 
-/** The hooks this event reaches, by the catalog's rules (422 when the type is not cataloged or too many match). */
+/**
+ * The hooks this event reaches and the applications it concerns, by the catalog's rules (422 when
+ * the type is not cataloged, its payload names applications badly, or too many hooks match).
+ */
 function planFanout(snapshot: FanoutSnapshot, input: PublishInput) {
   const cataloged = snapshot.catalog.find((t) => t.name === input.type);
   if (snapshot.catalog.length > 0 && !cataloged) {
     throw ApiError.unprocessable(`event type "${input.type}" is not in the account's event-type catalog`, "type");
   }
-  if (input.hook_ids) return namedHooks(snapshot, input.hook_ids);
+  const applications = eventApplications(input.applications, cataloged?.applicationsPath ?? null, input.payload);
+  if (input.hook_ids) return { hooks: namedHooks(snapshot, input.hook_ids), applications };
   const selected = selectHooks(
     snapshot.hooks,
-    { type: input.type, applications: input.applications ?? null, applicationLevel: cataloged?.applicationLevel, data: input.payload, workId: input.work_id ?? null },
+    { type: input.type, applications, applicationLevel: cataloged?.applicationLevel, data: input.payload, workId: input.work_id ?? null },
     "post",
   );
   if (selected.length > MAX_FANOUT) {
     throw ApiError.unprocessable(`this event would reach ${selected.length} hooks; one event may reach at most ${MAX_FANOUT}`, "type");
   }
-  return selected;
+  return { hooks: selected, applications };
 }
 
 /** A targeted send: the named hooks that are live; any id that is not one of the account's post-hooks is a 422 naming it. */

@@ -11,7 +11,7 @@ import type { MatchableHook } from "../domain/matching";
 // API keys are deliberately NOT cached: a revoked key must answer 401 at once, everywhere.
 
 export interface FanoutSnapshot {
-  catalog: Array<{ name: string; applicationLevel: boolean }>;
+  catalog: Array<{ name: string; applicationLevel: boolean; applicationsPath: string | null }>;
   hooks: MatchableHook[];
   /** The account's `fanout_version` when this was read. */
   version: number;

@@ -4,14 +4,14 @@ import { listAllHooks } from "../db/hooks";
 import type { HookRow } from "../db/schema";
 import { ConnectionSlots, OUTGOING_CONNECTIONS } from "../delivery/connection-slots";
 import { buildBody, buildSignedRequest } from "../delivery/request";
-import { signingSecrets } from "../delivery/signing-secrets";
+import { deliverySecrets } from "../delivery/signing-secrets";
 import { combineGates, decideGate, MAX_GATES_PER_CALL, uncallableGate, type GateOutcome, type GateVerdict } from "../domain/gates";
 import { newId } from "../domain/ids";
 import { selectHooks } from "../domain/matching";
 import { checkHookTarget } from "../domain/tunnel";
 import type { Config } from "../env";
 import { ApiError } from "../errors";
-import { payloadText } from "./payload";
+import { eventApplications, payloadText } from "./payload";
 import { sendToReceiver } from "./tunnels";
 
 /** Who asks: the gates are the account's, and the run is recorded in its delivery log. */
@@ -46,7 +46,7 @@ export async function runGates(caller: GateCaller, input: GateInput): Promise<Ga
   if (cataloged && cataloged.name !== input.type) {
     throw ApiError.unprocessable(`event type "${input.type}" is not in the account's event-type catalog`, "type");
   }
-  const applications = input.applications ?? null;
+  const applications = eventApplications(input.applications, cataloged?.applicationsPath ?? null, input.payload);
   const gates = selectHooks(hooks, { type: input.type, applications, applicationLevel: cataloged?.applicationLevel, data: input.payload }, "pre");
   // Hook order (oldest first) decides whose work_id and context fields win: see combineGates.
   gates.sort((a, b) => (a.id < b.id ? -1 : 1));
@@ -102,7 +102,7 @@ async function callGate(hook: HookRow, plan: GateCallPlan): Promise<GateOutcome>
     // never drops one gate's call because it also serves another gate of the same run.
     webhookId: `${plan.runId}_${hook.id}`,
     body: plan.body,
-    secrets: await signingSecrets(hook, plan.config, plan.now),
+    secrets: await deliverySecrets(hook, plan.config, plan.now),
     hookHeaders: hook.headers,
   });
   const sent = await plan.connections.run(() => sendToReceiver(hook.accountId, req, hook.timeoutMs ?? plan.config.GATE_TIMEOUT_MS));

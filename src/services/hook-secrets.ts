@@ -10,8 +10,11 @@ import { generateSecret, isValidSecret, schemeOfSecret, type SigningScheme } fro
 import { ApiError } from "../errors";
 import type { HookSecret } from "../schemas/hooks";
 
-/** Who reads or rotates a hook's secret (`keyId`: who rotated it, kept on the hook). */
-type SecretActor = Pick<AccountContext, "db" | "config" | "accountId" | "keyId">;
+/**
+ * Who reads or rotates a hook's secret (`keyId`: who rotated it, kept on the hook; `actingUserId`: the
+ * user the call is made for, its Acting-User-Id header, recorded as the hook's updated_by_user_id).
+ */
+type SecretActor = Pick<AccountContext, "db" | "config" | "accountId" | "keyId"> & { actingUserId?: string | null };
 
 type HookSecrets = z.infer<typeof HookSecret>;
 
@@ -87,6 +90,7 @@ export async function rotateHookSecret(actor: SecretActor, hookId: string, grace
     previousSecretExpiresAt: expiresAt,
     publicKey,
     updatedBy: actor.keyId,
+    updatedByUserId: actor.actingUserId ?? null,
     updatedAt: now,
   });
   if (!replaced) throw ApiError.conflict("the secret changed while rotating it; retry");

@@ -1,10 +1,11 @@
 import type { z } from "@hono/zod-openapi";
 import { SealedIn, secretBoxFor } from "../crypto/secret-box";
 import type { AccountContext } from "../context";
+import { sql } from "drizzle-orm";
 import { isUniqueViolation, nowIso } from "../db/client";
 import { listEventTypes } from "../db/event-types";
-import { deleteHook, findHook, insertHook, listAllHooks, updateHook } from "../db/hooks";
-import type { HookRow, NewHookRow } from "../db/schema";
+import { deleteHook, findHook, insertHook, listAllHooks, updateHook, type HookWrite } from "../db/hooks";
+import { accounts, type HookRow } from "../db/schema";
 import { newId } from "../domain/ids";
 import { MAX_GATES_PER_CALL } from "../domain/gates";
 import { gatesSharingEvents, patternAllowedByCatalog, type MatchableHook } from "../domain/matching";
@@ -24,10 +25,52 @@ type PatchInput = z.infer<typeof HookPatch>;
 
 /**
  * Who changes hooks, and with what: the hooks' Durable Objects (`env.HOOK_STATE`) run the automatic
- * test of a `new` hook, and a portal session scoped to applications creates and changes only hooks
- * within them.
+ * test of a `new` hook, a portal session scoped to applications creates and changes only hooks
+ * within them, the account's settings say whether its hooks may deliver unsigned, and `actingUserId`
+ * (the Acting-User-Id header) is the user the call is made for, recorded next to the key.
  */
-type Actor = Pick<AccountContext, "db" | "config" | "accountId" | "keyId" | "env" | "portal">;
+type Actor = Pick<AccountContext, "db" | "config" | "accountId" | "keyId" | "env" | "portal" | "account"> & { actingUserId?: string | null };
+
+/**
+ * The fields a PATCH may name without re-testing the hook: switching it on or off (`enabled`, its
+ * MLflow name `status`, as POST /enable and /disable do) and its `state`. Naming any other field
+ * re-tests it, whatever the value (ricloud: every update of a config starts its test task).
+ */
+const PATCH_FIELDS_WITHOUT_RETEST = ["enabled", "status", "state"] as const;
+
+/** `enabled` and MLflow's `status` are one setting: either, or both when they agree. */
+function enabledOf(enabled: boolean | undefined, status: "ACTIVE" | "DISABLED" | undefined): boolean | undefined {
+  if (status === undefined) return enabled;
+  if (enabled !== undefined && enabled !== (status === "ACTIVE")) {
+    throw ApiError.validation("status and enabled disagree", [{ path: "status", message: `status ${status} means enabled ${status === "ACTIVE"}` }]);
+  }
+  return status === "ACTIVE";
+}
+
+/**
+ * Whether the hook's deliveries are signed. Unsigned only when asked for (`signed: false`), or on
+ * create without a secret (MLflow's optional secret), and only in an account that allows it; a secret
+ * given means signed.
+ */
+function signedOf(actor: Actor, signed: boolean | undefined, secretGiven: boolean, creating: boolean): boolean | undefined {
+  if (signed === false) {
+    if (secretGiven) throw ApiError.validation("a secret is for signing: signed false takes none", [{ path: "secret", message: "not with signed: false" }]);
+    if (!actor.account.allowUnsignedDeliveries) {
+      throw ApiError.unprocessable("this account does not allow unsigned deliveries: set allow_unsigned_deliveries with PATCH /v1/account first", "signed");
+    }
+    return false;
+  }
+  if (signed === true || secretGiven) return true;
+  return creating ? !actor.account.allowUnsignedDeliveries : undefined;
+}
+
+/**
+ * `signed` as written: unsigned only if the account still allows it when the row is written (one
+ * statement), so a hook saved while the account turns unsigned deliveries off ends up signed.
+ */
+function signedColumn(actor: Actor, signed: boolean) {
+  return signed ? true : sql<boolean>`(select not ${accounts.allowUnsignedDeliveries} from ${accounts} where ${accounts.id} = ${actor.accountId})`;
+}
 
 /** The fields that decide where and how a hook delivers, checked together after a create or a merge. */
 interface Shape {
@@ -133,11 +176,14 @@ export async function createHook(actor: Actor, input: CreateInput): Promise<{ ho
     transform: input.transform ?? null,
   };
   await checkShape(actor, shape, input.disable_ssl_verification);
+  const enabled = enabledOf(input.enabled, input.status) ?? true;
+  const signed = signedOf(actor, input.signed, input.secret !== undefined, true)!;
+  // An unsigned hook gets a secret too, unused until it is signed (PATCH signed: true).
   const { secret, publicKey } = input.secret !== undefined ? await importSigningKey(input.signing_scheme, input.secret) : await newSigningKey(input.signing_scheme);
   const box = await secretBoxFor(actor.config);
   const now = nowIso();
   const id = newId("hook");
-  const row: NewHookRow = {
+  const row: HookWrite = {
     id,
     accountId: actor.accountId,
     name: input.name,
@@ -154,7 +200,7 @@ export async function createHook(actor: Actor, input: CreateInput): Promise<{ ho
     retrySchedule: input.retry_schedule ?? null,
     deliveryTimeoutMs: checkDeliveryTimeout(actor, input.delivery_timeout_ms) ?? null,
     finalStatuses: input.final_statuses ?? null,
-    enabled: input.enabled,
+    enabled,
     rateLimitPerSecond: input.rate_limit_per_second ?? null,
     payloadFormat: input.payload_format,
     headers: input.headers,
@@ -164,13 +210,16 @@ export async function createHook(actor: Actor, input: CreateInput): Promise<{ ho
     signingScheme: input.signing_scheme,
     publicKey,
     secretSealed: await box.seal(secret, SealedIn.hookSecret(id)),
+    signed: signedColumn(actor, signed),
     state: "new",
     createdBy: actor.keyId,
     updatedBy: actor.keyId,
+    createdByUserId: actor.actingUserId ?? null,
+    updatedByUserId: actor.actingUserId ?? null,
     createdAt: now,
     updatedAt: now,
   };
-  await checkGateCap(actor, { ...row, applications: row.applications ?? null, fallback: input.fallback, phase: input.phase, enabled: input.enabled, state: "new" });
+  await checkGateCap(actor, { id, events: input.events, applications: shape.applications, fallback: input.fallback, phase: input.phase, enabled, state: "new" });
   let hook: HookRow;
   try {
     hook = await insertHook(actor.db, row);
@@ -208,7 +257,9 @@ export async function patchHook(actor: Actor, id: string, input: PatchInput): Pr
     transform: input.transform !== undefined ? input.transform : current.transform,
   };
   await checkShape(actor, shape, input.disable_ssl_verification);
-  const set: Partial<NewHookRow> = { updatedBy: actor.keyId, updatedAt: nowIso() };
+  const enabled = enabledOf(input.enabled, input.status);
+  const signed = signedOf(actor, input.signed, input.secret !== undefined, false);
+  const set: Partial<HookWrite> = { updatedBy: actor.keyId, updatedByUserId: actor.actingUserId ?? null, updatedAt: nowIso() };
   if (input.name !== undefined) set.name = input.name;
   if (input.description !== undefined) set.description = input.description;
   if (input.url !== undefined) set.url = input.url;
@@ -222,10 +273,11 @@ export async function patchHook(actor: Actor, id: string, input: PatchInput): Pr
   if (input.retry_schedule !== undefined) set.retrySchedule = input.retry_schedule;
   if (input.delivery_timeout_ms !== undefined) set.deliveryTimeoutMs = checkDeliveryTimeout(actor, input.delivery_timeout_ms);
   if (input.final_statuses !== undefined) set.finalStatuses = input.final_statuses;
-  if (input.enabled !== undefined) {
-    set.enabled = input.enabled;
-    set.disabledReason = input.enabled ? null : "disabled through the API";
+  if (enabled !== undefined) {
+    set.enabled = enabled;
+    set.disabledReason = enabled ? null : "disabled through the API";
   }
+  if (signed !== undefined) set.signed = signedColumn(actor, signed);
   if (input.rate_limit_per_second !== undefined) set.rateLimitPerSecond = input.rate_limit_per_second;
   if (input.payload_format !== undefined) set.payloadFormat = input.payload_format;
   if (input.headers !== undefined) set.headers = input.headers;
@@ -244,12 +296,11 @@ export async function patchHook(actor: Actor, id: string, input: PatchInput): Pr
   }
   const state = nextState(current.state, input.state);
   if (state) set.state = state;
-  // A new destination or secret has not been shown to work yet: back to `new` (re-tested).
-  const urlChanged = input.url !== undefined && input.url !== current.url;
-  const channelChanged = input.slack !== undefined && input.slack.channel_id !== current.slackChannelId;
-  // A retired hook stays retired until it is explicitly set back to `new`.
+  // Any change of what the hook is has not been shown to work yet: back to `new`, re-tested (as
+  // ricloud re-tests every update). A retired hook stays retired until set back to `new` explicitly.
+  const reconfigured = Object.keys(input).some((field) => !(PATCH_FIELDS_WITHOUT_RETEST as readonly string[]).includes(field));
   const retired = (set.state ?? current.state) === "deactivated";
-  if ((urlChanged || channelChanged || rekeyed) && !retired) set.state = "new";
+  if (reconfigured && !retired) set.state = "new";
   if (set.events || set.phase || set.enabled || set.state || set.applications !== undefined) await checkGateCap(actor, { ...current, ...set } as HookRow);
   let updated: HookRow | undefined;
   try {
@@ -259,7 +310,7 @@ export async function patchHook(actor: Actor, id: string, input: PatchInput): Pr
     throw err;
   }
   if (!updated) throw ApiError.notFound("hook");
-  // Back to `new` (a new url, channel or secret, or asked for): re-tested.
+  // Back to `new` (reconfigured, or asked for): re-tested.
   if (updated.state === "new" && (set.state === "new" || input.state === "new")) await queueTest(actor, updated);
   return updated;
 }
@@ -275,6 +326,7 @@ export async function setHookEnabled(actor: Actor, id: string, enabled: boolean)
     disabledReason: enabled ? null : "disabled through the API",
     failingSince: null,
     updatedBy: actor.keyId,
+    updatedByUserId: actor.actingUserId ?? null,
     updatedAt: nowIso(),
   });
   if (!updated) throw ApiError.notFound("hook");

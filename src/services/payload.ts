@@ -1,4 +1,5 @@
 import { utf8 } from "../crypto/encoding";
+import { applicationsAt } from "../domain/payload-applications";
 import { ApiError } from "../errors";
 
 /** The largest payload an event or a gate call accepts, as its JSON text (the request body may be larger: src/app.ts). */
@@ -12,4 +13,15 @@ export function payloadText(payload: unknown): string {
     throw new ApiError(413, "payload_too_large", `the payload is ${size} bytes; at most ${MAX_PAYLOAD_BYTES} (256 KiB) are accepted`);
   }
   return text;
+}
+
+/**
+ * The applications an event (or a gate call) concerns: those the producer passed, else those its
+ * payload names where its cataloged type says (`applications_path`, Huskar's `application_names`).
+ */
+export function eventApplications(given: string[] | undefined, applicationsPath: string | null, payload: Record<string, unknown>): string[] | null {
+  if (given !== undefined || applicationsPath === null) return given ?? null;
+  const read = applicationsAt(payload, applicationsPath);
+  if (!read.ok) throw ApiError.unprocessable(`${read.message} (the catalog reads this type's applications there)`, `payload.${applicationsPath}`);
+  return read.applications;
 }

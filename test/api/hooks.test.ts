@@ -169,12 +169,17 @@ describe("PATCH /v1/hooks/{id}", () => {
     expect((await patch(a.id, { name: "rename-c" })).status).toBe(200);
   });
 
-  it("sets state back to new on a url or secret change, and the new secret is served", async () => {
+  it("sets state back to new on any change but enabled, status and state (ricloud), and the new secret is served", async () => {
     const h = (await create({ name: "retest", url: "https://example.com/r" })).body;
-    await (env as any).DB.prepare("update hooks set state = 'valid' where id = ?").bind(h.id).run();
-    expect((await patch(h.id, { description: "no retest needed" })).body.state).toBe("valid");
-    expect((await patch(h.id, { url: "https://example.com/r" })).body.state).toBe("valid"); // same url
-    expect((await patch(h.id, { url: "https://example.com/r2" })).body.state).toBe("new");
+    const markValid = () => (env as any).DB.prepare("update hooks set state = 'valid' where id = ?").bind(h.id).run();
+    await markValid();
+    expect((await patch(h.id, { enabled: false })).body.state).toBe("valid");
+    expect((await patch(h.id, { status: "ACTIVE" })).body.state).toBe("valid");
+    expect((await patch(h.id, {})).body.state).toBe("valid");
+    for (const change of [{ description: "re-tested too" }, { url: "https://example.com/r" }, { metadata: { team: "ops" } }, { url: "https://example.com/r2" }]) {
+      await markValid();
+      expect((await patch(h.id, change)).body.state, JSON.stringify(change)).toBe("new");
+    }
 
     await (env as any).DB.prepare("update hooks set state = 'invalid' where id = ?").bind(h.id).run();
     const secret = "whsec_" + btoa("a-fresh-secret-of-24-bytes!!");

@@ -99,7 +99,9 @@ describe("GET /openapi.json", () => {
     expect(create.additionalProperties).toBe(false);
     expect(create.properties.kind.enum).toEqual(["webhook", "slack"]);
     expect(create.properties.phase.enum).toEqual(["post", "pre"]);
-    expect(create.properties.events.items.pattern).toBeTruthy();
+    // an event name or pattern, or MLflow's {entity, action}
+    expect(create.properties.events.items.anyOf[0].pattern).toBeTruthy();
+    expect(create.properties.events.items.anyOf[1].required).toEqual(["entity", "action"]);
     expect(create.properties.name.maxLength).toBe(100);
     expect(schemas.Hook.properties.state.enum).toEqual(["new", "valid", "invalid", "deactivated"]);
   });

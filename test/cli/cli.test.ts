@@ -237,6 +237,39 @@ describe("hooks", () => {
   });
 });
 
+describe("catalog", () => {
+  it("imports a seed system's catalog file into an account, twice without harm, and lists it", async () => {
+    // An account of its own: a catalog limits the account's event names, and the other tests use theirs.
+    const admin = { authorization: `Bearer ${ADMIN_TOKEN}`, "content-type": "application/json" };
+    const account = (await (await fetch(`${router.url}/v1/accounts`, { method: "POST", headers: admin, body: '{"name":"huskar"}' })).json()) as { id: string };
+    const apiKey = ((await (await fetch(`${router.url}/v1/accounts/${account.id}/keys`, { method: "POST", headers: admin, body: '{"name":"cli"}' })).json()) as { key: string }).key;
+    const as = ["--api-key", apiKey];
+
+    const dry = await cli(["catalog", "import", "examples/catalogs/huskar.json", "--dry-run", ...as], env);
+    expect(dry.code).toBe(0);
+    expect(dry.stdout).toContain("44 event types checked; nothing imported (--dry-run)");
+    expect((await json(["catalog", "list", ...as])).data).toEqual([]);
+
+    const imported = await cli(["catalog", "import", "examples/catalogs/huskar.json", ...as], env);
+    expect(imported.stderr).toBe("");
+    expect(imported.code).toBe(0);
+    expect(imported.stdout).toMatch(/^CREATE_TEAM\s+no\s+payload\.application_names$/m);
+    expect(imported.stdout).toContain("✔ imported 44 event types from examples/catalogs/huskar.json");
+    expect((await json(["catalog", "import", "examples/catalogs/huskar.json", ...as])).imported).toBe(44);
+    const listed = (await json(["catalog", "list", ...as])).data as Array<{ name: string; application_level: boolean; applications_path: string }>;
+    expect(listed).toHaveLength(44);
+    expect(listed.find((t) => t.name === "UPDATE_SWITCH")).toMatchObject({ application_level: true, applications_path: "application_names" });
+
+    // A file that is not a catalog is refused before anything is sent.
+    const dir = mkdtempSync(join(tmpdir(), "hookrouter-catalog-"));
+    writeFileSync(join(dir, "bad.json"), JSON.stringify({ event_types: [{ name: "a.b", level: true }] }));
+    const bad = await cli(["catalog", "import", join(dir, "bad.json"), ...as], env);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("event_types[0] (a.b) has unknown field(s): level");
+    expectNoStackTrace(bad);
+  });
+});
+
 describe("errors a user can act on, not stack traces", () => {
   it("connection refused names the URL and says how to start the router", async () => {
     const r = await cli(["hooks", "list"], { ...env, HOOKROUTER_URL: `http://127.0.0.1:${await freePort()}` });

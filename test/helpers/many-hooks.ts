@@ -50,7 +50,25 @@ async function seedManyHooks(accountId: string, count: number): Promise<Listed[]
   const db = getDb((env as any).DB);
   const [first, ...rest] = rows.map((r) => db.insert(hooksTable).values(r));
   await db.batch([first!, ...rest]);
-  return rows.map((r) => presentHook({ ...r, onError: "reject", timeoutMs: null, rateLimitPerSecond: null, payloadFormat: "envelope", filter: null, transform: null, signingScheme: "v1", publicKey: null, retrySchedule: null, deliveryTimeoutMs: null, finalStatuses: null } as any));
+  return rows.map((r) =>
+    presentHook({
+      ...r,
+      onError: "reject",
+      timeoutMs: null,
+      rateLimitPerSecond: null,
+      payloadFormat: "envelope",
+      filter: null,
+      transform: null,
+      signingScheme: "v1",
+      publicKey: null,
+      retrySchedule: null,
+      deliveryTimeoutMs: null,
+      finalStatuses: null,
+      signed: true,
+      createdByUserId: null,
+      updatedByUserId: null,
+    } as any),
+  );
 }
 
 /** A new account holding `count` such hooks, and its API key. */

@@ -97,13 +97,24 @@ describe("the automatic test of a new hook", () => {
     expect(() => new Webhook(secret).verify(reqs[1]!.body, reqs[1]!.headers)).not.toThrow();
   });
 
-  it("other changes do not re-test", async () => {
+  it("any other change re-tests too (ricloud); switching the hook off and on does not", async () => {
     const rx = new Receiver();
     const created = await createHook(key, { url: rx.url() });
     expect((await testedHook(key, created.id)).state).toBe("valid");
     const patched = await call("PATCH", `/v1/hooks/${created.id}`, { token: key, body: { description: "renamed", events: ["a.b"] } });
-    expect(patched.body.state).toBe("valid");
-    expect(await rx.requests()).toHaveLength(1);
+    expect(patched.body.state).toBe("new");
+    expect((await testedHook(key, created.id)).state).toBe("valid");
+    const reqs = await rx.requests();
+    expect(reqs).toHaveLength(2);
+    expect(JSON.parse(reqs[1]!.body).type).toBe("a.b"); // the test of the latest settings
+
+    for (const body of [{ enabled: false }, { status: "ACTIVE" }]) {
+      expect((await call("PATCH", `/v1/hooks/${created.id}`, { token: key, body })).body.state).toBe("valid");
+    }
+    await call("POST", `/v1/hooks/${created.id}/disable`, { token: key });
+    await call("POST", `/v1/hooks/${created.id}/enable`, { token: key });
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(await rx.requests()).toHaveLength(2);
   });
 });
 

@@ -129,6 +129,9 @@ describe("the portal in Chromium", () => {
     await expect.poll(() => page.locator(".empty").first().textContent()).toContain("No hooks yet");
     expect(page.url()).not.toContain("hrp_"); // the token left the address bar
     expect(await page.evaluate("JSON.stringify(sessionStorage)")).not.toContain(apiKey);
+    // ricloud: an organisation needs a valid config. None yet, so every page warns.
+    await expect.poll(() => page.locator("#health").isVisible()).toBe(true);
+    expect(await page.locator("#health").textContent()).toContain("no organisation default");
 
     const create = async (name: string, path: string, events: string[]) => {
       await page.getByRole("button", { name: "New hook" }).click();
@@ -173,6 +176,8 @@ describe("the portal in Chromium", () => {
     }, "the flaky hook's deliveries to die");
 
     await page.getByRole("link", { name: "Overview" }).click();
+    // "orders" passed its test: the default has a valid hook, the warning is gone.
+    await expect.poll(() => page.locator("#health").isVisible()).toBe(false);
     await expect.poll(() => chart(0).getAttribute("data-total")).toBe("7");
     expect(await chart(0).getAttribute("data-succeeded")).toBe("4");
     expect(await chart(0).getAttribute("data-failed")).toBe("3");

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { gatesSharingEvents, patternAllowedByCatalog, patternMatches, selectHooks, selectNamedHooks, subscribesTo, subscriptionsOverlap, type MatchableHook } from "../../src/domain/matching";
+import { ANY_EVENT, gatesSharingEvents, patternAllowedByCatalog, patternMatches, selectHooks, selectNamedHooks, subscribesTo, subscriptionsOverlap, type MatchableHook } from "../../src/domain/matching";
 
 function hook(id: string, over: Partial<MatchableHook> = {}): MatchableHook {
   return { id, events: [], applications: null, fallback: false, phase: "post", enabled: true, state: "valid", ...over };
@@ -156,6 +156,24 @@ describe("selectNamedHooks (a targeted send)", () => {
     expect(got.selected.map((h) => h.id)).toEqual(["mine"]);
     expect(got.unknown).toEqual(["hook_foreign", "nope"]);
     expect(got.gates).toEqual(["gate"]);
+  });
+});
+
+describe("asking for any event (`*`, Vydon's ACCOUNT_HOOK_EVENT_UNSPECIFIED)", () => {
+  it("selects only the hooks subscribed to every event, with the other rules unchanged", () => {
+    const hooks = [
+      hook("empty"),
+      hook("star", { events: ["*"] }),
+      hook("stars", { events: ["job_run.failed", "**"] }),
+      hook("prefix", { events: ["job_run.*"] }),
+      hook("suffix", { events: ["*.created"] }),
+      hook("exact", { events: ["job_run.failed"] }),
+      hook("off", { enabled: false }),
+      hook("app", { applications: ["billing"], events: ["*"] }),
+    ];
+    expect(ids(selectHooks(hooks, { type: ANY_EVENT }))).toEqual(["empty", "star", "stars"]);
+    expect(ids(selectHooks(hooks, { type: ANY_EVENT, applications: ["billing"] }))).toEqual(["app", "empty", "star", "stars"]);
+    expect(subscribesTo(["*.*"], ANY_EVENT)).toBe(false); // needs a dot: not every event
   });
 });
 

@@ -4,6 +4,7 @@
 import { claimsOf, sessionFromApiKey, setToken, storedToken } from "./api.mjs";
 import { catalogView } from "./catalog.mjs";
 import { deliveriesView } from "./deliveries.mjs";
+import { showHealth } from "./health.mjs";
 import { hooksView } from "./hooks.mjs";
 import { overviewView } from "./overview.mjs";
 import { busy, fmtTime, h, replace, reportError } from "./ui.mjs";
@@ -13,6 +14,7 @@ const VIEWS = { overview: ["Overview", overviewView], hooks: ["Hooks", hooksView
 const main = document.getElementById("main");
 const nav = document.getElementById("nav");
 const who = document.getElementById("session");
+const health = document.getElementById("health");
 let session = null;
 // The account whose page this is (?account=, its portal settings): only its sessions open here.
 const pageAccount = document.body.dataset.account || null;
@@ -39,6 +41,7 @@ async function show() {
   document.title = `${VIEWS[view][0]} · ${pageTitle}`;
   const root = h("div", { class: "view", "data-view": view });
   replace(main, root);
+  showHealth(health);
   try {
     await VIEWS[view][1](root, { session, params, navigate });
   } catch (err) {
@@ -67,6 +70,7 @@ function start(token) {
 function signIn(reason) {
   session = null;
   setToken(null);
+  health.hidden = true;
   replace(who);
   replace(nav);
   if (framed) {

@@ -276,14 +276,7 @@ export function markDead(db: LogDb, messages: Array<{ id: string; token: string 
  * message carries (a `failed` one keeps its status and token: its automatic retry is still queued).
  */
 export function reopen(db: LogDb, ids: string[], token: string, now: string): string[] {
-  return updateDeliveries(db, ids, (d) => {
-    if (d.s !== "dead" && d.s !== "skipped") return false;
-    d.s = "pending";
-    d.na = now;
-    d.u = now;
-    d.t = token;
-    return true;
-  }).changed;
+  return backToPending(db, ids, ["dead", "skipped"], token, now);
 }
 
 /**
@@ -293,8 +286,13 @@ export function reopen(db: LogDb, ids: string[], token: string, now: string): st
  * here, so the resend's own outcome is the row's next attempt.
  */
 export function resend(db: LogDb, ids: string[], token: string, now: string): string[] {
+  return backToPending(db, ids, ["succeeded"], token, now);
+}
+
+/** The named deliveries in one of `from` made `pending` again, due now, with the token of their new message. */
+function backToPending(db: LogDb, ids: string[], from: DeliveryStatus[], token: string, now: string): string[] {
   return updateDeliveries(db, ids, (d) => {
-    if (d.s !== "succeeded") return false;
+    if (!from.includes(d.s)) return false;
     d.s = "pending";
     d.na = now;
     d.u = now;

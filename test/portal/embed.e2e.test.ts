@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { chromium, type BrowserContext, type Frame, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startRouter, until, type Router } from "../helpers/wrangler-dev";
+import { routerApi } from "../helpers/router-api";
 
 // The embeddable portal in Debian's Chromium: an account allows one origin to frame its portal
 // (PATCH /v1/account {portal: {frame_ancestors}}); a page on that origin frames it and the portal runs
@@ -48,16 +49,7 @@ describe("the portal framed by another site", () => {
   let accountId: string;
   const refusals: string[] = [];
 
-  const api = async (method: string, path: string, body?: unknown, token = apiKey) => {
-    const res = await fetch(`${router.url}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const json = (await res.json()) as any;
-    if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
-    return json;
-  };
+  const api = routerApi(() => router.url, () => apiKey);
   const portalFrame = (): Frame | undefined => page.frames().find((f) => f !== page.mainFrame());
 
   beforeAll(async () => {

@@ -6,6 +6,7 @@ import { chromium, type BrowserContext, type Page } from "playwright-core";
 import WebSocket from "ws";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ROOT, startRouter, until, type Router } from "../helpers/wrangler-dev";
+import { routerApi } from "../helpers/router-api";
 
 // The portal as a person uses it: Debian's Chromium, headless, driven by playwright-core, against the
 // router under `wrangler dev` and a real HTTP receiver on 127.0.0.1. Screenshots of the main pages go
@@ -63,16 +64,7 @@ describe("the portal in Chromium", () => {
   let apiKey: string;
   const problems: string[] = [];
 
-  const api = async (method: string, path: string, body?: unknown, token = apiKey) => {
-    const res = await fetch(`${router.url}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const json = (await res.json()) as any;
-    if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
-    return json;
-  };
+  const api = routerApi(() => router.url, () => apiKey);
   const shot = async (name: string) => {
     await page.locator("#messages").evaluate((el) => el.replaceChildren()); // the page, not old notices
     await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });

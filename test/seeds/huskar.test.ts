@@ -4,6 +4,7 @@ import { call, expectErrorShape, newAccount } from "../helpers/api";
 import { gateCalls, publish, waitForDeliveryRequests } from "../helpers/delivery";
 import { Receiver } from "../helpers/receiver";
 import { importCatalog } from "../helpers/seeds";
+import { UPDATE_SWITCH } from "./huskar-example";
 
 // Huskar's webhooks (../shared/seeds/huskar-webhook.txt), request by request, through hookrouter's
 // API: the ~45 Huskar events as a catalog with their application level, a site webhook (every event)
@@ -12,15 +13,6 @@ import { importCatalog } from "../helpers/seeds";
 // per-application listing and the webhook instance routes. The calls side by side:
 // docs/coming-from/huskar.md.
 
-/** The seed's "Example delivery", verbatim. */
-const UPDATE_SWITCH = {
-  application_names: ["test.webhook"],
-  username: "san.zhang",
-  user_type: 0,
-  severity: 1,
-  action_name: "UPDATE_SWITCH",
-  action_data: { application_name: "test.webhook", cluster_name: "overall", key: "test" },
-};
 
 let key: string;
 let siteRx: Receiver;

@@ -1,16 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { applicationsAt, APPLICATIONS_PATH } from "../../src/domain/payload-applications";
+import { UPDATE_SWITCH as huskar } from "../seeds/huskar-example";
 
 // Huskar's events name their applications in the payload; a catalog entry says where.
-
-const huskar = {
-  application_names: ["test.webhook"],
-  username: "san.zhang",
-  user_type: 0,
-  severity: 1,
-  action_name: "UPDATE_SWITCH",
-  action_data: { application_name: "test.webhook", cluster_name: "overall", key: "test" },
-};
 
 describe("applicationsAt", () => {
   it("reads a list or a single name, top-level or nested", () => {

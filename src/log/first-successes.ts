@@ -125,6 +125,32 @@ export class FirstSuccesses {
     return out;
   }
 
+  /**
+   * Takes a delivery's success out of the buffer, or out of its flush row's entries and sums (one row
+   * rewritten): a resend makes a succeeded delivery open again, so the sums must stop counting it
+   * (its success stays in the event's row, written there by the resend's own write).
+   */
+  forget(deliveryId: string): void {
+    if (this.buffer.delete(deliveryId)) return;
+    const day = dayOf(parseLogId(deliveryId)!.ms);
+    if (!this.parts.has(day)) return;
+    const from = lowestIdAt("dlv", parseLogId(deliveryId)!.ms - LOOKBACK_MS);
+    const rows = this.sql
+      .exec<{ lo: string; hi: string; entries: string; sums: string }>(`SELECT lo, hi, entries, sums FROM ${firstSuccessesTable(day)} WHERE lo >= ? AND lo <= ? AND hi >= ?`, from, deliveryId, deliveryId)
+      .toArray();
+    for (const row of rows) {
+      const entries = JSON.parse(row.entries) as Record<string, Entry>;
+      const e = entries[deliveryId];
+      if (!e) continue;
+      delete entries[deliveryId];
+      const sums = JSON.parse(row.sums) as Record<string, number>;
+      const key = sumKey(new Date(parseLogId(deliveryId)!.ms).toISOString().slice(0, 13), e);
+      if ((sums[key] = (sums[key] ?? 0) - 1) <= 0) delete sums[key];
+      this.sql.exec(`UPDATE ${firstSuccessesTable(day)} SET entries = ?, sums = ? WHERE lo = ? AND hi = ?`, JSON.stringify(entries), JSON.stringify(sums), row.lo, row.hi);
+      return;
+    }
+  }
+
   /** The successes per (hour created, hook, status ended) of the deliveries created since `since`, from the sums: see `parseSumKey`. */
   sumsSince(since: string): Map<string, number> {
     const out = new Map<string, number>();

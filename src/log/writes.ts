@@ -291,8 +291,11 @@ export function resend(db: LogDb, ids: string[], token: string, now: string): st
 
 /** The named deliveries in one of `from` made `pending` again, due now, with the token of their new message. */
 function backToPending(db: LogDb, ids: string[], from: DeliveryStatus[], token: string, now: string): string[] {
-  return updateDeliveries(db, ids, (d) => {
+  return updateDeliveries(db, ids, (d, id) => {
     if (!from.includes(d.s)) return false;
+    // A success the stats count from the first-successes sums (`o`): the row counts it from now on.
+    if (d.o) db.firsts.forget(id);
+    delete d.o;
     d.s = "pending";
     d.na = now;
     d.u = now;

@@ -24,6 +24,7 @@ describe("resending a succeeded delivery", () => {
     await broken.script([{ status: 200, body: "first" }], { status: 500, body: "now down" });
     const [ea, eb] = [await publish(key, { type: "a", payload: { n: 1 } }), await publish(key, { type: "b", payload: { n: 2 } })];
     const [da] = await deliveriesOf(key, ea.id);
+    const hookA = da.hook_id;
     const [db] = await deliveriesOf(key, eb.id);
     expect(await settledDelivery(key, da.id)).toMatchObject({ status: "succeeded", attempts: 1 });
     expect(await settledDelivery(key, db.id)).toMatchObject({ status: "succeeded", attempts: 1 });
@@ -44,6 +45,10 @@ describe("resending a succeeded delivery", () => {
     const reqs = await waitForDeliveryRequests(rx, 2);
     expect(reqs.map((r) => r.headers["webhook-id"])).toEqual([da.id, da.id]);
     expect(JSON.parse(reqs[1]!.body)).toEqual(JSON.parse(reqs[0]!.body));
+    // Stats count deliveries by their status now: the resent one once, succeeded (its first success,
+    // flushed from the first-successes buffer into a sum, is not counted beside the row again).
+    const statsA = await call("GET", `/v1/hooks/${hookA}/stats`, { token: key });
+    expect(statsA.body.totals).toMatchObject({ succeeded: 1, pending: 0, total: 1 });
 
     // A resend that fails is one attempt: dead, not rescheduled; only a succeeded delivery is resent.
     await resendWhenAccepted(key, db.id);
@@ -51,6 +56,8 @@ describe("resending a succeeded delivery", () => {
     expect(dead).toMatchObject({ attempts: 2, next_attempt_at: null });
     expect(dead.attempt_log.map((a: any) => a.response_status)).toEqual([200, 500]);
     expect(await waitForDeliveryRequests(broken, 2)).toHaveLength(2);
+    const statsB = await call("GET", `/v1/hooks/${db.hook_id}/stats`, { token: key });
+    expect(statsB.body.totals).toMatchObject({ succeeded: 0, dead: 1, total: 1 });
     expectErrorShape(await call("POST", `/v1/deliveries/${db.id}/resend`, { token: key }), 409, "conflict");
     expectErrorShape(await call("POST", `/v1/deliveries/dlv_nope/resend`, { token: key }), 404, "not_found");
     const other = await newAccount();

@@ -1,5 +1,6 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { publicKeyBytes } from "../crypto/ed25519";
 import { isValidSecret } from "../domain/hook-secret";
 import { TUNNEL_NAME, TUNNEL_NAME_RULE, tunnelUrl } from "../domain/tunnel";
 import { errorMessage } from "../error-message";
@@ -32,7 +33,7 @@ export const listenCommand: Command = {
   words: ["listen"],
   summary: "Receive deliveries and gate calls locally, print them, verify signatures",
   usage:
-    "listen [--port 4000] [--secret whsec_…] [--status 200] [--fail-rate 0.3] [--delay 0ms] [--reject REASON] [--register [--pre] [--events a,b]]\n" +
+    "listen [--port 4000] [--secret whsec_…] [--public-key whpk_…] [--status 200] [--fail-rate 0.3] [--delay 0ms] [--reject REASON] [--register [--pre] [--events a,b]]\n" +
     "       listen --tunnel [NAME] [--forward http://localhost:3000/webhooks] [--register [--pre] [--events a,b]]",
   details: [
     `--tunnel [NAME]   receive the requests of the router's hooks on tunnel://NAME (default ${DEFAULT_TUNNEL}) over a`,
@@ -41,7 +42,9 @@ export const listenCommand: Command = {
     "                  answering here (the flags below that shape answers then do not apply)",
     "--port N          port to listen on (default 4000, or a free one with --tunnel; 0 picks a free one)",
     "--host H          address to bind (default 127.0.0.1)",
-    "--secret S        verify signatures with this whsec_ secret (repeatable)",
+    "--secret S        verify v1 signatures with this whsec_ secret (repeatable)",
+    "--public-key K    verify v1a (ed25519) signatures with this whpk_ public key (repeatable): a hook's",
+    "                  public_key",
     "--status N        HTTP status to answer (default 200)",
     "--fail-rate R     answer 500 to this fraction of requests, 0..1 (1 fails every one)",
     "--delay D         wait before answering: 250ms, 2s, …",
@@ -59,6 +62,7 @@ export const listenCommand: Command = {
     port: { type: "string" },
     host: { type: "string", default: "127.0.0.1" },
     secret: { type: "string", multiple: true },
+    "public-key": { type: "string", multiple: true },
     status: { type: "string", default: "200" },
     "fail-rate": { type: "string", default: "0" },
     delay: { type: "string", default: "0ms" },
@@ -106,6 +110,9 @@ async function listen(ctx: CommandContext): Promise<number> {
   const behaviour = behaviourFrom(ctx);
   const secrets = list(ctx.flags, "secret") ?? [];
   for (const s of secrets) if (!isValidSecret(s)) throw new UsageError(`--secret is not a Standard Webhooks secret (whsec_ + base64 of 24..64 bytes): ${s}`);
+  const publicKeys = list(ctx.flags, "public-key") ?? [];
+  for (const k of publicKeys) if (!publicKeyBytes(k)) throw new UsageError(`--public-key is not an ed25519 public key (whpk_ + base64 of 32 bytes): ${k}`);
+  const keys = [...secrets, ...publicKeys];
   const port = Number(str(ctx.flags, "port") ?? (source.tunnel ? "0" : "4000"));
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError("--port must be 0..65535");
   const host = str(ctx.flags, "host")!;
@@ -116,7 +123,7 @@ async function listen(ctx: CommandContext): Promise<number> {
   // The router tests a new hook at once, possibly before its create call has answered here with the
   // secret: requests wait for registration to finish, so even that first one is verified.
   let registered: () => void = () => {};
-  const state: HandlerState = { behaviour, secrets, seen, json: ctx.json, ready: new Promise<void>((r) => (registered = r)) };
+  const state: HandlerState = { behaviour, keys, seen, json: ctx.json, ready: new Promise<void>((r) => (registered = r)) };
   // This receiver, unless the tunnel forwards to another server.
   let server: Server | null = null;
   let base = source.forward;
@@ -165,7 +172,7 @@ async function listen(ctx: CommandContext): Promise<number> {
       registering = register(ctx.api, { ...where, events, pre: bool(ctx.flags, "pre") }, registrations);
       await registering;
       for (const c of registrations) {
-        secrets.push(c.secret);
+        keys.push(c.secret);
         log(`registered ${c.phase === "pre" ? "pre-hook (gate)" : "hook"} ${style.bold(c.id)} → ${c.url}  ${style.dim(`events: ${events.length ? events.join(", ") : "all"}`)}`);
         log(`  secret ${c.secret}`);
       }
@@ -176,7 +183,7 @@ async function listen(ctx: CommandContext): Promise<number> {
     }
   }
   registered();
-  if (source.forward === null && secrets.length === 0) log(style.dim("signatures are not checked: pass --secret whsec_… or --register"));
+  if (source.forward === null && keys.length === 0) log(style.dim("signatures are not checked: pass --secret whsec_…, --public-key whpk_… or --register"));
   if (!source.tunnel) {
     log(`Ready. Waiting for requests on ${base} (Ctrl-C to stop)`);
     return new Promise<number>(() => {}); // runs until a signal ends the process

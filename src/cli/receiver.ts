@@ -18,7 +18,8 @@ export interface ListenBehaviour {
 
 export interface HandlerState {
   behaviour: ListenBehaviour;
-  secrets: string[];
+  /** What signatures are checked with: `whsec_` secrets (v1) and `whpk_` public keys (v1a). */
+  keys: string[];
   seen: Map<string, number>;
   json: boolean;
   /** Resolves once `--register` has added its hooks' secrets. */
@@ -44,9 +45,9 @@ export async function handle(req: IncomingMessage, res: ServerResponse, state: H
   await state.ready;
   const webhookId = header("webhook-id");
   const attempt = webhookId ? countAttempt(state.seen, webhookId) : 1;
-  const signature: SignatureCheck | null = state.secrets.length
+  const signature: SignatureCheck | null = state.keys.length
     ? await verifySignature({
-        secrets: state.secrets,
+        keys: state.keys,
         headers: { id: webhookId, timestamp: header("webhook-timestamp"), signature: header("webhook-signature") },
         body,
       })

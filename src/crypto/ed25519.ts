@@ -92,3 +92,24 @@ function signingKey(key: string): Promise<CryptoKey> {
 export async function signEd25519(key: string, message: Uint8Array): Promise<Uint8Array> {
   return new Uint8Array(await crypto.subtle.sign(ED25519, await signingKey(key), message));
 }
+
+/** The 32 key bytes of a `whpk_` public key, or null when it is not one. */
+export function publicKeyBytes(key: string): Uint8Array | null {
+  if (!key.startsWith(PUBLIC_KEY_PREFIX)) return null;
+  const b64 = key.slice(PUBLIC_KEY_PREFIX.length);
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(b64)) return null;
+  try {
+    const bytes = base64ToBytes(b64);
+    return bytes.length === 32 ? bytes : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Whether `signature` is the `whpk_` key's Ed25519 signature of `message` (false for a malformed key or signature). */
+export async function verifyEd25519(publicKey: string, signature: Uint8Array, message: Uint8Array): Promise<boolean> {
+  const bytes = publicKeyBytes(publicKey);
+  if (!bytes || signature.length !== 64) return false;
+  const key = await crypto.subtle.importKey("raw", bytes, ED25519, false, ["verify"]);
+  return crypto.subtle.verify(ED25519, key, signature, message);
+}

@@ -1,6 +1,7 @@
 import { Webhook } from "standardwebhooks";
 import { describe, expect, it } from "vitest";
 import { signatureHeader } from "../../src/delivery/signer";
+import { generateSigningKey } from "../../src/crypto/ed25519";
 import { generateSecret } from "../../src/domain/hook-secret";
 import { verifySignature } from "../../src/cli/verify";
 
@@ -18,7 +19,7 @@ const NOW = Number(VECTOR.timestamp);
 
 const check = (over: { secrets?: string[]; signature?: string; timestamp?: string; body?: string; id?: string; now?: number }) =>
   verifySignature({
-    secrets: over.secrets ?? [VECTOR.secret],
+    keys: over.secrets ?? [VECTOR.secret],
     headers: { id: over.id ?? VECTOR.id, timestamp: over.timestamp ?? VECTOR.timestamp, signature: over.signature ?? VECTOR.signature },
     body: over.body ?? VECTOR.body,
     nowSeconds: over.now ?? NOW,
@@ -54,7 +55,7 @@ describe("verifySignature", () => {
   });
 
   it("names missing headers and malformed values", async () => {
-    expect(await verifySignature({ secrets: [VECTOR.secret], headers: { id: VECTOR.id }, body: "" })).toEqual({
+    expect(await verifySignature({ keys: [VECTOR.secret], headers: { id: VECTOR.id }, body: "" })).toEqual({
       status: "unsigned",
       missing: ["webhook-timestamp", "webhook-signature"],
     });
@@ -69,10 +70,32 @@ describe("verifySignature", () => {
     const signature = await signatureHeader([secret], "dlv_1", now, body);
     const headers = { "webhook-id": "dlv_1", "webhook-timestamp": String(now), "webhook-signature": signature };
     expect(() => new Webhook(secret).verify(body, headers)).not.toThrow();
-    expect(await verifySignature({ secrets: [secret], headers: { id: "dlv_1", timestamp: String(now), signature }, body })).toEqual({ status: "valid" });
+    expect(await verifySignature({ keys: [secret], headers: { id: "dlv_1", timestamp: String(now), signature }, body })).toEqual({ status: "valid" });
 
     const wrong = generateSecret();
     expect(() => new Webhook(wrong).verify(body, headers)).toThrow();
-    expect((await verifySignature({ secrets: [wrong], headers: { id: "dlv_1", timestamp: String(now), signature }, body })).status).toBe("invalid");
+    expect((await verifySignature({ keys: [wrong], headers: { id: "dlv_1", timestamp: String(now), signature }, body })).status).toBe("invalid");
+  });
+
+  it("checks v1a (ed25519) signatures with a hook's public key, beside v1 ones", async () => {
+    const pair = await generateSigningKey();
+    const other = await generateSigningKey();
+    const now = Math.floor(Date.now() / 1000);
+    const body = '{"id":"evt_1","type":"a.b","data":{"x":1}}';
+    const signature = await signatureHeader([pair.secret], "dlv_1", now, body);
+    expect(signature).toMatch(/^v1a,/);
+    const at = (keys: string[], over: { body?: string; signature?: string } = {}) =>
+      verifySignature({ keys, headers: { id: "dlv_1", timestamp: String(now), signature: over.signature ?? signature }, body: over.body ?? body });
+    expect(await at([pair.publicKey])).toEqual({ status: "valid" });
+    expect(await at([other.publicKey])).toEqual({ status: "invalid", reason: "no signature matches the public key" });
+    expect((await at([pair.publicKey], { body: body + " " })).status).toBe("invalid");
+    // A rotation's grace period mixes schemes: either key may match.
+    const secret = generateSecret();
+    const both = await signatureHeader([secret, pair.secret], "dlv_1", now, body);
+    expect(await at([other.publicKey, secret], { signature: both })).toEqual({ status: "valid" });
+    expect(await at([other.publicKey, generateSecret()], { signature: both })).toEqual({ status: "invalid", reason: "no signature matches any of 2 keys" });
+    // Only v1 signatures offered to a listener holding a public key alone.
+    expect(await at([pair.publicKey], { signature: await signatureHeader([secret], "dlv_1", now, body) })).toEqual({ status: "invalid", reason: "no v1a signature in webhook-signature" });
+    expect((await at([pair.publicKey], { signature: "v1a,!!notbase64" })).status).toBe("invalid");
   });
 });

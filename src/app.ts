@@ -14,6 +14,7 @@ import { healthRouter } from "./routes/health";
 import { hookActionsRouter } from "./routes/hook-actions";
 import { hookTestRouter } from "./routes/hook-test";
 import { hooksRouter } from "./routes/hooks";
+import { keysRouter } from "./routes/keys";
 import { portalPageRouter } from "./routes/portal-page";
 import { portalSessionsRouter } from "./routes/portal-sessions";
 import { slackRouter } from "./routes/slack";
@@ -54,6 +55,7 @@ export function buildApp() {
   app.route("/", gatesRouter);
   app.route("/", tunnelsRouter);
   app.route("/", statsRouter);
+  app.route("/", keysRouter);
   app.route("/", portalSessionsRouter);
   app.route("/", portalPageRouter);
 

@@ -1,4 +1,5 @@
 import type { AccountSettings } from "./db/accounts";
+import type { KeyGrant } from "./domain/api-scopes";
 import type { Db } from "./db/client";
 import type { Config, Env } from "./env";
 import type { AccountLog } from "./services/account-log";
@@ -34,6 +35,8 @@ export interface AccountContext extends RequestContext {
   keyId: string;
   /** The account's settings, read with the key. */
   account: AccountSettings;
+  /** What the key may do, read with it (src/domain/api-scopes.ts); a portal session's calls are bound by its own rules instead. */
+  grant: KeyGrant;
   portal?: PortalScope;
   /** The account's delivery log. */
   log: AccountLog;

@@ -9,6 +9,7 @@ export type ErrorCode =
   | "invalid_json"
   | "unauthorized"
   | "forbidden"
+  | "insufficient_scope"
   | "not_found"
   | "conflict"
   | "payload_too_large"
@@ -40,6 +41,16 @@ export class ApiError extends Error {
   /** Missing or wrong credentials (401), with the challenge that says which kind to send. */
   static unauthorized(message: string): ApiError {
     return new ApiError(401, "unauthorized", message, [], { "WWW-Authenticate": 'Bearer realm="hookrouter"' });
+  }
+  /** A valid API key without the scope the route needs (403), named as RFC 6750 names it. */
+  static insufficientScope(scope: string): ApiError {
+    return new ApiError(403, "insufficient_scope", `this API key lacks the scope ${scope}, which this route requires`, [{ path: "scope", message: scope }], {
+      "WWW-Authenticate": `Bearer realm="hookrouter", error="insufficient_scope", scope="${scope}"`,
+    });
+  }
+  /** A valid credential that may not do this (403). */
+  static forbidden(message: string, path?: string): ApiError {
+    return new ApiError(403, "forbidden", message, path ? [{ path, message }] : []);
   }
   static notFound(what: string): ApiError {
     return new ApiError(404, "not_found", `${what} not found`);

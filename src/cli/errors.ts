@@ -47,6 +47,9 @@ function hintFor(error: HookrouterApiError, conn: Connection | null): string[] {
       conn?.keySource === "none" || !conn ? "No API key was given." : `The API key from ${conn.keySource} was refused by ${conn.url}.`;
     return [given, "Pass --api-key or set HOOKROUTER_API_KEY; against a local `npm run dev` router, `npx hookrouter init` creates and saves one."];
   }
+  if (error.status === 403 && error.code === "insufficient_scope") {
+    return [`The API key${conn ? ` from ${conn.keySource}` : ""} lacks that scope: use a key that holds it (\`hookrouter keys list\` shows each key's scopes).`];
+  }
   if (error.status === 404 && error.message.startsWith("no route for")) {
     return [`${conn?.url ?? "The router"} does not have this route: is it an older hookrouter, or not hookrouter at all?`];
   }

@@ -8,6 +8,7 @@ import { describeError } from "./errors";
 import { EXIT, UsageError } from "./exit";
 import { err, indent, out, style } from "./format";
 import { hookCommands } from "./hooks";
+import { keyCommands } from "./keys";
 import { initCommand } from "./init";
 import { listenCommand, tunnelsCommand } from "./listen";
 import { publishCommands } from "./publish";
@@ -15,7 +16,7 @@ import { publishCommands } from "./publish";
 // The `hookrouter` command line: finds the command, parses its flags, runs it, and turns every
 // failure into a message and an exit code (never a stack trace; HOOKROUTER_DEBUG=1 adds one).
 
-const COMMANDS: Command[] = [initCommand, listenCommand, tunnelsCommand, ...publishCommands, ...hookCommands, ...deliveryCommands, ...catalogCommands];
+const COMMANDS: Command[] = [initCommand, listenCommand, tunnelsCommand, ...publishCommands, ...hookCommands, ...deliveryCommands, ...catalogCommands, ...keyCommands];
 
 const GLOBAL_OPTIONS: OptionSpec = {
   url: { type: "string" },

@@ -29,7 +29,7 @@ export interface ApiErrorBody {
   error: { code: string; message: string; details: Array<{ path: string; message: string }> };
 }
 
-type ErrorStatus = 400 | 401 | 404 | 409 | 413 | 415 | 422 | 429 | 500 | 503;
+type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 415 | 422 | 429 | 500 | 503;
 
 /** One endpoint: its input, its success answer, and the error answer every route can give. */
 type Ep<Input, Output, S extends StatusCode = 200> =
@@ -64,6 +64,13 @@ export type Account = Out<typeof accounts.Account>;
 export type EventType = Out<typeof eventTypes.EventType>;
 export type EventTypePut = In<typeof eventTypes.EventTypePut>;
 export type ConfigurationHealth = Out<typeof accounts.ConfigurationHealth>;
+/** An API key as listed (never the key itself), with its scopes and applications. */
+export type ApiKey = Out<typeof accounts.ApiKey>;
+/** A new API key: the bearer token is in this answer only. */
+export type ApiKeyCreated = Out<typeof accounts.ApiKeyCreated>;
+export type ApiKeyCreate = In<typeof accounts.ApiKeyCreate>;
+/** A scope an API key may hold (docs/api.md, Scopes). */
+export type ApiScope = Out<typeof accounts.ApiScopeName>;
 
 export type Contract = {
   "/health": { $get: Ep<{}, { ok: true; d1: true }> };
@@ -72,6 +79,11 @@ export type Contract = {
     $post: Ep<IdParam & { json: In<typeof accounts.ApiKeyCreate> }, Out<typeof accounts.ApiKeyCreated>, 201>;
   };
   "/v1/account/health": { $get: Ep<{}, ConfigurationHealth> };
+  "/v1/keys": {
+    $get: Ep<{}, { data: ApiKey[] }>;
+    $post: Ep<{ json: ApiKeyCreate }, ApiKeyCreated, 201>;
+  };
+  "/v1/keys/:id": { $delete: Ep<IdParam, ApiKey> };
   "/v1/event-types": { $get: Ep<{}, { data: EventType[] }> };
   "/v1/event-types/:name": { $put: Ep<{ param: { name: string }; json: EventTypePut }, EventType> };
   "/v1/hooks": {
@@ -116,6 +128,8 @@ export const CONTRACT_ROUTES = {
   "/v1/accounts": ["post"],
   "/v1/accounts/:id/keys": ["post"],
   "/v1/account/health": ["get"],
+  "/v1/keys": ["get", "post"],
+  "/v1/keys/:id": ["delete"],
   "/v1/event-types": ["get"],
   "/v1/event-types/:name": ["put"],
   "/v1/hooks": ["get", "post"],

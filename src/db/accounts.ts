@@ -49,6 +49,11 @@ export function findLiveKeyByPrefix(db: Db, prefix: string) {
   return liveKeyWithAccount(db, eq(apiKeys.prefix, prefix));
 }
 
+/** One of the account's keys, live or revoked. */
+export async function findApiKey(db: Db, accountId: string, keyId: string): Promise<ApiKeyRow | undefined> {
+  return db.select().from(apiKeys).where(and(eq(apiKeys.id, keyId), eq(apiKeys.accountId, accountId))).get();
+}
+
 export async function revokeApiKey(db: Db, accountId: string, keyId: string, at: string): Promise<ApiKeyRow | undefined> {
   const rows = await db
     .update(apiKeys)

@@ -1,4 +1,5 @@
 import { sql } from "drizzle-orm";
+import type { ApiScope } from "../domain/api-scopes";
 import type { FinalStatuses } from "../domain/delivery-policy";
 import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 import type { Filter } from "../domain/filter";
@@ -35,6 +36,9 @@ export const apiKeys = sqliteTable(
     keyHash: text("key_hash").notNull(),
     createdAt: text("created_at").notNull(),
     revokedAt: text("revoked_at"),
+    // What the key may do (src/domain/api-scopes.ts); null: every scope, no application binding.
+    scopes: text("scopes", { mode: "json" }).$type<ApiScope[] | null>(),
+    applications: text("applications", { mode: "json" }).$type<string[] | null>(),
   },
   (t) => [uniqueIndex("api_keys_prefix").on(t.prefix), index("api_keys_account").on(t.accountId)],
 );

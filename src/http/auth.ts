@@ -3,6 +3,7 @@ import type { AccountContext, RequestContext } from "../context";
 import { timingSafeEqualStrings, sha256Hex } from "../crypto/encoding";
 import { findLiveKeyByPrefix } from "../db/accounts";
 import { apiKeyLookupPrefix } from "../domain/api-key";
+import { grantOf } from "../domain/api-scopes";
 import { ApiError } from "../errors";
 import { PORTAL_TOKEN_PREFIX } from "../domain/portal-token";
 import { accountContext, type AppEnv } from "./context";
@@ -60,5 +61,5 @@ async function authenticate(c: Context<AppEnv>, ctx: RequestContext): Promise<Ac
   const row = await findLiveKeyByPrefix(ctx.db, lookup);
   if (!row || !(await timingSafeEqualStrings(await sha256Hex(token), row.keyHash))) throw ApiError.unauthorized("a valid API key is required");
   await enforceApiKeyRateLimit(c.env, row.id);
-  return accountContext(ctx, { accountId: row.accountId, keyId: row.id, account: row.account });
+  return accountContext(ctx, { accountId: row.accountId, keyId: row.id, account: row.account, grant: grantOf(row) });
 }

@@ -25,7 +25,7 @@ export function requestContext(c: Context<AppEnv>): RequestContext {
 }
 
 /** The request's context, once its caller is known to act for an account. */
-export function accountContext(base: RequestContext, caller: Pick<AccountContext, "accountId" | "keyId" | "account" | "portal">): AccountContext {
+export function accountContext(base: RequestContext, caller: Pick<AccountContext, "accountId" | "keyId" | "account" | "grant" | "portal">): AccountContext {
   return { ...base, ...caller, log: new AccountLog(base.env.DELIVERY_LOG, caller.accountId, caller.account) };
 }
 

@@ -3,6 +3,7 @@ import type { AccountContext, RequestContext } from "../context";
 import { findLiveKeyById } from "../db/accounts";
 import { findHook } from "../db/hooks";
 import type { Db } from "../db/client";
+import { grantOf } from "../domain/api-scopes";
 import { hookWithinScope, portalTarget, type PortalTarget } from "../domain/portal-access";
 import { portalTokenKey, verifyPortalToken } from "../domain/portal-token";
 import type { Config } from "../env";
@@ -40,7 +41,7 @@ export async function authenticatePortalToken(c: Context<AppEnv>, base: RequestC
   if (!target) throw ApiError.unauthorized(`a portal session cannot call ${c.req.method} ${c.req.path}: use an API key`);
   const key = await findLiveKeyById(base.db, keyId);
   if (!key || key.accountId !== accountId) throw ApiError.unauthorized("the API key that opened this portal session has been revoked");
-  const ctx = accountContext(base, { accountId, keyId, account: key.account, portal: { applications, expiresAt } });
+  const ctx = accountContext(base, { accountId, keyId, account: key.account, grant: grantOf(key), portal: { applications, expiresAt } });
   await enforceApiKeyRateLimit(c.env, portalRateLimitKey(keyId));
   if (applications) await requireWithinScope(ctx.db, ctx.log, applications, target);
   return ctx;

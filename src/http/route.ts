@@ -1,13 +1,15 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import type { MiddlewareHandler } from "hono";
 import { createMiddleware } from "hono/factory";
+import { grantAllows, type ApiScope } from "../domain/api-scopes";
 import { ApiError } from "../errors";
+import { errorResponses } from "../schemas/common";
 import { authenticateAccount, requireAdminToken } from "./auth";
 import { requestContext, type AccountEnv, type AppEnv } from "./context";
 
 // How a route is authenticated is declared where the route is defined, in its `createRoute` config:
 //
-//   createRoute({ method: "get", path: "/v1/hooks", ...auth.apiKey(), ... })
+//   createRoute({ method: "get", path: "/v1/hooks", ...auth.apiKey({ scope: "hooks:read" }), ... })
 //
 // The declaration gives the route its OpenAPI `security` and its one middleware, which checks the
 // credential and builds the request's context (`c.var.ctx`, src/context.ts) before the route's
@@ -18,12 +20,11 @@ import { requestContext, type AccountEnv, type AppEnv } from "./context";
 /** The credential a route takes. */
 export type Authentication =
   /**
-   * An account's API key, or a portal session's token on the routes the portal uses
-   * (src/domain/portal-access.ts). Scoped API keys add the scope the route needs here
-   * (`{ credential: "api_key"; scope }`): `securityOf` lists it in the OpenAPI requirement and
-   * `contextMiddleware` refuses a key without it.
+   * An account's API key holding `scope` (src/domain/api-scopes.ts), or a portal session's token on
+   * the routes the portal uses (src/domain/portal-access.ts): a portal session is bound by the
+   * portal's own rules, not by scopes (minting one takes `portal-sessions:write`).
    */
-  | { credential: "api_key" }
+  | { credential: "api_key"; scope: ApiScope }
   /** The ADMIN_TOKEN secret. */
   | { credential: "admin" }
   /** None: anyone may call the route; `reason` says why that is safe. */
@@ -33,7 +34,7 @@ export type Authentication =
 function securityOf(a: Authentication): Array<Record<string, string[]>> {
   switch (a.credential) {
     case "api_key":
-      return [{ bearer: [] }];
+      return [{ bearer: [a.scope] }];
     case "admin":
       return [{ admin: [] }];
     case "none":
@@ -46,7 +47,10 @@ function contextMiddleware(a: Authentication): MiddlewareHandler<AppEnv> {
   switch (a.credential) {
     case "api_key":
       return createMiddleware<AppEnv>(async (c, next) => {
-        c.set("ctx", await authenticateAccount(c, requestContext(c)));
+        const ctx = await authenticateAccount(c, requestContext(c));
+        // The key's scopes come with the key's one read: checking them costs nothing more.
+        if (!ctx.portal && !grantAllows(ctx.grant, a.scope)) throw ApiError.insufficientScope(a.scope);
+        c.set("ctx", ctx);
         await next();
       });
     case "admin":
@@ -71,19 +75,20 @@ const declared = new WeakMap<MiddlewareHandler<AppEnv>, Authentication>();
  * `E`: the variables the middleware gives the route's handler (for an API key, the account's
  * context), which @hono/zod-openapi reads off the route's `middleware` to type `c.var`.
  */
-function declare<E extends AppEnv | AccountEnv>(a: Authentication): { security: Array<Record<string, string[]>>; middleware: MiddlewareHandler<E> } {
+function declare<E extends AppEnv | AccountEnv>(a: Authentication): { security: Array<Record<string, string[]>>; middleware: MiddlewareHandler<E>; "x-required-scope"?: ApiScope } {
   const middleware = contextMiddleware(a);
   declared.set(middleware, a);
-  return { security: securityOf(a), middleware: middleware as unknown as MiddlewareHandler<E> };
+  const scope = a.credential === "api_key" ? { "x-required-scope": a.scope } : {};
+  return { security: securityOf(a), middleware: middleware as unknown as MiddlewareHandler<E>, ...scope };
 }
 
 /** The declarations, spread into a route's `createRoute` config. */
 export const auth = {
   /**
-   * An account's API key (or a portal session's token, on the portal's routes): `c.var.ctx` is the
-   * account's context. Scoped API keys will take the route's scope here, `apiKey({ scope })`.
+   * An account's API key holding `scope` (or a portal session's token, on the portal's routes):
+   * `c.var.ctx` is the account's context. A key without the scope answers 403 naming it.
    */
-  apiKey: () => declare<AccountEnv>({ credential: "api_key" }),
+  apiKey: ({ scope }: { scope: ApiScope }) => declare<AccountEnv>({ credential: "api_key", scope }),
   /** The ADMIN_TOKEN secret. */
   admin: () => declare<AppEnv>({ credential: "admin" }),
   /** No credential; `reason` says what makes that safe (it is kept with the route, for its readers). */
@@ -94,6 +99,16 @@ export const auth = {
 function declaredAuthentication(route: { middleware?: unknown }): Authentication | undefined {
   const middleware = Array.isArray(route.middleware) ? route.middleware[0] : route.middleware;
   return typeof middleware === "function" ? declared.get(middleware as MiddlewareHandler<AppEnv>) : undefined;
+}
+
+/** The route's documentation names the scope it needs, and its 403 answer. */
+function withScopeDocumented<R extends { description?: string; responses: Record<string | number, unknown> }>(route: R, scope: ApiScope): R {
+  const needs = `Requires an API key with the scope \`${scope}\` (or no scopes: full access).`;
+  return {
+    ...route,
+    description: route.description ? `${route.description}\n\n${needs}` : needs,
+    responses: { ...route.responses, ...errorResponses(403) },
+  };
 }
 
 /**
@@ -111,10 +126,11 @@ export function newRouter(): OpenAPIHono<AppEnv> {
   });
   const register = router.openapi;
   router.openapi = ((route, handler, hook) => {
-    if (!declaredAuthentication(route)) {
-      throw new Error(`${route.method.toUpperCase()} ${route.path} declares no authentication: spread auth.apiKey(), auth.admin() or auth.none(reason) into its createRoute config (src/http/route.ts)`);
+    const declaration = declaredAuthentication(route);
+    if (!declaration) {
+      throw new Error(`${route.method.toUpperCase()} ${route.path} declares no authentication: spread auth.apiKey({ scope }), auth.admin() or auth.none(reason) into its createRoute config (src/http/route.ts)`);
     }
-    return register(route, handler, hook);
+    return register(declaration.credential === "api_key" ? withScopeDocumented(route, declaration.scope) : route, handler, hook);
   }) as typeof router.openapi;
   return router;
 }

@@ -14,6 +14,8 @@ export const presentApiKey = (k: ApiKeyRow) => ({
   id: k.id,
   name: k.name,
   prefix: k.prefix,
+  scopes: k.scopes,
+  applications: k.applications,
   created_at: k.createdAt,
   revoked_at: k.revokedAt,
 });

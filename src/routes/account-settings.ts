@@ -21,7 +21,7 @@ accountSettingsRouter.openapi(
     method: "get",
     path: "/v1/account",
     tags,
-    ...auth.apiKey(),
+    ...auth.apiKey({ scope: "account:read" }),
     summary: "The calling key's account, with its delivery-log retention",
     responses: { 200: jsonResponse(Account, "The account"), ...errorResponses(401) },
   }),
@@ -37,7 +37,7 @@ accountSettingsRouter.openapi(
     method: "patch",
     path: "/v1/account",
     tags,
-    ...auth.apiKey(),
+    ...auth.apiKey({ scope: "account:write" }),
     summary: "Set the account's own settings: delivery-log retention (1 to 400 days), the embeddable portal's settings, whether its hooks may deliver unsigned",
     description:
       "`retention_days` applies to what is already stored too: the log drops what is older within the hour. " +
@@ -61,7 +61,7 @@ accountSettingsRouter.openapi(
     method: "get",
     path: "/v1/account/health",
     tags,
-    ...auth.apiKey(),
+    ...auth.apiKey({ scope: "account:read" }),
     summary: "Whether every application and the organisation default have a valid hook (ricloud: an organisation needs a valid config)",
     description:
       "Valid: enabled, not retired, and its last endpoint test succeeded. The organisation default is the account's hooks without " +

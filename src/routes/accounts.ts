@@ -1,6 +1,7 @@
 import { createRoute } from "@hono/zod-openapi";
-import { findAccount, listApiKeys, revokeApiKey } from "../db/accounts";
-import { nowIso, type Db } from "../db/client";
+import { findAccount, listApiKeys } from "../db/accounts";
+import type { Db } from "../db/client";
+import { FULL_GRANT, requestedGrant } from "../domain/api-scopes";
 import { ApiError } from "../errors";
 import { auth, newRouter } from "../http/route";
 import { presentAccount, presentApiKey } from "../presenters/accounts";
@@ -9,7 +10,7 @@ import { errorResponses, jsonBody, jsonResponse } from "../schemas/common";
 import { changeLogSettings, createAccount, mintApiKey } from "../services/accounts";
 import { deleteAccount } from "../services/account-deletion";
 import { z } from "@hono/zod-openapi";
-import { disconnectKey } from "../services/tunnels";
+import { revokeKey } from "../services/api-keys";
 
 const tags = ["Accounts (admin)"];
 
@@ -93,12 +94,14 @@ accountsRouter.openapi(
     tags,
     ...auth.admin(),
     summary: "Create an API key (the key is shown only in this answer)",
+    description: "Without `scopes` the key holds every scope; without `applications` it is bound to none (docs/api.md, Scopes).",
     request: { params: AccountIdParam, ...jsonBody(ApiKeyCreate) },
     responses: { 201: jsonResponse(ApiKeyCreated, "The key"), ...errorResponses(400, 401, 404, 415) },
   }),
   async (c) => {
     const account = await accountOr404(c.var.ctx.db, c.req.valid("param").id);
-    const { row, key } = await mintApiKey(c.var.ctx.db, account.id, c.req.valid("json").name);
+    const body = c.req.valid("json");
+    const { row, key } = await mintApiKey(c.var.ctx.db, account.id, body.name, requestedGrant(body, FULL_GRANT));
     return c.json({ ...presentApiKey(row), key }, 201);
   },
 );
@@ -131,9 +134,6 @@ accountsRouter.openapi(
   }),
   async (c) => {
     const { id, key_id } = c.req.valid("param");
-    const revoked = await revokeApiKey(c.var.ctx.db, id, key_id, nowIso());
-    if (!revoked) throw ApiError.notFound("API key");
-    await disconnectKey(c.var.ctx.db, c.var.ctx.env.TUNNEL, id, key_id);
-    return c.json(presentApiKey(revoked), 200);
+    return c.json(presentApiKey(await revokeKey(c.var.ctx.db, c.var.ctx.env, id, key_id)), 200);
   },
 );

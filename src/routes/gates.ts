@@ -18,7 +18,7 @@ gatesRouter.openapi(
     method: "post",
     path: "/v1/gates/{type}",
     tags,
-    ...auth.apiKey(),
+    ...auth.apiKey({ scope: "gates:call" }),
     summary: "Ask the pre-hooks (gates) whether an action of this type may proceed",
     description:
       "Calls every enabled phase:pre hook matching the type in parallel, signed like a delivery, each with its timeout " +
@@ -40,7 +40,7 @@ gatesRouter.openapi(
     method: "get",
     path: "/v1/gates/{work_id}",
     tags,
-    ...auth.apiKey(),
+    ...auth.apiKey({ scope: "gates:call" }),
     summary: "The gate runs and the events of one work_id",
     request: { params: WorkIdParam },
     responses: { 200: jsonResponse(WorkRecord, "Gate runs and events under the work_id"), ...errorResponses(400, 401, 404) },

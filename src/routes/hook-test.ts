@@ -12,7 +12,7 @@ hookTestRouter.openapi(
     method: "post",
     path: "/v1/hooks/{id}/test",
     tags: ["Hooks"],
-    ...auth.apiKey(),
+    ...auth.apiKey({ scope: "hooks:write" }),
     summary: "Send a test event now and answer what the receiver said",
     description:
       "Sends the documented sample payload (`data.test` is true) through the same request builder and signer as a real " +

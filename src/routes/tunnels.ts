@@ -13,7 +13,7 @@ tunnelsRouter.openapi(
     method: "get",
     path: "/v1/tunnels",
     tags,
-    ...auth.apiKey(),
+    ...auth.apiKey({ scope: "tunnels:read" }),
     summary: "The account's tunnels, and whether a CLI is connected to each",
     description:
       "A tunnel exists while a hook of the account delivers to its url (`tunnel://NAME`); at most 10 per account. " +
@@ -29,7 +29,7 @@ tunnelsRouter.openapi(
     method: "get",
     path: "/v1/tunnels/{name}/connect",
     tags,
-    ...auth.apiKey(),
+    ...auth.apiKey({ scope: "tunnels:connect" }),
     summary: "Connect a CLI to a tunnel (WebSocket upgrade)",
     description:
       "What `hookrouter listen --tunnel NAME` calls. The socket then carries every delivery, endpoint test and gate call " +

@@ -1,6 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { MAX_LOG_SHARDS } from "../domain/log-ids";
-import { Timestamp } from "./common";
+import { API_SCOPES } from "../domain/api-scopes";
+import { ApplicationName, Timestamp } from "./common";
 import { ACCENT_COLOR, frameAncestorProblem, logoUrlProblem, MAX_FRAME_ANCESTORS, MAX_PORTAL_TITLE } from "../domain/portal-settings";
 
 const FrameAncestor = z
@@ -73,16 +74,45 @@ export const Account = z
   .openapi("Account");
 export const AccountIdParam = z.object({ id: z.string().max(64) });
 
-export const ApiKeyCreate = z.strictObject({ name: z.string().trim().min(1).max(200) }).openapi("ApiKeyCreate");
+/** A scope an API key may hold (src/domain/api-scopes.ts: the one list). */
+export const ApiScopeName = z.enum(API_SCOPES).openapi("ApiScope", { description: "What a key may call: every route requires one (docs/api.md lists them)" });
+
+export const ApiKeyCreate = z
+  .strictObject({
+    name: z.string().trim().min(1).max(200),
+    scopes: z
+      .array(ApiScopeName)
+      .min(1)
+      .max(API_SCOPES.length * 2)
+      .optional()
+      .openapi({
+        description:
+          "The scopes the key holds; left out: every scope for the admin, the minting key's own for POST /v1/keys. A route the key holds no scope for answers 403 insufficient_scope",
+      }),
+    applications: z
+      .array(ApplicationName)
+      .min(1)
+      .max(100)
+      .optional()
+      .openapi({
+        description:
+          "Bind the key to these applications: an event it publishes without applications is labelled with them, and one naming another answers 403. Left out: unbound for the admin, the minting key's own for POST /v1/keys",
+      }),
+  })
+  .openapi("ApiKeyCreate");
 export const ApiKey = z
   .object({
     id: z.string(),
     name: z.string(),
     prefix: z.string().openapi({ description: "Public part of the key, safe to show and log" }),
+    scopes: z.array(ApiScopeName).nullable().openapi({ description: "The scopes the key holds; null: every scope (full access)" }),
+    applications: z.array(z.string()).nullable().openapi({ description: "The applications the key publishes for; null: not bound" }),
     created_at: Timestamp,
     revoked_at: Timestamp.nullable(),
   })
   .openapi("ApiKey");
+/** A key of the caller's account, by id (DELETE /v1/keys/{id}): the same shape as an account's id. */
+export const OwnKeyParam = AccountIdParam;
 export const ApiKeyCreated = ApiKey.extend({
   key: z.string().openapi({ description: "The bearer token. Shown only in this answer; stored hashed." }),
 }).openapi("ApiKeyCreated");

@@ -62,10 +62,11 @@ export const StringMap = z.record(z.string().max(128), z.string().max(1024)).ref
 export const BoolQuery = z.enum(["true", "false"]).transform((v) => v === "true");
 
 /** The standard error responses a route can give, for the OpenAPI document. */
-export function errorResponses(...statuses: Array<400 | 401 | 404 | 409 | 413 | 415 | 422 | 426 | 429 | 503>) {
+export function errorResponses(...statuses: Array<400 | 401 | 403 | 404 | 409 | 413 | 415 | 422 | 426 | 429 | 503>) {
   const descriptions: Record<number, string> = {
     400: "Malformed request",
     401: "Missing or invalid credentials",
+    403: "The API key lacks the route's scope (insufficient_scope), or may not act for these applications (forbidden)",
     404: "Not found (or another account's)",
     409: "Conflict",
     413: "Body too large",

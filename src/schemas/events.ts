@@ -29,7 +29,11 @@ export const EventCreate = z
       .array(ApplicationName)
       .max(100)
       .optional()
-      .openapi({ description: "The applications this event concerns (application-scoped hooks); left out, read from the payload when the type's catalog entry names an applications_path" }),
+      .openapi({
+        description:
+          "The applications this event concerns (application-scoped hooks); left out, read from the payload when the type's catalog entry names an applications_path, " +
+          "else those of the API key when it is bound to applications (a bound key naming another application answers 403)",
+      }),
     work_id: WorkId.optional().openapi({ description: "Correlates the event with a pre-hook gate run; sent in every delivery" }),
     idempotency_key: IdempotencyKey.optional().openapi({ description: "Same as the Idempotency-Key header" }),
     hook_ids: z

@@ -4,6 +4,7 @@ import { findAccount, insertAccount, insertApiKey, updateLogSettings } from "../
 import { nowIso, type Db } from "../db/client";
 import type { AccountRow, ApiKeyRow } from "../db/schema";
 import { API_KEY_LOOKUP_LENGTH, newApiKey } from "../domain/api-key";
+import { FULL_GRANT, type KeyGrant } from "../domain/api-scopes";
 import { newId } from "../domain/ids";
 import { logOf } from "../durable/delivery-log";
 import type { Env } from "../env";
@@ -25,7 +26,7 @@ export async function createAccount(db: Db, input: { name: string; retention_day
  * Mints an API key for the account: stores its lookup prefix and hash, never the key itself, which
  * is answered here once (the caller shows it to whoever asked for it).
  */
-export async function mintApiKey(db: Db, accountId: string, name: string): Promise<{ row: ApiKeyRow; key: string }> {
+export async function mintApiKey(db: Db, accountId: string, name: string, grant: KeyGrant = FULL_GRANT): Promise<{ row: ApiKeyRow; key: string }> {
   const key = newApiKey();
   const row: ApiKeyRow = {
     id: newId("key"),
@@ -35,6 +36,8 @@ export async function mintApiKey(db: Db, accountId: string, name: string): Promi
     keyHash: await sha256Hex(key),
     createdAt: nowIso(),
     revokedAt: null,
+    scopes: grant.scopes,
+    applications: grant.applications,
   };
   await insertApiKey(db, row);
   return { row, key };

@@ -35,7 +35,7 @@ type PublishInput = z.infer<typeof EventCreate>;
  * and the rest go to `env.DELIVERIES`), the account's `fanout_version` (read with its API key: whether a
  * cached snapshot is current), and `waitUntil`, which keeps the publish running if the client disconnects.
  */
-type Publisher = Pick<AccountContext, "env" | "db" | "log" | "account" | "waitUntil">;
+type Publisher = Pick<AccountContext, "env" | "db" | "log" | "account" | "waitUntil" | "grant">;
 
 export interface Published {
   event: EventRow;
@@ -65,7 +65,7 @@ async function publish(p: Publisher, input: PublishInput, headerKey: string | un
   let hookIds: string[];
   let applications: string[] | null;
   try {
-    const plan = planFanout(await fanoutSnapshot(p.db, p.log.accountId, p.account.fanoutVersion), input);
+    const plan = planFanout(await fanoutSnapshot(p.db, p.log.accountId, p.account.fanoutVersion), input, p.grant.applications);
     hookIds = plan.hooks.map((h) => h.id);
     applications = plan.applications;
   } catch (err) {
@@ -126,7 +126,8 @@ export async function replayEvent(p: Publisher, eventId: string, hookIds: string
   const snapshot = await fanoutSnapshot(p.db, p.log.accountId, p.account.fanoutVersion);
   // Matched as a publish of it would be now: its payload and work_id count for content filters.
   const input = { type: event.type, payload: JSON.parse(event.payload) as Record<string, unknown>, applications: event.applications ?? undefined, work_id: event.workId ?? undefined, hook_ids: hookIds };
-  const hooks = planFanout(snapshot, input).hooks.map((h) => h.id);
+  // The stored event keeps its applications: a replay is not a publish of the key's (null: no binding).
+  const hooks = planFanout(snapshot, input, null).hooks.map((h) => h.id);
   if (hooks.length === 0) return { eventId, deliveryIds: [] };
   const ids = await holder.append(eventId, hooks);
   if (ids === null) throw ApiError.notFound("event");
@@ -148,13 +149,13 @@ async function queueReplayed(p: Publisher, holder: DurableObjectStub<DeliveryLog
  * The hooks this event reaches and the applications it concerns, by the catalog's rules (422 when
  * the type is not cataloged, its payload names applications badly, or too many hooks match).
  */
-function planFanout(snapshot: FanoutSnapshot, input: PublishInput) {
+function planFanout(snapshot: FanoutSnapshot, input: PublishInput, keyApplications: string[] | null) {
   const cataloged = snapshot.catalog.find((t) => t.name === input.type);
   if (snapshot.catalog.length > 0 && !cataloged) {
     throw ApiError.unprocessable(`event type "${input.type}" is not in the account's event-type catalog`, "type");
   }
-  const applications = eventApplications(input.applications, cataloged?.applicationsPath ?? null, input.payload);
-  if (input.hook_ids) return { hooks: namedHooks(snapshot, input.hook_ids), applications };
+  const applications = eventApplications(input.applications, cataloged?.applicationsPath ?? null, input.payload, keyApplications);
+  if (input.hook_ids) return { hooks: namedHooks(snapshot, input.hook_ids, keyApplications), applications };
   const selected = selectHooks(
     snapshot.hooks,
     { type: input.type, applications, applicationLevel: cataloged?.applicationLevel, data: input.payload, workId: input.work_id ?? null },
@@ -166,9 +167,15 @@ function planFanout(snapshot: FanoutSnapshot, input: PublishInput) {
   return { hooks: selected, applications };
 }
 
-/** A targeted send: the named hooks that are live; any id that is not one of the account's post-hooks is a 422 naming it. */
-function namedHooks(snapshot: FanoutSnapshot, ids: readonly string[]) {
+/**
+ * A targeted send: the named hooks that are live; any id that is not one of the account's post-hooks
+ * is a 422 naming it. A key bound to applications may name hooks of the account (no applications) or
+ * of its applications only (403).
+ */
+function namedHooks(snapshot: FanoutSnapshot, ids: readonly string[], keyApplications: string[] | null) {
   const { selected, unknown, gates } = selectNamedHooks(snapshot.hooks, ids);
+  const foreign = keyApplications ? selected.filter((h) => h.applications !== null && !h.applications.some((a) => keyApplications.includes(a))) : [];
+  if (foreign.length > 0) throw ApiError.forbidden(`this API key publishes for the applications ${keyApplications!.join(", ")} only: hook_ids names ${foreign.map((h) => h.id).join(", ")}`, "hook_ids");
   const details = [
     ...unknown.map((id) => ({ path: "hook_ids", message: `no hook ${id} in this account` })),
     ...gates.map((id) => ({ path: "hook_ids", message: `hook ${id} is a pre-hook (gate): it is called by gate runs, not sent events` })),

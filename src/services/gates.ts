@@ -15,7 +15,7 @@ import { eventApplications, payloadText } from "./payload";
 import { sendToReceiver } from "./tunnels";
 
 /** Who asks: the gates are the account's, and the run is recorded in its delivery log. */
-type GateCaller = Pick<AccountContext, "db" | "config" | "accountId" | "log">;
+type GateCaller = Pick<AccountContext, "db" | "config" | "accountId" | "log" | "grant">;
 
 export interface GateInput {
   type: string;
@@ -46,7 +46,7 @@ export async function runGates(caller: GateCaller, input: GateInput): Promise<Ga
   if (cataloged && cataloged.name !== input.type) {
     throw ApiError.unprocessable(`event type "${input.type}" is not in the account's event-type catalog`, "type");
   }
-  const applications = eventApplications(input.applications, cataloged?.applicationsPath ?? null, input.payload);
+  const applications = eventApplications(input.applications, cataloged?.applicationsPath ?? null, input.payload, caller.grant.applications);
   const gates = selectHooks(hooks, { type: input.type, applications, applicationLevel: cataloged?.applicationLevel, data: input.payload }, "pre");
   // Hook order (oldest first) decides whose work_id and context fields win: see combineGates.
   gates.sort((a, b) => (a.id < b.id ? -1 : 1));

@@ -1,4 +1,5 @@
 import { utf8 } from "../crypto/encoding";
+import { applicationsForKey } from "../domain/api-scopes";
 import { applicationsAt } from "../domain/payload-applications";
 import { ApiError } from "../errors";
 
@@ -17,9 +18,16 @@ export function payloadText(payload: unknown): string {
 
 /**
  * The applications an event (or a gate call) concerns: those the producer passed, else those its
- * payload names where its cataloged type says (`applications_path`, Huskar's `application_names`).
+ * payload names where its cataloged type says (`applications_path`, Huskar's `application_names`);
+ * for a key bound to applications, none named is the key's own, and another is refused (403).
  */
-export function eventApplications(given: string[] | undefined, applicationsPath: string | null, payload: Record<string, unknown>): string[] | null {
+export function eventApplications(given: string[] | undefined, applicationsPath: string | null, payload: Record<string, unknown>, keyApplications: string[] | null): string[] | null {
+  const bound = applicationsForKey(namedApplications(given, applicationsPath, payload), keyApplications);
+  if (!bound.ok) throw ApiError.forbidden(`this API key publishes for the applications ${keyApplications!.join(", ")} only, not ${bound.outside.join(", ")}`, "applications");
+  return bound.applications;
+}
+
+function namedApplications(given: string[] | undefined, applicationsPath: string | null, payload: Record<string, unknown>): string[] | null {
   if (given !== undefined || applicationsPath === null) return given ?? null;
   const read = applicationsAt(payload, applicationsPath);
   if (!read.ok) throw ApiError.unprocessable(`${read.message} (the catalog reads this type's applications there)`, `payload.${applicationsPath}`);

@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { CALLBACK_PATH } from "../../src/domain/slack-oauth-state";
 import { portalTarget } from "../../src/domain/portal-access";
 import type { Env } from "../../src/env";
+import { API_SCOPES } from "../../src/domain/api-scopes";
 import { ADMIN_TOKEN, call, expectErrorShape, newAccount } from "../helpers/api";
 
 // Every route of the OpenAPI document, walked: each declares its credential (src/http/route.ts) and
@@ -19,13 +20,15 @@ interface Operation {
   method: string;
   path: string;
   credential: Credential | "none";
+  /** The scope an API-key route requires, from its security requirement. */
+  scope?: string;
 }
 
 async function operations(bindings?: Partial<Env>): Promise<Operation[]> {
   const doc = await call("GET", "/openapi.json", { bindings });
   expect(doc.status).toBe(200);
   const out: Operation[] = [];
-  for (const [path, item] of Object.entries(doc.body.paths as Record<string, Record<string, { security?: Array<Record<string, string[]>> }>>)) {
+  for (const [path, item] of Object.entries(doc.body.paths as Record<string, Record<string, { security?: Array<Record<string, string[]>>; "x-required-scope"?: string }>>)) {
     for (const [method, op] of Object.entries(item)) {
       const route = `${method.toUpperCase()} ${path}`;
       expect(op.security, `${route} states no security requirement`).toBeDefined();
@@ -33,7 +36,13 @@ async function operations(bindings?: Partial<Env>): Promise<Operation[]> {
       expect(schemes.length, `${route}: one credential, or none`).toBeLessThanOrEqual(1);
       const credential = schemes[0] === "bearer" ? "api_key" : schemes[0] === "admin" ? "admin" : "none";
       if (schemes[0] !== undefined) expect(["bearer", "admin"], route).toContain(schemes[0]);
-      out.push({ method: method.toUpperCase(), path, credential });
+      // An API-key route names exactly one scope, the same in its requirement and its extension.
+      const scopes = op.security!.flatMap((r) => r.bearer ?? []);
+      if (credential === "api_key") {
+        expect(scopes.length, `${route} names one scope`).toBe(1);
+        expect(op["x-required-scope"], route).toBe(scopes[0]);
+      }
+      out.push({ method: method.toUpperCase(), path, credential, scope: scopes[0] });
     }
   }
   return out;
@@ -106,5 +115,43 @@ describe("every route declares its credential and refuses others", () => {
     expect(own.map((o) => `${o.method} ${o.path}`)).toContain("GET /v1/admin/metrics");
     expect(own.every((o) => o.credential === "admin")).toBe(true);
     await checkAll(own, bench);
+  });
+});
+
+describe("every API-key route requires its scope", () => {
+  /** Per scope: a key holding every other scope, and a key holding only it. */
+  const allBut = new Map<string, string>();
+  const only = new Map<string, string>();
+
+  beforeAll(async () => {
+    const { accountId } = await newAccount("scopes");
+    const mint = async (scopes: string[]) => {
+      const res = await call("POST", `/v1/accounts/${accountId}/keys`, { token: ADMIN_TOKEN, body: { name: "scoped", scopes } });
+      expect(res.status, JSON.stringify(res.body)).toBe(201);
+      expect(res.body.scopes).toEqual(scopes);
+      return res.body.key as string;
+    };
+    for (const scope of API_SCOPES) {
+      allBut.set(scope, await mint(API_SCOPES.filter((s) => s !== scope)));
+      only.set(scope, await mint([scope]));
+    }
+  });
+
+  it("a key lacking the route's scope gets 403 naming it; a key holding only that scope is let through", async () => {
+    const ops = (await operations()).filter((o) => o.credential === "api_key");
+    expect(ops.length).toBeGreaterThan(40);
+    for (const op of ops) {
+      const route = `${op.method} ${op.path}`;
+      expect(API_SCOPES, route).toContain(op.scope);
+      const path = concrete(op.path);
+      const refused = await call(op.method, path, { token: allBut.get(op.scope!)! });
+      expectErrorShape(refused, 403, "insufficient_scope");
+      expect(refused.body.error.message, route).toContain(op.scope);
+      expect(refused.headers.get("www-authenticate"), route).toContain(`scope="${op.scope}"`);
+      const allowed = await call(op.method, path, { token: only.get(op.scope!)! });
+      expect([401, 403], `${route} with only ${op.scope}: ${JSON.stringify(allowed.body)}`).not.toContain(allowed.status);
+    }
+    // No scope is dead: each one opens some route.
+    expect(new Set(ops.map((o) => o.scope))).toEqual(new Set(API_SCOPES));
   });
 });

@@ -73,6 +73,8 @@ const validRefusals = new Map<string, Map<string, number>>();
 
 function learnIds(into: string[], text: string): void {
   for (const m of text.matchAll(/\b[a-z]+_[0-9A-HJKMNP-TV-Z]{26}\b/g)) {
+    // Never the attacker's own key: DELETE /v1/keys/{id} would revoke it, and with it every later request.
+    if (m[0] === attacker.keyId) continue;
     if (!victimView.ids.has(m[0]) && !into.includes(m[0]) && into.length < 300) into.push(m[0]);
   }
 }

@@ -82,7 +82,11 @@ describe("GET /openapi.json", () => {
       }
     }
     const create = doc.paths["/v1/hooks"].post;
-    expect(create.security).toEqual([{ bearer: [] }]);
+    // The scope the route requires, in its security requirement, its extension and its description (src/http/route.ts).
+    expect(create.security).toEqual([{ bearer: ["hooks:write"] }]);
+    expect(create["x-required-scope"]).toBe("hooks:write");
+    expect(create.description).toContain("`hooks:write`");
+    expect(create.responses["403"]).toBeDefined();
     expect(create.requestBody.content["application/json"].schema).toEqual({ $ref: "#/components/schemas/HookCreate" });
     expect(Object.keys(create.responses).sort()).toEqual(expect.arrayContaining(["201", "400", "401", "409", "413", "415", "422"]));
     expect(doc.paths["/v1/accounts"].post.security).toEqual([{ admin: [] }]);

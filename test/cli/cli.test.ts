@@ -270,6 +270,36 @@ describe("catalog", () => {
   });
 });
 
+describe("keys", () => {
+  it("creates a scoped key shown once, lists it, refuses a stronger one, and revokes it", async () => {
+    const created = await cli(["keys", "create", "cli-reader", "--scope", "hooks:read,keys:read", "--application", "alpha"], env);
+    expect(created.stderr).toBe("");
+    expect(created.code).toBe(0);
+    const [, id, key] = created.stdout.match(/^(key_\w+)\s+scopes hooks:read,keys:read\s+applications alpha\n(hrk_\S+)$/m)!;
+    const listed = await cli(["keys", "list"], env);
+    expect(listed.stdout).toMatch(new RegExp(`^${id}\\s+cli-reader\\s+hrk_\\S+\\s+hooks:read,keys:read\\s+alpha\\s+-$`, "m"));
+    expect(listed.stdout).not.toContain(key);
+
+    // The reader's key may read hooks, not write them, nor mint a key.
+    expect((await cli(["hooks", "list", "--api-key", key!], env)).code).toBe(0);
+    const write = await cli(["hooks", "create", "http://127.0.0.1:9/", "--api-key", key!], env);
+    expect(write.code).toBe(1);
+    expect(write.stderr).toMatch(/lacks the scope hooks:write.*\(403 insufficient_scope\)/);
+    expect(write.stderr).toContain("hookrouter keys list");
+    expectNoStackTrace(write);
+    const mint = await cli(["keys", "create", "more", "--api-key", key!], env);
+    expect(mint.code).toBe(1);
+    expect(mint.stderr).toContain("keys:write");
+
+    const unknown = await cli(["keys", "create", "bad", "--scope", "hooks:everything"], env);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain("(400 validation_failed)");
+
+    expect((await json(["keys", "revoke", id!])).revoked_at).not.toBeNull();
+    expect((await cli(["hooks", "list", "--api-key", key!], env)).stderr).toContain("(401 unauthorized)");
+  });
+});
+
 describe("errors a user can act on, not stack traces", () => {
   it("connection refused names the URL and says how to start the router", async () => {
     const r = await cli(["hooks", "list"], { ...env, HOOKROUTER_URL: `http://127.0.0.1:${await freePort()}` });

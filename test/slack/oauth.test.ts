@@ -256,7 +256,7 @@ describe("Slack connection (OAuth against a fake Slack)", () => {
       "/v1/slack/test",
     ]);
     expect(doc.paths["/v1/slack/oauth/callback"].get.security).toEqual([]); // stated: no credential
-    expect(doc.paths["/v1/slack/connect-url"].get.security).toEqual([{ bearer: [] }]);
+    expect(doc.paths["/v1/slack/connect-url"].get.security).toEqual([{ bearer: ["slack:write"] }]);
     expect(Object.keys(doc.paths["/v1/slack/connection"]).sort()).toEqual(["delete", "get"]);
   });
 

@@ -5,6 +5,8 @@ import { healthAfterAttempt, type AttemptSummary, type HealthChange } from "../d
 import { takeToken, type BucketState } from "../domain/token-bucket";
 import { getConfig, type Env } from "../env";
 import { runScheduledTest, type HookTestResult } from "../services/hook-test";
+import { publishOutbox } from "../services/operational-events";
+import { OperationalOutbox, type DeadDelivery, type HookRef } from "./operational-outbox";
 
 declare module "../env" {
   /** The class behind the `HOOK_STATE` binding (see DurableObjectClasses). */
@@ -54,7 +56,7 @@ export class HookState extends DurableObject<Env> {
    * hook row's copy of the record: an earlier streak start there is adopted (this object's storage may
    * be younger than the streak, e.g. after a reset), so the row and the object agree.
    */
-  recordAttempts(attempts: RecordedAttempt[], rowFailingSince: string | null = null): AttemptRecorded {
+  async recordAttempts(attempts: RecordedAttempt[], rowFailingSince: string | null = null, ref?: HookRef): Promise<AttemptRecorded> {
     const now = Date.now();
     const cfg = this.breakerConfig();
     const autoDisableAfterSeconds = getConfig(this.env).AUTO_DISABLE_AFTER_SECONDS;
@@ -67,17 +69,38 @@ export class HookState extends DurableObject<Env> {
       after = recordBreakerAttempt(after, attempt.ok, attempt.probe, now, cfg);
     }
     if (JSON.stringify(after) !== JSON.stringify(before)) this.kv.put(BREAKER, after);
-    return { ...failureRecord(after, now), health: disable ?? rowChange(before, after) };
+    const circuit = rowChange(before, after);
+    // Announced in this same step as the breaker's new state (one commit: ./operational-outbox.ts).
+    if (ref && (circuit.kind !== "none" || disable)) {
+      const outbox = this.outbox(ref);
+      outbox.noteCircuit(circuit, after, now);
+      if (disable?.kind === "disable") outbox.noteDisabled(disable.reason, now);
+      await this.armAlarm();
+    }
+    return { ...failureRecord(after, now), health: disable ?? circuit };
   }
 
   /** One attempt's outcome: `recordAttempts` with a single attempt. */
-  recordAttempt(attempt: AttemptSummary, probe = false, rowFailingSince: string | null = null): AttemptRecorded {
-    return this.recordAttempts([{ ...attempt, probe }], rowFailingSince);
+  recordAttempt(attempt: AttemptSummary, probe = false, rowFailingSince: string | null = null, ref?: HookRef): Promise<AttemptRecorded> {
+    return this.recordAttempts([{ ...attempt, probe }], rowFailingSince, ref);
   }
 
-  /** Forgets the failure streak (a hook enabled again by hand starts with a closed breaker). */
+  /** Forgets the failure streak (a hook enabled again by hand starts with a closed breaker, and a later disable is announced again). */
   resetFailures(): void {
     this.kv.put(BREAKER, CLOSED);
+    new OperationalOutbox(this.kv, this.operationalIntervalMs()).enabledAgain();
+  }
+
+  /** Deliveries of this hook that went dead, as their delivery log announces them (once each: see operational-outbox.ts). */
+  async noteDead(ref: HookRef, dead: DeadDelivery[]): Promise<void> {
+    this.outbox(ref).noteDead(dead, Date.now());
+    await this.armAlarm();
+  }
+
+  /** An endpoint test moved the hook's state (`POST /v1/hooks/{id}/test`; the automatic test notes its own). */
+  async noteStateChange(ref: HookRef, from: string, to: string, result: HookTestResult): Promise<void> {
+    this.outbox(ref).noteStateChange(from, to, result, Date.now());
+    await this.armAlarm();
   }
 
   saveTestResult(result: HookTestResult): void {
@@ -96,17 +119,57 @@ export class HookState extends DurableObject<Env> {
    */
   async scheduleTest(accountId: string, hookId: string, delayMs = 0): Promise<void> {
     this.kv.put(HOOK, { accountId, hookId } satisfies HookRef);
-    await this.ctx.storage.setAlarm(Date.now() + delayMs);
+    this.kv.put(TEST_DUE, Date.now() + delayMs);
+    await this.armAlarm();
   }
 
+  /**
+   * The one alarm serves two things: the operational events' outbox (published at once, retried
+   * every OUTBOX_RETRY_MS while the log cannot be reached; a held one when its throttle interval
+   * ends) and the automatic test when due. Then it is set again for whichever is next.
+   */
   override async alarm(): Promise<void> {
+    const now = Date.now();
+    const published = await publishOutbox(this.env, new OperationalOutbox(this.kv, this.operationalIntervalMs()), now);
+    if (await this.runTestIfDue(now)) return;
+    await this.armAlarm(published ? undefined : now + OUTBOX_RETRY_MS);
+  }
+
+  /** Answers true when the hook turned out to be deleted (everything is cleared then). */
+  private async runTestIfDue(now: number): Promise<boolean> {
     const ref = this.kv.get<HookRef>(HOOK);
-    if (!ref) return;
+    const due = this.kv.get<number | null>(TEST_DUE);
+    // No due time at all: a test queued before the outbox shared this alarm (run it, as then).
+    if (!ref || due === null || (due !== undefined && due > now)) return false;
+    this.kv.put(TEST_DUE, null);
     const config = getConfig(this.env);
     const outcome = await runScheduledTest({ db: getDb(this.env.DB), config }, ref.accountId, ref.hookId);
-    if (outcome.kind === "tested") this.kv.put(LAST_TEST, outcome.result);
+    if (outcome.kind === "tested") {
+      this.kv.put(LAST_TEST, outcome.result);
+      // Noted right after D1's answer; a crash in between loses this one event (docs/operational-events.md).
+      if (outcome.changed) this.outbox(ref).noteStateChange(outcome.changed.from, outcome.changed.to, outcome.result, Date.now());
+    }
     // The hook was deleted and its delete could not clear this object (best-effort): clear it now.
     if (outcome.kind === "gone") await this.purge();
+    return outcome.kind === "gone";
+  }
+
+  /** The alarm at the earliest of: the outbox's next due time (or `outboxAt`, a retry's), the automatic test. */
+  private async armAlarm(outboxAt?: number): Promise<void> {
+    const now = Date.now();
+    const outboxDue = new OperationalOutbox(this.kv, this.operationalIntervalMs()).dueAt(now);
+    const testDue = this.kv.get<number | null>(TEST_DUE) ?? null;
+    const due = [outboxDue === null ? null : Math.max(outboxDue, outboxAt ?? outboxDue), testDue].filter((d): d is number => d !== null);
+    if (due.length > 0) await this.ctx.storage.setAlarm(Math.min(...due));
+  }
+
+  /** The outbox of the hook's operational events. */
+  private outbox(ref: HookRef): OperationalOutbox {
+    return new OperationalOutbox(this.kv, this.operationalIntervalMs()).about(ref);
+  }
+
+  private operationalIntervalMs(): number {
+    return getConfig(this.env).OPERATIONAL_EVENT_INTERVAL_SECONDS * 1000;
   }
 
   /**
@@ -143,11 +206,10 @@ const BUCKET = "bucket";
 const BREAKER = "breaker";
 const LAST_TEST = "last_test";
 const HOOK = "hook";
-
-interface HookRef {
-  accountId: string;
-  hookId: string;
-}
+/** When the automatic test is due (ms); null once run. */
+const TEST_DUE = "test_due";
+/** A publish the log could not take is tried again this much later. */
+const OUTBOX_RETRY_MS = 30_000;
 
 export interface RecordedAttempt extends AttemptSummary {
   /** `admit` let it through as the one probe of an open breaker. */

@@ -46,12 +46,14 @@ export function hookAbout(type: string, data: unknown): string | null {
 }
 
 /**
- * Transitions are throttled per (hook, group): the two circuit events share one group, so the last
- * one published always tells the circuit's current state.
+ * What a receiver's answers make happen is throttled per (hook, group); the two circuit events share
+ * one group, so the last one published always tells the circuit's current state. A state change is
+ * not throttled (null): only an endpoint test makes one, never a delivery, so a flapping receiver
+ * cannot repeat it; its rate is that of the account's own API calls, themselves rate-limited.
  */
-export type ThrottleGroup = "circuit" | "disabled" | "state" | "dead";
+export type ThrottleGroup = "circuit" | "disabled" | "dead";
 
-export function groupOf(type: OperationalEventType): ThrottleGroup {
+export function throttledGroupOf(type: OperationalEventType): ThrottleGroup | null {
   switch (type) {
     case "hookrouter.hook.circuit_opened":
     case "hookrouter.hook.circuit_closed":
@@ -59,7 +61,7 @@ export function groupOf(type: OperationalEventType): ThrottleGroup {
     case "hookrouter.hook.disabled":
       return "disabled";
     case "hookrouter.hook.state_changed":
-      return "state";
+      return null;
     case "hookrouter.delivery.dead":
       return "dead";
   }

@@ -4,8 +4,10 @@ import { admit as admitBreaker, CLOSED, circuitOf, recordAttempt as recordBreake
 import { healthAfterAttempt, type AttemptSummary, type HealthChange } from "../domain/hook-health";
 import { takeToken, type BucketState } from "../domain/token-bucket";
 import { getConfig, type Env } from "../env";
+import { errorDetail, log } from "../observability/log";
 import { runScheduledTest, type HookTestResult } from "../services/hook-test";
-import { publishOutbox } from "../services/operational-events";
+import { publishOperationalEvent, publishOutbox } from "../services/operational-events";
+import { ulid } from "../domain/ids";
 import { OperationalOutbox, type DeadDelivery, type HookRef } from "./operational-outbox";
 
 declare module "../env" {
@@ -88,7 +90,7 @@ export class HookState extends DurableObject<Env> {
   /** Forgets the failure streak (a hook enabled again by hand starts with a closed breaker, and a later disable is announced again). */
   resetFailures(): void {
     this.kv.put(BREAKER, CLOSED);
-    new OperationalOutbox(this.kv, this.operationalIntervalMs()).enabledAgain();
+    this.operational().enabledAgain();
   }
 
   /** Deliveries of this hook that went dead, as their delivery log announces them (once each: see operational-outbox.ts). */
@@ -99,7 +101,8 @@ export class HookState extends DurableObject<Env> {
 
   /** An endpoint test moved the hook's state (`POST /v1/hooks/{id}/test`; the automatic test notes its own). */
   async noteStateChange(ref: HookRef, from: string, to: string, result: HookTestResult): Promise<void> {
-    this.outbox(ref).noteStateChange(from, to, result, Date.now());
+    const outbox = this.outbox(ref);
+    outbox.note(outbox.stateChange(from, to, result), Date.now());
     await this.armAlarm();
   }
 
@@ -118,8 +121,7 @@ export class HookState extends DurableObject<Env> {
    * latest settings).
    */
   async scheduleTest(accountId: string, hookId: string, delayMs = 0): Promise<void> {
-    this.kv.put(HOOK, { accountId, hookId } satisfies HookRef);
-    this.kv.put(TEST_DUE, Date.now() + delayMs);
+    this.kv.put(HOOK, { accountId, hookId, testDueMs: Date.now() + delayMs } satisfies HookRecord);
     await this.armAlarm();
   }
 
@@ -130,42 +132,70 @@ export class HookState extends DurableObject<Env> {
    */
   override async alarm(): Promise<void> {
     const now = Date.now();
-    const published = await publishOutbox(this.env, new OperationalOutbox(this.kv, this.operationalIntervalMs()), now);
-    if (await this.runTestIfDue(now)) return;
+    const outbox = this.operational();
+    const outboxDue = outbox.dueAt(now);
+    const ref = this.kv.get<HookRecord>(HOOK) ?? null;
+    const published = await publishOutbox(this.env, outbox, ref, now);
+    // An alarm with no event due is the test's (or one a test set off early): the test runs, as it always did.
+    if (await this.runTestIfDue(now, outboxDue === null || outboxDue > now)) return;
     await this.armAlarm(published ? undefined : now + OUTBOX_RETRY_MS);
   }
 
   /** Answers true when the hook turned out to be deleted (everything is cleared then). */
-  private async runTestIfDue(now: number): Promise<boolean> {
-    const ref = this.kv.get<HookRef>(HOOK);
-    const due = this.kv.get<number | null>(TEST_DUE);
-    // No due time at all: a test queued before the outbox shared this alarm (run it, as then).
-    if (!ref || due === null || (due !== undefined && due > now)) return false;
-    this.kv.put(TEST_DUE, null);
+  private async runTestIfDue(now: number, firedForTest: boolean): Promise<boolean> {
+    const ref = this.kv.get<HookRecord>(HOOK);
+    // `testDueMs` undefined: a test queued before the outbox shared this alarm (it runs, as then).
+    if (!ref || ref.testDueMs === null || (ref.testDueMs !== undefined && ref.testDueMs > now && !firedForTest)) return false;
     const config = getConfig(this.env);
     const outcome = await runScheduledTest({ db: getDb(this.env.DB), config }, ref.accountId, ref.hookId);
+    if (outcome.kind === "gone") {
+      // The hook was deleted and its delete could not clear this object (best-effort): clear it now.
+      await this.purge();
+      return true;
+    }
+    // Done (a test re-queued meanwhile keeps its own due time).
+    const latest = this.kv.get<HookRecord>(HOOK);
+    if (latest && latest.testDueMs === ref.testDueMs) this.kv.put(HOOK, { ...latest, testDueMs: null });
     if (outcome.kind === "tested") {
       this.kv.put(LAST_TEST, outcome.result);
-      // Noted right after D1's answer; a crash in between loses this one event (docs/operational-events.md).
-      if (outcome.changed) this.outbox(ref).noteStateChange(outcome.changed.from, outcome.changed.to, outcome.result, Date.now());
+      if (outcome.changed) await this.publishStateChange(ref, outcome.changed.from, outcome.changed.to, outcome.result);
     }
-    // The hook was deleted and its delete could not clear this object (best-effort): clear it now.
-    if (outcome.kind === "gone") await this.purge();
-    return outcome.kind === "gone";
+    return false;
+  }
+
+  /**
+   * The automatic test's state change, published at once (state changes are not throttled: only a
+   * test makes them); kept in the outbox only when that fails, for the alarm's retry. A crash between
+   * D1's answer and this loses the one event (docs/operational-events.md).
+   */
+  private async publishStateChange(ref: HookRef, from: string, to: string, result: HookTestResult): Promise<void> {
+    const outbox = this.operational();
+    const transition = outbox.stateChange(from, to, result);
+    try {
+      await publishOperationalEvent(this.env, ref, { ...transition, suppressed: 0, id: ulid() });
+    } catch (error) {
+      log("error", "publishing a state change failed; the hook's object tries again", { hook_id: ref.hookId, error: errorDetail(error) });
+      this.outbox(ref).note(transition, Date.now());
+    }
   }
 
   /** The alarm at the earliest of: the outbox's next due time (or `outboxAt`, a retry's), the automatic test. */
   private async armAlarm(outboxAt?: number): Promise<void> {
     const now = Date.now();
-    const outboxDue = new OperationalOutbox(this.kv, this.operationalIntervalMs()).dueAt(now);
-    const testDue = this.kv.get<number | null>(TEST_DUE) ?? null;
+    const outboxDue = this.operational().dueAt(now);
+    const testDue = this.kv.get<HookRecord>(HOOK)?.testDueMs ?? null;
     const due = [outboxDue === null ? null : Math.max(outboxDue, outboxAt ?? outboxDue), testDue].filter((d): d is number => d !== null);
     if (due.length > 0) await this.ctx.storage.setAlarm(Math.min(...due));
   }
 
-  /** The outbox of the hook's operational events. */
+  /** The outbox of the hook's operational events, the hook's id and account kept for it (the object cannot tell its own hook's id). */
   private outbox(ref: HookRef): OperationalOutbox {
-    return new OperationalOutbox(this.kv, this.operationalIntervalMs()).about(ref);
+    if (!this.kv.get(HOOK)) this.kv.put(HOOK, { ...ref, testDueMs: null } satisfies HookRecord);
+    return this.operational();
+  }
+
+  private operational(): OperationalOutbox {
+    return new OperationalOutbox(this.kv, this.operationalIntervalMs());
   }
 
   private operationalIntervalMs(): number {
@@ -206,10 +236,13 @@ const BUCKET = "bucket";
 const BREAKER = "breaker";
 const LAST_TEST = "last_test";
 const HOOK = "hook";
-/** When the automatic test is due (ms); null once run. */
-const TEST_DUE = "test_due";
 /** A publish the log could not take is tried again this much later. */
 const OUTBOX_RETRY_MS = 30_000;
+
+/** The hook this object is for, and when its automatic test is due (ms; null: none queued; absent: queued before due times were kept). */
+interface HookRecord extends HookRef {
+  testDueMs?: number | null;
+}
 
 export interface RecordedAttempt extends AttemptSummary {
   /** `admit` let it through as the one probe of an open breaker. */

@@ -1,6 +1,6 @@
 import type { HealthChange } from "../domain/hook-health";
 import { ulid } from "../domain/ids";
-import { groupOf, heldDueAt, releaseHeld, throttleTransition, type GroupThrottle, type ThrottleGroup, type ToPublish, type Transition } from "../domain/operational-events";
+import { heldDueAt, releaseHeld, throttleTransition, type GroupThrottle, throttledGroupOf, type ThrottleGroup, type ToPublish, type Transition } from "../domain/operational-events";
 
 // A hook's operational events on their way out, kept in the hook's Durable Object (src/durable/hook-state.ts)
 // next to the state whose transitions they announce. A transition is noted in the same synchronous
@@ -18,8 +18,6 @@ const DISABLED = "op_disabled";
 /** Dead deliveries already noted (a forward the log repeated after a crash is noted once). */
 const DEAD_SEEN = "op_dead_seen";
 const DEAD_SEEN_KEPT = 200;
-/** The hook the events are about (its object cannot tell its own hook's id): kept once. */
-const REF = "op_ref";
 
 export interface HookRef {
   accountId: string;
@@ -47,16 +45,6 @@ export class OperationalOutbox {
     private readonly intervalMs: number,
   ) {}
 
-  /** Remembers whose events these are (one row written, once per hook). */
-  about(ref: HookRef): this {
-    if (!this.kv.get(REF)) this.kv.put(REF, ref);
-    return this;
-  }
-
-  ref(): HookRef | null {
-    return this.kv.get<HookRef>(REF) ?? null;
-  }
-
   /** The breaker opened or closed (what the hook's row must record says which). */
   noteCircuit(change: HealthChange, breaker: { consecutiveFailures: number; failingSinceMs: number | null }, nowMs: number): void {
     const occurredAt = new Date(nowMs).toISOString();
@@ -68,14 +56,15 @@ export class OperationalOutbox {
   }
 
   /** An endpoint test moved the hook to `valid` or `invalid`. */
-  noteStateChange(from: string, to: string, test: { response_status: number | null; error_message: string | null; tested_at: string }, nowMs: number): void {
-    this.note({ type: "hookrouter.hook.state_changed", occurredAt: test.tested_at, details: { from, to, response_status: test.response_status, error_message: test.error_message } }, nowMs);
+  stateChange(from: string, to: string, test: { response_status: number | null; error_message: string | null; tested_at: string }): Transition {
+    return { type: "hookrouter.hook.state_changed", occurredAt: test.tested_at, details: { from, to, response_status: test.response_status, error_message: test.error_message } };
   }
 
   /** A transition: published at once, or held by the throttle (domain/operational-events.ts). */
   note(t: Transition, nowMs: number): void {
+    const group = throttledGroupOf(t.type);
+    if (group === null) return this.push({ ...t, suppressed: 0 });
     const throttles = this.throttles();
-    const group = groupOf(t.type);
     const { state, publish } = throttleTransition(throttles[group], t, nowMs, this.intervalMs);
     throttles[group] = state;
     this.kv.put(THROTTLE, throttles);

@@ -29,9 +29,8 @@ import { planFanout, queueOrMarkUnsent } from "./fanout-plan";
  * entry removed once its log took it. Answers false when some could not be published: they stay for
  * the alarm's retry, and their idempotency key makes a publish the log took before a crash count once.
  */
-export async function publishOutbox(env: Env, outbox: OperationalOutbox, nowMs: number): Promise<boolean> {
+export async function publishOutbox(env: Env, outbox: OperationalOutbox, ref: HookRef | null, nowMs: number): Promise<boolean> {
   outbox.release(nowMs);
-  const ref = outbox.ref();
   let ok = true;
   for (const entry of outbox.entries()) {
     try {

@@ -4,10 +4,8 @@ import { admit as admitBreaker, CLOSED, circuitOf, recordAttempt as recordBreake
 import { healthAfterAttempt, type AttemptSummary, type HealthChange } from "../domain/hook-health";
 import { takeToken, type BucketState } from "../domain/token-bucket";
 import { getConfig, type Env } from "../env";
-import { errorDetail, log } from "../observability/log";
 import { runScheduledTest, type HookTestResult } from "../services/hook-test";
-import { publishOperationalEvent, publishOutbox } from "../services/operational-events";
-import { ulid } from "../domain/ids";
+import { publishAtOnce, publishOutbox } from "../services/operational-events";
 import { OperationalOutbox, type DeadDelivery, type HookRef } from "./operational-outbox";
 
 declare module "../env" {
@@ -158,25 +156,10 @@ export class HookState extends DurableObject<Env> {
     if (latest && latest.testDueMs === ref.testDueMs) this.kv.put(HOOK, { ...latest, testDueMs: null });
     if (outcome.kind === "tested") {
       this.kv.put(LAST_TEST, outcome.result);
-      if (outcome.changed) await this.publishStateChange(ref, outcome.changed.from, outcome.changed.to, outcome.result);
+      // State changes are not throttled (only tests make them): published at once, a crash since D1's answer loses it.
+      if (outcome.changed) await publishAtOnce(this.env, this.outbox(ref), ref, this.operational().stateChange(outcome.changed.from, outcome.changed.to, outcome.result));
     }
     return false;
-  }
-
-  /**
-   * The automatic test's state change, published at once (state changes are not throttled: only a
-   * test makes them); kept in the outbox only when that fails, for the alarm's retry. A crash between
-   * D1's answer and this loses the one event (docs/operational-events.md).
-   */
-  private async publishStateChange(ref: HookRef, from: string, to: string, result: HookTestResult): Promise<void> {
-    const outbox = this.operational();
-    const transition = outbox.stateChange(from, to, result);
-    try {
-      await publishOperationalEvent(this.env, ref, { ...transition, suppressed: 0, id: ulid() });
-    } catch (error) {
-      log("error", "publishing a state change failed; the hook's object tries again", { hook_id: ref.hookId, error: errorDetail(error) });
-      this.outbox(ref).note(transition, Date.now());
-    }
   }
 
   /** The alarm at the earliest of: the outbox's next due time (or `outboxAt`, a retry's), the automatic test. */

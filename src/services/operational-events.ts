@@ -3,7 +3,8 @@ import { getDb } from "../db/client";
 import { accounts, hooks } from "../db/schema";
 import { IDEMPOTENCY_WINDOW_MS } from "../durable/delivery-log";
 import type { HookRef, OperationalOutbox, OutboxEntry } from "../durable/operational-outbox";
-import { operationalPayload } from "../domain/operational-events";
+import { ulid } from "../domain/ids";
+import { operationalPayload, type Transition } from "../domain/operational-events";
 import type { Env } from "../env";
 import { ApiError } from "../errors";
 import type { EventRow } from "../log/records";
@@ -42,6 +43,16 @@ export async function publishOutbox(env: Env, outbox: OperationalOutbox, ref: Ho
     }
   }
   return ok;
+}
+
+/** A transition published now rather than through the outbox's alarm; kept in the outbox only if that fails (the alarm retries it). */
+export async function publishAtOnce(env: Env, outbox: OperationalOutbox, ref: HookRef, transition: Transition): Promise<void> {
+  try {
+    await publishOperationalEvent(env, ref, { ...transition, suppressed: 0, id: ulid() });
+  } catch (error) {
+    log("error", "publishing an operational event failed; the hook's object tries again", { hook_id: ref.hookId, type: transition.type, error: errorDetail(error) });
+    outbox.note(transition, Date.now());
+  }
 }
 
 /** "dropped": nothing to publish (no hook subscribes, the account or the hook is gone, or fan-out refuses it for good). */

@@ -19,6 +19,15 @@ async function watcher(key: string) {
   return { rx, hook };
 }
 
+/** A fresh account with a watcher, and a hook on a receiver answering 200, past its automatic test (`tested`: the hook then). */
+async function watchedHook(name: string) {
+  const { key } = await newAccount(name);
+  const w = await watcher(key);
+  const rx = new Receiver();
+  const hook = await createHook(key, { url: rx.url(), events: ["job.*"] });
+  return { key, w, rx, hook, tested: await testedHook(key, hook.id) };
+}
+
 const hookOf = async (key: string, id: string) => (await call("GET", `/v1/hooks/${id}`, { token: key })).body;
 
 describe("operational events", () => {
@@ -53,11 +62,7 @@ describe("operational events", () => {
   });
 
   it("a receiver answering 410 disables the hook: hook.disabled once per disabling, though several deliveries were answered 410", async () => {
-    const { key } = await newAccount("op-disabled");
-    const w = await watcher(key);
-    const rx = new Receiver();
-    const gone = await createHook(key, { url: rx.url(), events: ["job.*"] });
-    await testedHook(key, gone.id);
+    const { key, w, rx, hook: gone } = await watchedHook("op-disabled");
     await rx.script([], { status: 410, body: "gone" });
     const disableBy410s = async () => {
       const events = await Promise.all(Array.from({ length: 3 }, (_, i) => publish(key, { type: "job.done", payload: { i } })));
@@ -84,11 +89,8 @@ describe("operational events", () => {
   });
 
   it("state_changed: the automatic test's outcome (new → valid), and a later test's (valid → invalid); a test that changes nothing publishes nothing", async () => {
-    const { key } = await newAccount("op-state");
-    const w = await watcher(key);
-    const rx = new Receiver();
-    const hook = await createHook(key, { url: rx.url(), events: ["job.*"] });
-    expect((await testedHook(key, hook.id)).state).toBe("valid");
+    const { key, w, rx, hook, tested } = await watchedHook("op-state");
+    expect(tested.state).toBe("valid");
     const [valid] = await awaitOperationalEvents(w.rx, { type: "hookrouter.hook.state_changed", about: hook.id }, 1);
     expect(valid!.data).toMatchObject({ hook_id: hook.id, hook_name: hook.name, from: "new", to: "valid", response_status: 200, error_message: null, suppressed: 0 });
 
@@ -105,11 +107,7 @@ describe("operational events", () => {
   });
 
   it("a flapping receiver: at most one circuit event per interval, each counting the transitions it stands for; the last one tells the current state", async () => {
-    const { key } = await newAccount("op-flapping");
-    const w = await watcher(key);
-    const rx = new Receiver();
-    const flapping = await createHook(key, { url: rx.url(), events: ["job.*"] });
-    await testedHook(key, flapping.id);
+    const { key, w, rx, hook: flapping } = await watchedHook("op-flapping");
     // Five times: ten failures (the breaker opens), then a success (it closes); then it stays up.
     const cycle = [...Array.from({ length: 10 }, () => ({ status: 500, body: "down" })), { status: 200, body: "ok" }];
     await rx.script(Array.from({ length: 5 }, () => cycle).flat(), { status: 200, body: "ok" });

@@ -37,4 +37,12 @@ describe("operational event types in the catalog", () => {
     expectErrorShape(await call("DELETE", "/v1/event-types/hookrouter.delivery.dead", { token: key }), 422, "unprocessable");
     expect((await call("GET", "/v1/events?type=hookrouter.hook.disabled", { token: key })).body.data).toEqual([]);
   });
+
+  it("are in the OpenAPI document as its webhooks: the envelope with each type's payload", async () => {
+    const doc = (await call("GET", "/openapi.json")).body;
+    expect(Object.keys(doc.webhooks)).toEqual([...OPERATIONAL_EVENT_TYPES]);
+    const body = doc.webhooks["hookrouter.hook.circuit_opened"].post.requestBody.content["application/json"].schema;
+    expect(body.properties.type.const).toBe("hookrouter.hook.circuit_opened");
+    expect(body.properties.data.required).toEqual(expect.arrayContaining(["hook_id", "suppressed", "consecutive_failures"]));
+  });
 });

@@ -27,22 +27,23 @@ import { planFanout, queueOrMarkUnsent } from "./fanout-plan";
 
 /**
  * Publishes a hook's outbox (its held transitions whose interval ended included), oldest first, each
- * entry removed once its log took it. Answers false when some could not be published: they stay for
- * the alarm's retry, and their idempotency key makes a publish the log took before a crash count once.
+ * entry removed once its log took it. "retry": some could not be published; they stay for the
+ * alarm's retry, and their idempotency key makes a publish the log took before a crash count once.
+ * "gone": the hook (or its account) no longer exists, and neither does anything to announce.
  */
-export async function publishOutbox(env: Env, outbox: OperationalOutbox, ref: HookRef | null, nowMs: number): Promise<boolean> {
+export async function publishOutbox(env: Env, outbox: OperationalOutbox, ref: HookRef | null, nowMs: number): Promise<"done" | "retry" | "gone"> {
   outbox.release(nowMs);
-  let ok = true;
+  let answer: "done" | "retry" = "done";
   for (const entry of outbox.entries()) {
     try {
-      if (ref) await publishOperationalEvent(env, ref, entry);
+      if (ref && (await publishOperationalEvent(env, ref, entry)) === "gone") return "gone";
       outbox.remove(entry.id);
     } catch (error) {
-      ok = false;
+      answer = "retry";
       log("error", "publishing an operational event failed; the hook's object tries again", { hook_id: ref?.hookId, type: entry.type, error: errorDetail(error) });
     }
   }
-  return ok;
+  return answer;
 }
 
 /** A transition published now rather than through the outbox's alarm; kept in the outbox only if that fails (the alarm retries it). */
@@ -55,8 +56,8 @@ export async function publishAtOnce(env: Env, outbox: OperationalOutbox, ref: Ho
   }
 }
 
-/** "dropped": nothing to publish (no hook subscribes, the account or the hook is gone, or fan-out refuses it for good). */
-export async function publishOperationalEvent(env: Env, ref: HookRef, entry: OutboxEntry): Promise<"published" | "dropped"> {
+/** "dropped": nothing to publish (no hook subscribes, or fan-out refuses it for good); "gone": the hook or its account was deleted. */
+export async function publishOperationalEvent(env: Env, ref: HookRef, entry: OutboxEntry): Promise<"published" | "dropped" | "gone"> {
   const db = getDb(env.DB);
   const [accountRows, hookRows] = await db.batch([
     db.select().from(accounts).where(eq(accounts.id, ref.accountId)),
@@ -64,7 +65,7 @@ export async function publishOperationalEvent(env: Env, ref: HookRef, entry: Out
   ]);
   const account = accountRows[0];
   const hook = hookRows[0];
-  if (!account || !hook) return "dropped";
+  if (!account || !hook) return "gone";
   const accountLog = new AccountLog(env.DELIVERY_LOG, account.id, account);
   const input = { type: entry.type, payload: operationalPayload(entry, { id: ref.hookId, name: hook.name }), applications: hook.applications ?? undefined };
   let hookIds: string[];

@@ -19,7 +19,8 @@ declare module "../env" {
  * Per-hook coordination, one object per hook (`idFromName(hook_id)`), SQLite-backed: what must be
  * consistent for a hook across the whole edge. Every decision is pure logic in src/domain/; this
  * class only keeps the state (synchronous KV storage, so each RPC call is one atomic step) and does
- * the one time-based thing with an alarm: the automatic test of a `new` hook.
+ * the time-based things with its one alarm: the automatic test of a `new` hook, and publishing the
+ * hook's operational events (./operational-outbox.ts, docs/operational-events.md).
  */
 export class HookState extends DurableObject<Env> {
   /**

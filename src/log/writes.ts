@@ -223,6 +223,7 @@ export function recordOutcomes(db: LogDb, updates: DeliveryUpdate[], attempts: A
     const u = update.get(id)!;
     return u.status === "succeeded" && u.attemptsAdded === 1 && attempt.has(id) && d !== undefined && mayHaveFirstSuccess(d) && db.firsts.accepts(id, nowMs);
   };
+  const wentDead: WentDead[] = [];
   const { failed } = eachEvent(db, [...update.keys()], (stored, named) => {
     if (named.every(({ id, position }) => cheapSuccess(stored.deliveries[position], id))) {
       for (const { id, position } of named) {
@@ -240,7 +241,7 @@ export function recordOutcomes(db: LogDb, updates: DeliveryUpdate[], attempts: A
         if (d.f) insertAttempt(db, stored.eventId, { deliveryId: id, n: d.n, ...d.f });
         d.f = kept(a);
       }
-      if (u.status === "dead" && d.s !== "dead") dead.push({ id, eventId: stored.eventId, hookId: d.h, attempts: d.n + u.attemptsAdded });
+      if (u.status === "dead" && d.s !== "dead") wentDead.push({ id, eventId: stored.eventId, hookId: d.h, attempts: d.n + u.attemptsAdded });
       d.s = u.status;
       d.n += u.attemptsAdded;
       d.la = u.lastAttemptAt ?? d.la;
@@ -249,6 +250,8 @@ export function recordOutcomes(db: LogDb, updates: DeliveryUpdate[], attempts: A
     }
     return true;
   });
+  // Only what was written went dead (an event that could not be written is retried).
+  dead.push(...wentDead.filter((d) => !failed.includes(d.id)));
   return failed;
 }
 
@@ -272,14 +275,17 @@ function insertAttempt(db: LogDb, eventId: string, a: AttemptWrite & { n: number
  */
 export function markDead(db: LogDb, messages: Array<{ id: string; token: string | null }>, now: string, dead: WentDead[] = []): number {
   const token = new Map(messages.map((m) => [m.id, m.token]));
-  return updateDeliveries(db, [...token.keys()], (d, id, eventId) => {
+  const wentDead: WentDead[] = [];
+  const { changed, failed } = updateDeliveries(db, [...token.keys()], (d, id, eventId) => {
     if (!OPEN_STATUSES.includes(d.s) || d.t !== token.get(id)) return false;
-    dead.push({ id, eventId, hookId: d.h, attempts: d.n });
+    wentDead.push({ id, eventId, hookId: d.h, attempts: d.n });
     d.s = "dead";
     d.na = null;
     d.u = now;
     return true;
-  }).changed.length;
+  });
+  dead.push(...wentDead.filter((d) => !failed.includes(d.id)));
+  return changed.length;
 }
 
 /**

@@ -24,9 +24,17 @@ describe("operational event types in the catalog", () => {
     expectErrorShape(await call("GET", "/v1/event-types?include_built_in=maybe", { token: key }), 400);
   });
 
-  it("may be subscribed to though the account has a catalog without them", async () => {
+  it("may be subscribed to though the account has a catalog without them; only such subscriptions take them", async () => {
     const res = await call("POST", "/v1/hooks", { token: key, body: { name: "ops", url: "https://example.com/ops", events: ["job.done", "hookrouter.*"] } });
     expect(res.status).toBe(201);
+    const everything = await call("POST", "/v1/hooks", { token: key, body: { name: "everything", url: "https://example.com/all", events: ["*"] } });
+    expect(everything.status).toBe(201);
+    // The hook list and the matching agree: a catch-all hook takes job.done, not hookrouter's events.
+    const listed = async (event: string) => ((await call("GET", `/v1/hooks?event=${event}`, { token: key })).body.data as any[]).map((h) => h.name).sort();
+    expect(await listed("hookrouter.hook.disabled")).toEqual(["ops"]);
+    expect(await listed("job.done")).toEqual(["everything", "ops"]);
+    const active = await call("GET", "/v1/hooks/active?event=hookrouter.hook.disabled", { token: key });
+    expect((active.body.data as any[]).map((h) => h.name)).toEqual(["ops"]);
   });
 
   it("are hookrouter's alone: publishing, cataloging or deleting a hookrouter.* type answers 422", async () => {

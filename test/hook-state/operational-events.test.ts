@@ -126,10 +126,11 @@ describe("operational events", () => {
     let circuit: Awaited<ReturnType<typeof operationalEvents>> = [];
     await eventually(async () => (circuit = await operationalEvents(w.rx, { type: /circuit/, about: flapping.id })).at(-1)?.type === "hookrouter.hook.circuit_closed", 30_000, 200);
     expect(circuit.at(-1)?.type).toBe("hookrouter.hook.circuit_closed");
-    // Throttled: published an interval apart (less the publish's own reads), so their number is bounded by the time the flapping took…
+    // Throttled: published an interval apart (less what one publish's own reads took, under half an
+    // interval even on a loaded machine), so their number is bounded by the time the flapping took.
     const times = circuit.map((e) => Date.parse(e.timestamp));
-    for (let i = 1; i < times.length; i++) expect(times[i]! - times[i - 1]!).toBeGreaterThanOrEqual(INTERVAL_MS - 500);
-    expect(circuit.length).toBeLessThanOrEqual(Math.floor((times.at(-1)! - times[0]!) / (INTERVAL_MS - 500)) + 1);
+    for (let i = 1; i < times.length; i++) expect(times[i]! - times[i - 1]!).toBeGreaterThanOrEqual(INTERVAL_MS / 2);
+    expect(circuit.length).toBeLessThanOrEqual(Math.floor((times.at(-1)! - times[0]!) / (INTERVAL_MS / 2)) + 1);
   });
 
   it("transitions in quick succession: the first published at once, the latest when the interval ends, counting those it replaced", async () => {

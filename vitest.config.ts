@@ -30,6 +30,8 @@ const QUICK_DELIVERY = { ALLOW_PRIVATE_TARGETS: "true", RETRY_SCHEDULE: "1,1,1",
 const REAL_RECEIVER = { globalSetup: ["./test/setup/receiver.ts"], testTimeout: 60_000, hookTimeout: 30_000 };
 /** A circuit breaker that probes after 1 s (then at most 2 s apart), not 30 s: tests stay quick. */
 const QUICK_PROBES = { CIRCUIT_PROBE_INITIAL_SECONDS: "1", CIRCUIT_PROBE_MAX_SECONDS: "2" };
+/** Operational events throttled to one per hook and kind every 3 s, not 60 s: a flapping hook's throttle shows within a test. */
+const QUICK_OPERATIONAL_EVENTS = { OPERATIONAL_EVENT_INTERVAL_SECONDS: "3" };
 /** Tests that need a consumer throwing for some of its batches (CHAOS_CONSUMER_THROW_RATE): their own project. */
 const CONSUMER_CHAOS_TESTS = ["test/delivery/chaos-consumer*.test.ts"];
 
@@ -141,7 +143,7 @@ export default defineConfig({
       workersProject(
         "hook-state",
         ["test/hook-state/**/*.test.ts", ...SEEDS.hookState],
-        { ...QUICK_DELIVERY, RETRY_SCHEDULE: "1,1,1,1,1,1,1,1,1,1", ...QUICK_PROBES },
+        { ...QUICK_DELIVERY, RETRY_SCHEDULE: "1,1,1,1,1,1,1,1,1,1", ...QUICK_PROBES, ...QUICK_OPERATIONAL_EVENTS },
         REAL_RECEIVER,
       ),
       // Security checks that need other bindings than production's: a rotated ENCRYPTION_KEY (the

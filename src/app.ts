@@ -20,6 +20,7 @@ import { portalSessionsRouter } from "./routes/portal-sessions";
 import { slackRouter } from "./routes/slack";
 import { statsRouter } from "./routes/stats";
 import { tunnelsRouter } from "./routes/tunnels";
+import { operationalWebhooks } from "./schemas/operational-events";
 
 /** Largest request body accepted anywhere; an event payload has its own, smaller limit (256 KiB). */
 export const MAX_BODY_BYTES = 320 * 1024;
@@ -69,6 +70,8 @@ export function buildApp() {
     scheme: "bearer",
     description: "The ADMIN_TOKEN secret",
   });
+  // What hookrouter itself sends: its operational events, as the document's `webhooks`.
+  for (const webhook of operationalWebhooks()) app.openAPIRegistry.registerWebhook(webhook);
   app.doc31("/openapi.json", {
     openapi: "3.1.0",
     info: {

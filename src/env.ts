@@ -41,6 +41,7 @@ export interface Env {
   TUNNEL_RATE_LIMITER?: RateLimit;
   CORS_ORIGINS?: string;
   SWEEP_GRACE_SECONDS?: string;
+  OPERATIONAL_EVENT_INTERVAL_SECONDS?: string;
   /**
    * Not a binding: set only by an entry point that wraps the Worker (the bench's, bench/worker/), on
    * the env it hands down; never in production. The queue consumer calls it once a batch's requests
@@ -130,6 +131,9 @@ export const ConfigSchema = z.object({
   CIRCUIT_BREAKER_THRESHOLD: positiveInt.default(10).meta(doc("consecutive failed attempts that open a hook's circuit")),
   CIRCUIT_PROBE_INITIAL_SECONDS: positiveInt.default(30).meta(doc("wait before the first probe of an open circuit, doubled per failed probe")),
   CIRCUIT_PROBE_MAX_SECONDS: positiveInt.default(3600).meta(doc("the longest wait between two probes of an open circuit")),
+  // The throttle of operational events (src/domain/operational-events.ts): per hook and kind, at most
+  // one this often; later transitions are counted and the latest is published when it ends.
+  OPERATIONAL_EVENT_INTERVAL_SECONDS: positiveInt.default(60).meta(doc("per hook and kind (circuit, disabled, dead deliveries), at most one operational event this often; the latest transition held meanwhile is published when it ends")),
   // Wait between a hook becoming `new` (created, or url/secret changed) and its automatic test.
   AUTO_TEST_DELAY_SECONDS: z.coerce.number().int().min(0).default(0).meta(doc("wait before the automatic test of a `new` hook")),
   SLACK_CLIENT_ID: z.string().optional().meta(doc("the Slack app's client id (Slack is off without the three SLACK_ credentials)")),

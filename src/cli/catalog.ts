@@ -88,11 +88,12 @@ const catalogImport: Command = {
 const catalogList: Command = {
   words: ["catalog", "list"],
   summary: "Show the account's event-type catalog",
-  usage: "catalog list [--json]",
-  options: {},
+  usage: "catalog list [--built-in] [--json]",
+  options: { "built-in": { type: "boolean" } },
   positionals: { min: 0, max: 0, names: "" },
-  async run({ api, json }) {
-    const catalog = await unwrap(api.v1["event-types"].$get());
+  async run({ api, flags, json }) {
+    // --built-in: hookrouter's own operational event types (hookrouter.*) after the account's.
+    const catalog = await unwrap(api.v1["event-types"].$get(bool(flags, "built-in") ? { query: { include_built_in: "true" } } : {}));
     if (json) return printJson(catalog), EXIT.ok;
     if (catalog.data.length === 0) out("no catalog: hooks may subscribe to any event name (import one with `hookrouter catalog import FILE`)");
     else {

@@ -84,7 +84,7 @@ export type Contract = {
     $post: Ep<{ json: ApiKeyCreate }, ApiKeyCreated, 201>;
   };
   "/v1/keys/:id": { $delete: Ep<IdParam, ApiKey> };
-  "/v1/event-types": { $get: Ep<{}, { data: EventType[] }> };
+  "/v1/event-types": { $get: Ep<{ query?: QueryOf<In<typeof eventTypes.EventTypeListQuery>> }, { data: EventType[] }> };
   "/v1/event-types/:name": { $put: Ep<{ param: { name: string }; json: EventTypePut }, EventType> };
   "/v1/hooks": {
     $get: Ep<{ query: QueryOf<In<typeof hooks.HookListQuery>> }, Out<typeof hooks.HookList>>;

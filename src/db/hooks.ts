@@ -1,4 +1,5 @@
 import { and, desc, eq, gt, lt, ne, sql, type SQL } from "drizzle-orm";
+import { isOperationalEventType } from "../domain/operational-events";
 import type { Db } from "./client";
 import { hookWithinScopeSql } from "./portal-scope";
 import { hooks, type HookRow, type NewHookRow } from "./schema";
@@ -56,7 +57,10 @@ export async function listHooksPage(db: Db, accountId: string, f: HookFilters, l
   if (f.application) {
     where.push(sql`exists (select 1 from json_each(${hooks.applications}) where json_each.value = ${f.application})`);
   }
-  if (f.event) {
+  if (f.event && isOperationalEventType(f.event)) {
+    // hookrouter's own events reach only subscriptions of their namespace (src/domain/operational-events.ts).
+    where.push(sql`exists (select 1 from json_each(${hooks.events}) where lower(json_each.value) like 'hookrouter.%' and ${f.event} glob json_each.value)`);
+  } else if (f.event) {
     where.push(
       sql`(json_array_length(${hooks.events}) = 0 or exists (select 1 from json_each(${hooks.events}) where ${f.event} glob json_each.value))`,
     );

@@ -69,7 +69,7 @@ export function delaySecondsFor(waitMs: number): number {
  */
 export async function reportAttempts(hookStates: Env["HOOK_STATE"], hook: HookRow, attempts: RecordedAttempt[]): Promise<HealthChange | null> {
   try {
-    return mirrorOnRow(hook, await hookStateOf(hookStates, hook.id).recordAttempts(attempts, hook.failingSince));
+    return mirrorOnRow(hook, await hookStateOf(hookStates, hook.id).recordAttempts(attempts, hook.failingSince, { accountId: hook.accountId, hookId: hook.id }));
   } catch (error) {
     log("error", "reporting attempts to the hook's Durable Object failed", { hook_id: hook.id, error: errorDetail(error) });
     return null;

@@ -1,4 +1,5 @@
 import { compileFilter, filterRoot, type FilterRoot } from "./filter";
+import { hookAbout, isOperationalEventType, subscribesToOperational } from "./operational-events";
 
 // Which hooks an event reaches. One pure function used by `GET /v1/hooks/active`, the delivery
 // fan-out of `POST /v1/events` and the pre-hook gates, so the three can never disagree.
@@ -62,6 +63,8 @@ const takesEverything = (pattern: string) => /^\*+$/.test(pattern);
 
 /** An empty subscription list means every event (Vydon's UNSPECIFIED). */
 export function subscribesTo(events: readonly string[], type: string): boolean {
+  // hookrouter's operational events reach only subscriptions of their namespace (./operational-events.ts).
+  if (isOperationalEventType(type)) return events.some((p) => subscribesToOperational(p) && patternMatches(p, type));
   if (events.length === 0) return true;
   if (type === ANY_EVENT) return events.some(takesEverything);
   return events.some((p) => patternMatches(p, type));
@@ -83,14 +86,16 @@ function isLive(hook: MatchableHook, phase: "post" | "pre"): boolean {
  * enabled, not deactivated, of the phase, subscribed to the type, in scope, passing its content
  * filter (when it has one and the payload is known); and a `fallback` hook only when no
  * application-scoped hook was selected (the account's default configuration, for applications with none of their own).
+ * Never the hook an operational event is about (no loops: ./operational-events.ts).
  */
 export function selectHooks<H extends MatchableHook>(hooks: readonly H[], event: MatchableEvent, phase: "post" | "pre" = "post"): H[] {
   const candidates: H[] = [];
   let appScopedMatched = false;
+  const about = hookAbout(event.type, event.data);
   // Built once, and only when a candidate has a filter: a hook without one costs a null check.
   let root: FilterRoot | undefined;
   for (const h of hooks) {
-    if (!isLive(h, phase) || !subscribesTo(h.events, event.type) || !inScope(h, event)) continue;
+    if (h.id === about || !isLive(h, phase) || !subscribesTo(h.events, event.type) || !inScope(h, event)) continue;
     if (h.filter !== null && h.filter !== undefined && event.data !== undefined) {
       root ??= filterRoot({ ...event, data: event.data });
       if (!compileFilter(h.filter)(root)) continue;
@@ -113,16 +118,18 @@ export interface NamedSelection<H> {
 /**
  * A targeted send (`hook_ids` on a publish): the named hooks, whatever they subscribe to and
  * whatever their scope, but only the live ones (enabled, not deactivated); a disabled hook gets no
- * delivery, as in fan-out. Duplicates count once; the selection keeps the order first named.
+ * delivery, as in fan-out. Duplicates count once; the selection keeps the order first named. The
+ * hook an operational `event` is about gets none either, even named (a replay of it).
  */
-export function selectNamedHooks<H extends MatchableHook>(hooks: readonly H[], ids: readonly string[]): NamedSelection<H> {
+export function selectNamedHooks<H extends MatchableHook>(hooks: readonly H[], ids: readonly string[], event?: { type: string; data?: unknown }): NamedSelection<H> {
   const byId = new Map(hooks.map((h) => [h.id, h]));
+  const about = event ? hookAbout(event.type, event.data) : null;
   const out: NamedSelection<H> = { selected: [], unknown: [], gates: [] };
   for (const id of new Set(ids)) {
     const h = byId.get(id);
     if (!h) out.unknown.push(id);
     else if (h.phase !== "post") out.gates.push(id);
-    else if (isLive(h, "post")) out.selected.push(h);
+    else if (isLive(h, "post") && h.id !== about) out.selected.push(h);
   }
   return out;
 }

@@ -10,6 +10,7 @@ import { Partitions } from "../log/partitions";
 import * as reads from "../log/reads";
 import type { DeliveryStatus, EventRow, GateRunRow, AttemptWrite, DeliveryUpdate } from "../log/records";
 import { claimStale, purgeExpired, reopenedSince } from "../log/upkeep";
+import { forwardAnnouncements, keepAnnouncements } from "../log/dead-announcements";
 import * as writes from "../log/writes";
 import { errorDetail, log } from "../observability/log";
 
@@ -106,11 +107,30 @@ export class DeliveryLog extends DurableObject<Env> {
 
   /** A queue batch's outcomes; answers the deliveries whose record could not be written. */
   recordOutcomes(updates: DeliveryUpdate[], attempts: AttemptWrite[]): string[] {
-    return writes.recordOutcomes(this.db, updates, attempts, new Date().toISOString());
+    const now = new Date().toISOString();
+    const dead: writes.WentDead[] = [];
+    const refused = writes.recordOutcomes(this.db, updates, attempts, now, dead);
+    this.announceDead(dead, now);
+    return refused;
   }
 
   markDead(messages: Array<{ id: string; token: string | null }>): number {
-    return writes.markDead(this.db, messages, new Date().toISOString());
+    const now = new Date().toISOString();
+    const dead: writes.WentDead[] = [];
+    const marked = writes.markDead(this.db, messages, now, dead);
+    this.announceDead(dead, now);
+    return marked;
+  }
+
+  /** Deliveries just made dead, announced to their hooks' objects (src/log/dead-announcements.ts). */
+  private announceDead(dead: writes.WentDead[], now: string): void {
+    if (dead.length > 0 && keepAnnouncements(this.db, this.ctx.storage.kv, dead, now)) this.ctx.waitUntil(this.forwardDead());
+  }
+
+  private async forwardDead(): Promise<void> {
+    await forwardAnnouncements(this.ctx.storage.kv, this.env.HOOK_STATE, this.accountId()).catch((error) =>
+      log("error", "announcing dead deliveries to their hooks failed; the log's next alarm tries again", { error: errorDetail(error) }),
+    );
   }
 
   /** Takes dead and skipped deliveries (`resend`: succeeded ones) back to pending for a manual attempt. */
@@ -186,6 +206,7 @@ export class DeliveryLog extends DurableObject<Env> {
   }
 
   override async alarm(): Promise<void> {
+    await this.forwardDead();
     await this.upkeep(this.env);
   }
 

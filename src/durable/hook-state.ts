@@ -5,6 +5,8 @@ import { healthAfterAttempt, type AttemptSummary, type HealthChange } from "../d
 import { takeToken, type BucketState } from "../domain/token-bucket";
 import { getConfig, type Env } from "../env";
 import { runScheduledTest, type HookTestResult } from "../services/hook-test";
+import { publishAtOnce, publishOutbox } from "../services/operational-events";
+import { OperationalOutbox, type DeadDelivery, type HookRef } from "./operational-outbox";
 
 declare module "../env" {
   /** The class behind the `HOOK_STATE` binding (see DurableObjectClasses). */
@@ -17,7 +19,8 @@ declare module "../env" {
  * Per-hook coordination, one object per hook (`idFromName(hook_id)`), SQLite-backed: what must be
  * consistent for a hook across the whole edge. Every decision is pure logic in src/domain/; this
  * class only keeps the state (synchronous KV storage, so each RPC call is one atomic step) and does
- * the one time-based thing with an alarm: the automatic test of a `new` hook.
+ * the time-based things with its one alarm: the automatic test of a `new` hook, and publishing the
+ * hook's operational events (./operational-outbox.ts, docs/operational-events.md).
  */
 export class HookState extends DurableObject<Env> {
   /**
@@ -54,7 +57,7 @@ export class HookState extends DurableObject<Env> {
    * hook row's copy of the record: an earlier streak start there is adopted (this object's storage may
    * be younger than the streak, e.g. after a reset), so the row and the object agree.
    */
-  recordAttempts(attempts: RecordedAttempt[], rowFailingSince: string | null = null): AttemptRecorded {
+  async recordAttempts(attempts: RecordedAttempt[], rowFailingSince: string | null = null, ref?: HookRef): Promise<AttemptRecorded> {
     const now = Date.now();
     const cfg = this.breakerConfig();
     const autoDisableAfterSeconds = getConfig(this.env).AUTO_DISABLE_AFTER_SECONDS;
@@ -67,17 +70,39 @@ export class HookState extends DurableObject<Env> {
       after = recordBreakerAttempt(after, attempt.ok, attempt.probe, now, cfg);
     }
     if (JSON.stringify(after) !== JSON.stringify(before)) this.kv.put(BREAKER, after);
-    return { ...failureRecord(after, now), health: disable ?? rowChange(before, after) };
+    const circuit = rowChange(before, after);
+    // Announced in this same step as the breaker's new state (one commit: ./operational-outbox.ts).
+    if (ref && (circuit.kind !== "none" || disable)) {
+      const outbox = this.outbox(ref);
+      outbox.noteCircuit(circuit, after, now);
+      if (disable?.kind === "disable") outbox.noteDisabled(disable.reason, now);
+      await this.armAlarm();
+    }
+    return { ...failureRecord(after, now), health: disable ?? circuit };
   }
 
   /** One attempt's outcome: `recordAttempts` with a single attempt. */
-  recordAttempt(attempt: AttemptSummary, probe = false, rowFailingSince: string | null = null): AttemptRecorded {
-    return this.recordAttempts([{ ...attempt, probe }], rowFailingSince);
+  recordAttempt(attempt: AttemptSummary, probe = false, rowFailingSince: string | null = null, ref?: HookRef): Promise<AttemptRecorded> {
+    return this.recordAttempts([{ ...attempt, probe }], rowFailingSince, ref);
   }
 
-  /** Forgets the failure streak (a hook enabled again by hand starts with a closed breaker). */
+  /** Forgets the failure streak (a hook enabled again by hand starts with a closed breaker, and a later disable is announced again). */
   resetFailures(): void {
     this.kv.put(BREAKER, CLOSED);
+    this.operational().enabledAgain();
+  }
+
+  /** Deliveries of this hook that went dead, as their delivery log announces them (once each: see operational-outbox.ts). */
+  async noteDead(ref: HookRef, dead: DeadDelivery[]): Promise<void> {
+    this.outbox(ref).noteDead(dead, Date.now());
+    await this.armAlarm();
+  }
+
+  /** An endpoint test moved the hook's state (`POST /v1/hooks/{id}/test`; the automatic test notes its own). */
+  async noteStateChange(ref: HookRef, from: string, to: string, result: HookTestResult): Promise<void> {
+    const outbox = this.outbox(ref);
+    outbox.note(outbox.stateChange(from, to, result), Date.now());
+    await this.armAlarm();
   }
 
   saveTestResult(result: HookTestResult): void {
@@ -95,18 +120,72 @@ export class HookState extends DurableObject<Env> {
    * latest settings).
    */
   async scheduleTest(accountId: string, hookId: string, delayMs = 0): Promise<void> {
-    this.kv.put(HOOK, { accountId, hookId } satisfies HookRef);
-    await this.ctx.storage.setAlarm(Date.now() + delayMs);
+    this.kv.put(HOOK, { accountId, hookId, testDueMs: Date.now() + delayMs } satisfies HookRecord);
+    await this.armAlarm();
   }
 
+  /**
+   * The one alarm serves two things: the operational events' outbox (published at once, retried
+   * every OUTBOX_RETRY_MS while the log cannot be reached; a held one when its throttle interval
+   * ends) and the automatic test when due. Then it is set again for whichever is next.
+   */
   override async alarm(): Promise<void> {
-    const ref = this.kv.get<HookRef>(HOOK);
-    if (!ref) return;
+    const now = Date.now();
+    const outbox = this.operational();
+    const outboxDue = outbox.dueAt(now);
+    const ref = this.kv.get<HookRecord>(HOOK) ?? null;
+    const published = await publishOutbox(this.env, outbox, ref, now);
+    // The hook was deleted and its delete could not clear this object (best-effort), or a late announcement re-created it: clear it.
+    if (published === "gone") return this.purge();
+    // An alarm with no event due is the test's (or one a test set off early): the test runs, as it always did.
+    if (await this.runTestIfDue(now, outboxDue === null || outboxDue > now)) return;
+    await this.armAlarm(published === "done" ? undefined : now + OUTBOX_RETRY_MS);
+  }
+
+  /** Answers true when the hook turned out to be deleted (everything is cleared then). */
+  private async runTestIfDue(now: number, firedForTest: boolean): Promise<boolean> {
+    const ref = this.kv.get<HookRecord>(HOOK);
+    // `testDueMs` undefined: a test queued before the outbox shared this alarm (it runs, as then).
+    if (!ref || ref.testDueMs === null || (ref.testDueMs !== undefined && ref.testDueMs > now && !firedForTest)) return false;
     const config = getConfig(this.env);
     const outcome = await runScheduledTest({ db: getDb(this.env.DB), config }, ref.accountId, ref.hookId);
-    if (outcome.kind === "tested") this.kv.put(LAST_TEST, outcome.result);
-    // The hook was deleted and its delete could not clear this object (best-effort): clear it now.
-    if (outcome.kind === "gone") await this.purge();
+    if (outcome.kind === "gone") {
+      // The hook was deleted and its delete could not clear this object (best-effort): clear it now.
+      await this.purge();
+      return true;
+    }
+    // Done (a test re-queued meanwhile keeps its own due time).
+    const latest = this.kv.get<HookRecord>(HOOK);
+    if (latest && latest.testDueMs === ref.testDueMs) this.kv.put(HOOK, { ...latest, testDueMs: null });
+    if (outcome.kind === "tested") {
+      this.kv.put(LAST_TEST, outcome.result);
+      // State changes are not throttled (only tests make them): published at once, a crash since D1's answer loses it.
+      if (outcome.changed) await publishAtOnce(this.env, this.outbox(ref), ref, this.operational().stateChange(outcome.changed.from, outcome.changed.to, outcome.result));
+    }
+    return false;
+  }
+
+  /** The alarm at the earliest of: the outbox's next due time (or `outboxAt`, a retry's), the automatic test. */
+  private async armAlarm(outboxAt?: number): Promise<void> {
+    const now = Date.now();
+    const outboxDue = this.operational().dueAt(now);
+    const testDue = this.kv.get<HookRecord>(HOOK)?.testDueMs ?? null;
+    const due = [outboxDue === null ? null : Math.max(outboxDue, outboxAt ?? outboxDue), testDue].filter((d): d is number => d !== null);
+    if (due.length > 0) await this.ctx.storage.setAlarm(Math.min(...due));
+  }
+
+  /** The outbox of the hook's operational events, the hook's id and account kept for it (the object cannot tell its own hook's id). */
+  private outbox(ref: HookRef): OperationalOutbox {
+    if (!this.kv.get(HOOK)) this.kv.put(HOOK, { ...ref, testDueMs: null } satisfies HookRecord);
+    return this.operational();
+  }
+
+  private operational(): OperationalOutbox {
+    return new OperationalOutbox(this.kv, this.operationalIntervalMs());
+  }
+
+  private operationalIntervalMs(): number {
+    return getConfig(this.env).OPERATIONAL_EVENT_INTERVAL_SECONDS * 1000;
   }
 
   /**
@@ -143,10 +222,12 @@ const BUCKET = "bucket";
 const BREAKER = "breaker";
 const LAST_TEST = "last_test";
 const HOOK = "hook";
+/** A publish the log could not take is tried again this much later. */
+const OUTBOX_RETRY_MS = 30_000;
 
-interface HookRef {
-  accountId: string;
-  hookId: string;
+/** The hook this object is for, and when its automatic test is due (ms; null: none queued; absent: queued before due times were kept). */
+interface HookRecord extends HookRef {
+  testDueMs?: number | null;
 }
 
 export interface RecordedAttempt extends AttemptSummary {

@@ -21,6 +21,14 @@ import {
 // output gates), and each event's row is read and written back whole: an event and its deliveries
 // are one row written per change, whatever the fan-out.
 
+/** A delivery a write made dead. */
+export interface WentDead {
+  id: string;
+  eventId: string;
+  hookId: string;
+  attempts: number;
+}
+
 export interface StoredEvent {
   event: EventRow;
   deliveries: StoredDelivery[];
@@ -203,9 +211,10 @@ export function updateDeliveries(
  * Answers the ids whose event could not be written (their messages are retried).
  *
  * The cheap path: when every outcome of an event is a success of a young event (at any try), its row
- * is left alone and the successes go to ./first-successes.ts.
+ * is left alone and the successes go to ./first-successes.ts. `dead` collects the deliveries this
+ * call made dead (./dead-announcements.ts).
  */
-export function recordOutcomes(db: LogDb, updates: DeliveryUpdate[], attempts: AttemptWrite[], now: string): string[] {
+export function recordOutcomes(db: LogDb, updates: DeliveryUpdate[], attempts: AttemptWrite[], now: string, dead: WentDead[] = []): string[] {
   const update = new Map(updates.map((u) => [u.id, u]));
   const attempt = new Map(attempts.map((a) => [a.deliveryId, a]));
   const kept = (a: AttemptWrite): AttemptDetails => ({ at: a.at, responseStatus: a.responseStatus, responseBody: capText(a.responseBody, MAX_STORED_BODY), error: capText(a.error, MAX_STORED_ERROR), durationMs: a.durationMs });
@@ -214,6 +223,7 @@ export function recordOutcomes(db: LogDb, updates: DeliveryUpdate[], attempts: A
     const u = update.get(id)!;
     return u.status === "succeeded" && u.attemptsAdded === 1 && attempt.has(id) && d !== undefined && mayHaveFirstSuccess(d) && db.firsts.accepts(id, nowMs);
   };
+  const wentDead: WentDead[] = [];
   const { failed } = eachEvent(db, [...update.keys()], (stored, named) => {
     if (named.every(({ id, position }) => cheapSuccess(stored.deliveries[position], id))) {
       for (const { id, position } of named) {
@@ -231,6 +241,7 @@ export function recordOutcomes(db: LogDb, updates: DeliveryUpdate[], attempts: A
         if (d.f) insertAttempt(db, stored.eventId, { deliveryId: id, n: d.n, ...d.f });
         d.f = kept(a);
       }
+      if (u.status === "dead" && d.s !== "dead") wentDead.push({ id, eventId: stored.eventId, hookId: d.h, attempts: d.n + u.attemptsAdded });
       d.s = u.status;
       d.n += u.attemptsAdded;
       d.la = u.lastAttemptAt ?? d.la;
@@ -239,6 +250,8 @@ export function recordOutcomes(db: LogDb, updates: DeliveryUpdate[], attempts: A
     }
     return true;
   });
+  // Only what was written went dead (an event that could not be written is retried).
+  dead.push(...wentDead.filter((d) => !failed.includes(d.id)));
   return failed;
 }
 
@@ -260,15 +273,19 @@ function insertAttempt(db: LogDb, eventId: string, a: AttemptWrite & { n: number
  * The dead-letter queue's duty: a delivery whose message landed there is `dead`, unless it is settled
  * already or its message was replaced (`token` is no longer its own). Answers how many were marked.
  */
-export function markDead(db: LogDb, messages: Array<{ id: string; token: string | null }>, now: string): number {
+export function markDead(db: LogDb, messages: Array<{ id: string; token: string | null }>, now: string, dead: WentDead[] = []): number {
   const token = new Map(messages.map((m) => [m.id, m.token]));
-  return updateDeliveries(db, [...token.keys()], (d, id) => {
+  const wentDead: WentDead[] = [];
+  const { changed, failed } = updateDeliveries(db, [...token.keys()], (d, id, eventId) => {
     if (!OPEN_STATUSES.includes(d.s) || d.t !== token.get(id)) return false;
+    wentDead.push({ id, eventId, hookId: d.h, attempts: d.n });
     d.s = "dead";
     d.na = null;
     d.u = now;
     return true;
-  }).changed.length;
+  });
+  dead.push(...wentDead.filter((d) => !failed.includes(d.id)));
+  return changed.length;
 }
 
 /**

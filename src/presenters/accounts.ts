@@ -1,4 +1,5 @@
 import type { AccountRow, ApiKeyRow, EventTypeRow } from "../db/schema";
+import type { BuiltInEventType } from "../domain/operational-events";
 
 export const presentAccount = (a: AccountRow) => ({
   id: a.id,
@@ -25,6 +26,20 @@ export const presentEventType = (t: EventTypeRow) => ({
   description: t.description,
   application_level: t.applicationLevel,
   applications_path: t.applicationsPath,
+  built_in: false,
+  payload_schema: null,
   created_at: t.createdAt,
   updated_at: t.updatedAt,
+});
+
+/** hookrouter's own operational event types (src/domain/operational-events.ts), as catalog entries. */
+export const presentBuiltInEventType = (t: BuiltInEventType) => ({
+  name: t.name,
+  description: t.description,
+  application_level: true,
+  applications_path: null,
+  built_in: true,
+  payload_schema: t.payload_schema,
+  created_at: null,
+  updated_at: null,
 });

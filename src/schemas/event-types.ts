@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { EVENT_NAME } from "../domain/matching";
 import { APPLICATIONS_PATH } from "../domain/payload-applications";
-import { Timestamp } from "./common";
+import { BoolQuery, Timestamp } from "./common";
 
 export const EventName = z.string().regex(EVENT_NAME, "event names match [A-Za-z0-9_.:-]{1,128}").openapi({ example: "job_run.failed" });
 
@@ -27,8 +27,18 @@ export const EventType = z
     description: z.string(),
     application_level: z.boolean(),
     applications_path: z.string().nullable(),
-    created_at: Timestamp,
-    updated_at: Timestamp,
+    built_in: z.boolean().openapi({ description: "True for hookrouter's own operational events (`hookrouter.*`, docs/operational-events.md): listed with `include_built_in=true`, never stored, changed or deleted" }),
+    payload_schema: z
+      .record(z.string(), z.unknown())
+      .nullable()
+      .openapi({ description: "A built-in type's payload, as JSON Schema; null for the account's own types" }),
+    created_at: Timestamp.nullable().openapi({ description: "Null for a built-in type" }),
+    updated_at: Timestamp.nullable().openapi({ description: "Null for a built-in type" }),
   })
   .openapi("EventType");
+export const EventTypeListQuery = z.object({
+  include_built_in: BoolQuery.optional().openapi({
+    description: "`true`: the built-in operational event types (`hookrouter.*`) follow the account's own. They are cataloged in every account: hooks may subscribe to them whatever the catalog",
+  }),
+});
 export const EventTypeParam = z.object({ name: EventName });

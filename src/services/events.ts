@@ -1,17 +1,15 @@
-import type { z } from "@hono/zod-openapi";
 import type { AccountContext } from "../context";
-import { enqueueDeliveries } from "../delivery/enqueue";
 import { attemptFirst, FIRST_ATTEMPTS } from "../delivery/first-attempt";
 import { IDEMPOTENCY_WINDOW_MS, type DeliveryLog } from "../durable/delivery-log";
 import { MAX_POSITION } from "../domain/log-ids";
-import { selectHooks, selectNamedHooks } from "../domain/matching";
+import { isReservedEventType } from "../domain/operational-events";
 import { ApiError } from "../errors";
 import { deliveryIdsOf } from "../log/writes";
 import type { EventRow } from "../log/records";
-import type { EventCreate } from "../schemas/events";
-import { fanoutSnapshot, type FanoutSnapshot } from "./fanout-cache";
+import { fanoutSnapshot } from "./fanout-cache";
+import { MAX_FANOUT, planFanout, queueOrMarkUnsent, type PublishInput } from "./fanout-plan";
 import { surviveDisconnect } from "./keep-alive";
-import { eventApplications, payloadText } from "./payload";
+import { payloadText } from "./payload";
 import { errorDetail, log } from "../observability/log";
 
 export { IDEMPOTENCY_WINDOW_MS };
@@ -26,9 +24,7 @@ export { IDEMPOTENCY_WINDOW_MS };
  * paid Worker may make. Accounts with more matching hooks than this are refused (422) rather than
  * half-served.
  */
-export const MAX_FANOUT = 10_000;
-
-type PublishInput = z.infer<typeof EventCreate>;
+export { MAX_FANOUT };
 
 /**
  * Who publishes: the bindings (the first attempts run the queue consumer's code, src/delivery/first-attempt.ts,
@@ -50,6 +46,7 @@ export interface Published {
  * log's alarm (src/log/upkeep.ts).
  */
 export function publishEvent(p: Publisher, input: PublishInput, headerKey: string | undefined): Promise<Published> {
+  if (isReservedEventType(input.type)) throw ApiError.unprocessable(`event types beginning with "hookrouter." are hookrouter's own operational events: only hookrouter publishes them`, "type");
   return surviveDisconnect(p.waitUntil, publish(p, input, headerKey));
 }
 
@@ -96,14 +93,8 @@ async function publish(p: Publisher, input: PublishInput, headerKey: string | un
     p.waitUntil!(attemptFirst(p.env, row, attempted).catch((error) => log("error", "the first attempt failed; the delivery log sends it again", { event_id: row.id, error: errorDetail(error) })));
   }
   const queued = ids.slice(first);
-  if (queued.length === 0) return { event: row, deliveries: hookIds.length, repeated: false };
-  try {
-    await enqueueDeliveries(p.env.DELIVERIES, queued.map((id) => ({ delivery_id: id, account_id: row.accountId })));
-  } catch (err) {
-    // The event is stored: its deliveries are sent by the log's alarm, seconds from now.
-    log("error", "enqueueing deliveries failed; the delivery log sends them again", { event_id: row.id, error: errorDetail(err) });
-    await logShard.unsent(queued).catch((error) => log("error", "marking deliveries unsent failed; the log's alarm finds them after its grace", { event_id: row.id, error: errorDetail(error) }));
-  }
+  // The event is stored: should the queue refuse, its deliveries are sent by the log's alarm, seconds from now.
+  if (queued.length > 0) await queueOrMarkUnsent(p.env.DELIVERIES, logShard, row.accountId, row.id, queued);
   return { event: row, deliveries: hookIds.length, repeated: false };
 }
 
@@ -136,52 +127,8 @@ export async function replayEvent(p: Publisher, eventId: string, hookIds: string
 }
 
 async function queueReplayed(p: Publisher, holder: DurableObjectStub<DeliveryLog>, eventId: string, ids: string[]): Promise<Replayed> {
-  try {
-    await enqueueDeliveries(p.env.DELIVERIES, ids.map((id) => ({ delivery_id: id, account_id: p.log.accountId })));
-  } catch (err) {
-    log("error", "enqueueing replayed deliveries failed; the delivery log sends them again", { event_id: eventId, error: errorDetail(err) });
-    await holder.unsent(ids).catch((error) => log("error", "marking replayed deliveries unsent failed; the log's alarm finds them after its grace", { event_id: eventId, error: errorDetail(error) }));
-  }
+  await queueOrMarkUnsent(p.env.DELIVERIES, holder, p.log.accountId, eventId, ids);
   return { eventId, deliveryIds: ids };
-}
-
-/**
- * The hooks this event reaches and the applications it concerns, by the catalog's rules (422 when
- * the type is not cataloged, its payload names applications badly, or too many hooks match).
- */
-function planFanout(snapshot: FanoutSnapshot, input: PublishInput, keyApplications: string[] | null) {
-  const cataloged = snapshot.catalog.find((t) => t.name === input.type);
-  if (snapshot.catalog.length > 0 && !cataloged) {
-    throw ApiError.unprocessable(`event type "${input.type}" is not in the account's event-type catalog`, "type");
-  }
-  const applications = eventApplications(input.applications, cataloged?.applicationsPath ?? null, input.payload, keyApplications);
-  if (input.hook_ids) return { hooks: namedHooks(snapshot, input.hook_ids, keyApplications), applications };
-  const selected = selectHooks(
-    snapshot.hooks,
-    { type: input.type, applications, applicationLevel: cataloged?.applicationLevel, data: input.payload, workId: input.work_id ?? null },
-    "post",
-  );
-  if (selected.length > MAX_FANOUT) {
-    throw ApiError.unprocessable(`this event would reach ${selected.length} hooks; one event may reach at most ${MAX_FANOUT}`, "type");
-  }
-  return { hooks: selected, applications };
-}
-
-/**
- * A targeted send: the named hooks that are live; any id that is not one of the account's post-hooks
- * is a 422 naming it. A key bound to applications may name hooks of the account (no applications) or
- * of its applications only (403).
- */
-function namedHooks(snapshot: FanoutSnapshot, ids: readonly string[], keyApplications: string[] | null) {
-  const { selected, unknown, gates } = selectNamedHooks(snapshot.hooks, ids);
-  const foreign = keyApplications ? selected.filter((h) => h.applications !== null && !h.applications.some((a) => keyApplications.includes(a))) : [];
-  if (foreign.length > 0) throw ApiError.forbidden(`this API key publishes for the applications ${keyApplications!.join(", ")} only: hook_ids names ${foreign.map((h) => h.id).join(", ")}`, "hook_ids");
-  const details = [
-    ...unknown.map((id) => ({ path: "hook_ids", message: `no hook ${id} in this account` })),
-    ...gates.map((id) => ({ path: "hook_ids", message: `hook ${id} is a pre-hook (gate): it is called by gate runs, not sent events` })),
-  ];
-  if (details.length > 0) throw new ApiError(422, "unprocessable", `hook_ids names hooks that cannot receive this event: ${[...unknown, ...gates].join(", ")}`, details);
-  return selected;
 }
 
 /** The header and the body field are two ways to say the same thing; saying two things is an error. */

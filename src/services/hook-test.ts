@@ -79,7 +79,8 @@ export async function applyTestOutcome(db: Db, hook: HookRow, result: HookTestRe
 }
 
 export type ScheduledTestOutcome =
-  | { kind: "tested"; result: HookTestResult }
+  /** `changed`: the state it moved the hook from and to, when it moved it (an operational event). */
+  | { kind: "tested"; result: HookTestResult; changed: StateChange | null }
   /** No longer `new` (tested by hand, or retired, meanwhile): nothing to do. */
   | { kind: "not_new" }
   /** Deleted: its Durable Object's state is an orphan. */
@@ -91,6 +92,15 @@ export async function runScheduledTest(deps: TestDeps, accountId: string, hookId
   if (!hook) return { kind: "gone" };
   if (hook.state !== "new") return { kind: "not_new" };
   const result = await runHookTest(deps, hook);
-  await applyTestOutcome(deps.db, hook, result);
-  return { kind: "tested", result };
+  return { kind: "tested", result, changed: stateChange(hook, await applyTestOutcome(deps.db, hook, result)) };
+}
+
+export interface StateChange {
+  from: HookRow["state"];
+  to: HookRow["state"];
+}
+
+/** What a test's outcome did to the hook's state, if anything (`after`: the row it wrote, if it wrote one). */
+export function stateChange(before: HookRow, after: HookRow | undefined): StateChange | null {
+  return after && after.state !== before.state ? { from: before.state, to: after.state } : null;
 }

@@ -9,13 +9,14 @@ import { accounts, type HookRow } from "../db/schema";
 import { newId } from "../domain/ids";
 import { MAX_GATES_PER_CALL } from "../domain/gates";
 import { gatesSharingEvents, patternAllowedByCatalog, type MatchableHook } from "../domain/matching";
+import { BUILT_IN_EVENT_TYPES } from "../domain/operational-events";
 import { hookWithinScope } from "../domain/portal-access";
 import { checkHookTarget, MAX_TUNNELS_PER_ACCOUNT, tunnelNameOf } from "../domain/tunnel";
 import { hookStateOf } from "../durable/hook-state";
 import { missingSlackSettings } from "../slack/client";
 import { ApiError } from "../errors";
 import { errorDetail, log } from "../observability/log";
-import { runHookTest, applyTestOutcome, type HookTestResult } from "./hook-test";
+import { runHookTest, applyTestOutcome, stateChange, type HookTestResult } from "./hook-test";
 import type { HookCreate, HookPatch } from "../schemas/hooks";
 import { accountTunnels } from "./tunnels";
 import { importSigningKey, newSigningKey } from "./hook-secrets";
@@ -138,7 +139,8 @@ async function checkCatalog(actor: Actor, patterns: string[]): Promise<void> {
   if (patterns.length === 0) return;
   const catalog = await listEventTypes(actor.db, actor.accountId);
   if (catalog.length === 0) return;
-  const names = catalog.map((t) => t.name);
+  // hookrouter's operational events are cataloged in every account.
+  const names = [...catalog.map((t) => t.name), ...BUILT_IN_EVENT_TYPES.map((t) => t.name)];
   const refused = patterns.filter((p) => !patternAllowedByCatalog(p, names));
   if (refused.length > 0) {
     throw ApiError.unprocessable(`not in the event-type catalog: ${refused.join(", ")}`, "events");
@@ -361,7 +363,10 @@ export async function testHookNow(ctx: Pick<AccountContext, "db" | "config" | "a
   const hook = await findHook(ctx.db, ctx.accountId, hookId);
   if (!hook) throw ApiError.notFound("hook");
   const result = await runHookTest(ctx, hook, eventType);
-  await applyTestOutcome(ctx.db, hook, result);
-  await hookStateOf(ctx.env.HOOK_STATE, hook.id).saveTestResult(result);
+  const changed = stateChange(hook, await applyTestOutcome(ctx.db, hook, result));
+  const state = hookStateOf(ctx.env.HOOK_STATE, hook.id);
+  await state.saveTestResult(result);
+  // An operational event when the state moved (one more call to the object, only then).
+  if (changed) await state.noteStateChange({ accountId: hook.accountId, hookId: hook.id }, changed.from, changed.to, result);
   return result;
 }

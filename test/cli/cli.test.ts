@@ -259,6 +259,10 @@ describe("catalog", () => {
     const listed = (await json(["catalog", "list", ...as])).data as Array<{ name: string; application_level: boolean; applications_path: string }>;
     expect(listed).toHaveLength(44);
     expect(listed.find((t) => t.name === "UPDATE_SWITCH")).toMatchObject({ application_level: true, applications_path: "application_names" });
+    // --built-in: hookrouter's operational event types follow the account's.
+    const withBuiltIn = (await json(["catalog", "list", "--built-in", ...as])).data as Array<{ name: string; built_in: boolean }>;
+    expect(withBuiltIn).toHaveLength(49);
+    expect(withBuiltIn.filter((t) => t.built_in).map((t) => t.name)).toContain("hookrouter.hook.circuit_opened");
 
     // A file that is not a catalog is refused before anything is sent.
     const dir = mkdtempSync(join(tmpdir(), "hookrouter-catalog-"));

@@ -296,6 +296,9 @@ describe("the portal in Chromium", () => {
   it("shows the catalog and the verification snippet, and opens with a typed-in API key without keeping it", async () => {
     await page.getByRole("link", { name: "Event catalog" }).click();
     await expect.poll(() => page.locator("table.catalog tbody tr").count()).toBe(3);
+    // hookrouter's own operational event types, listed apart from the account's catalog.
+    await expect.poll(() => page.locator("[data-test=built-in-types] tbody tr").count()).toBe(5);
+    expect(await page.locator("[data-test=built-in-types]").textContent()).toContain("hookrouter.delivery.dead");
     expect(await page.locator("[data-test=snippet]").textContent()).toContain('new Webhook(process.env.HOOK_SECRET)');
     await shot("catalog");
 

@@ -48,7 +48,9 @@ export async function catalogView(root) {
     h("pre", { class: "snippet" }, PLAIN_SNIPPET),
   );
   try {
-    const types = (await api("GET", "/v1/event-types")).data;
+    const all = (await api("GET", "/v1/event-types?include_built_in=true")).data;
+    const types = all.filter((t) => !t.built_in);
+    const builtIn = all.filter((t) => t.built_in);
     replace(
       list,
       types.length === 0
@@ -59,6 +61,15 @@ export async function catalogView(root) {
             h("thead", null, h("tr", null, ["Name", "Description", "Reaches application hooks"].map((t) => h("th", null, t)))),
             h("tbody", null, types.map((t) => h("tr", null, h("td", null, h("code", null, t.name)), h("td", null, t.description || "—"), h("td", null, t.application_level ? "yes" : "no (site-level only)")))),
           ),
+      // hookrouter's own events about this account's hooks: subscribe to hookrouter.* to receive them.
+      h("h3", null, "Operational events (built in)"),
+      h("p", null, "Published by hookrouter about this account's hooks, to hooks subscribed to hookrouter.* (never to the hook an event is about); at most one per hook and kind a minute."),
+      h(
+        "table",
+        { class: "built-in", "data-test": "built-in-types" },
+        h("thead", null, h("tr", null, ["Name", "Description", "Payload fields"].map((t) => h("th", null, t)))),
+        h("tbody", null, builtIn.map((t) => h("tr", null, h("td", null, h("code", null, t.name)), h("td", null, t.description), h("td", null, Object.keys(t.payload_schema?.properties ?? {}).join(", "))))),
+      ),
     );
   } catch (err) {
     reportError(err);

@@ -16,6 +16,7 @@ import { hookTestRouter } from "./routes/hook-test";
 import { hooksRouter } from "./routes/hooks";
 import { portalPageRouter } from "./routes/portal-page";
 import { portalSessionsRouter } from "./routes/portal-sessions";
+import { replayJobsRouter } from "./routes/replay-jobs";
 import { slackRouter } from "./routes/slack";
 import { statsRouter } from "./routes/stats";
 import { tunnelsRouter } from "./routes/tunnels";
@@ -47,6 +48,7 @@ export function buildApp() {
   app.route("/", eventTypesRouter);
   app.route("/", hooksRouter);
   app.route("/", hookActionsRouter);
+  app.route("/", replayJobsRouter);
   app.route("/", eventsRouter);
   app.route("/", deliveriesRouter);
   app.route("/", hookTestRouter);

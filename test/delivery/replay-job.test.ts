@@ -1,4 +1,4 @@
-import { runInDurableObject } from "cloudflare:test";
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { DeliveryLog } from "../../src/durable/delivery-log";
@@ -147,6 +147,28 @@ describe("window replay jobs", () => {
     expect(job).toMatchObject({ status: "done", counts: { scanned: 150, replayed: 150, skipped: 0 } });
     const got = await replayedEvents(rx, 150);
     expect(got).toEqual(seeded.map(eventOf).sort()); // each event once
+  });
+
+  it("a cancelled job takes no further step; its record says so", async () => {
+    const { accountId, key } = await newAccount();
+    const rx = new Receiver();
+    const hook = await createHook(key, { url: rx.url(), events: ["t"] });
+    await seedDeliveries(accountId, "t", rows(hook.id, 1, 3));
+    // A running job whose next run has not come yet (stored without its alarm).
+    const record = { ...newJobRecord({ id: newId("rpl"), accountId, hookId: hook.id, from: at(2), to: new Date().toISOString(), eventTypes: null, onlyFailed: false, limit: 10 }, 1), status: "running" as const };
+    const stub = replayJobOf((env as unknown as Env).REPLAY_JOB, accountId, record.id);
+    await runInDurableObject(stub, (_job, state) => state.storage.kv.put("job", record));
+
+    const cancelled = await call("POST", `/v1/hooks/${hook.id}/replays/${record.id}/cancel`, { token: key });
+    expect(cancelled.status).toBe(200);
+    expect(cancelled.body).toMatchObject({ id: record.id, status: "cancelled", counts: { scanned: 0, replayed: 0, skipped: 0 } });
+    expect(cancelled.body.finished_at).toBeTruthy();
+    // The run the cancel set (now) only cleans up: the shards forget the job.
+    await runDurableObjectAlarm(stub);
+    expect(await eventually(() => runInDurableObject(stub, (_job, state) => state.storage.kv.get("forgotten") === true))).toBe(true);
+    expect((await call("GET", `/v1/hooks/${hook.id}/replays/${record.id}`, { token: key })).body).toMatchObject({ status: "cancelled", counts: { replayed: 0 } });
+    expect(await deliveryRequests(rx)).toHaveLength(0);
+    expectErrorShape(await call("POST", `/v1/hooks/${hook.id}/replays/${record.id}/cancel`, { token: key }), 409, "conflict");
   });
 
   it("refuses bad input with a clear 4xx and starts nothing", async () => {

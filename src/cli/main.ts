@@ -11,11 +11,12 @@ import { hookCommands } from "./hooks";
 import { initCommand } from "./init";
 import { listenCommand, tunnelsCommand } from "./listen";
 import { publishCommands } from "./publish";
+import { replayCommand } from "./replay";
 
 // The `hookrouter` command line: finds the command, parses its flags, runs it, and turns every
 // failure into a message and an exit code (never a stack trace; HOOKROUTER_DEBUG=1 adds one).
 
-const COMMANDS: Command[] = [initCommand, listenCommand, tunnelsCommand, ...publishCommands, ...hookCommands, ...deliveryCommands, ...catalogCommands];
+const COMMANDS: Command[] = [initCommand, listenCommand, tunnelsCommand, ...publishCommands, replayCommand, ...hookCommands, ...deliveryCommands, ...catalogCommands];
 
 const GLOBAL_OPTIONS: OptionSpec = {
   url: { type: "string" },

@@ -64,15 +64,19 @@ export function takesEvent(spec: Pick<ReplayWindowSpec, "hookId" | "onlyFailed" 
     return statuses.length > 0 && statuses.every((s) => s === "dead" || s === "skipped");
   }
   if (spec.catalog && !(event.type in spec.catalog)) return false;
-  const needsPayload = spec.matchers.some((h) => h.filter !== null && h.filter !== undefined);
   const matched = selectHooks(spec.matchers, {
     type: event.type,
     applications: event.applications,
     applicationLevel: spec.catalog?.[event.type],
-    data: needsPayload ? event.payload() : undefined,
+    data: readsPayload(spec) ? event.payload() : undefined,
     workId: event.workId,
   });
   return matched.some((h) => h.id === spec.hookId);
+}
+
+/** Whether the events' payloads decide (a content filter), so the walk must read them. */
+export function readsPayload(spec: Pick<ReplayWindowSpec, "onlyFailed" | "matchers">): boolean {
+  return !spec.onlyFailed && spec.matchers.some((h) => h.filter !== null && h.filter !== undefined);
 }
 
 /**

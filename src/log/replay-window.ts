@@ -1,5 +1,5 @@
 import { dayOf, deliveryIdOf, lowestIdAt, parseLogId } from "../domain/log-ids";
-import { NO_PROGRESS, takesEvent, type ReplayWindowSpec, type ShardProgress } from "../domain/replay-window";
+import { NO_PROGRESS, readsPayload, takesEvent, type ReplayWindowSpec, type ShardProgress } from "../domain/replay-window";
 import type { LogDb } from "./log-db";
 import { eventsTable } from "./partitions";
 import type { StoredDelivery } from "./records";
@@ -14,18 +14,26 @@ import { appendDeliveries, withFirstSuccesses } from "./writes";
 
 /** Events read per step at most (rows read: $0.001 per million). */
 export const SCAN_PER_STEP = 1000;
+/**
+ * The same when the step reads the events' payloads (a content filter decides) or deliveries
+ * (`only_failed`): up to 256 KiB and about 1.5 MB a row, so a step's rows stay well within the
+ * object's memory. The other steps read neither column.
+ */
+export const HEAVY_SCAN_PER_STEP = 50;
 /** Deliveries appended per step at most: one event row written each, and one sendBatch for all. */
 export const REPLAYS_PER_STEP = 100;
 
 const progressKey = (jobId: string) => `replay:${jobId}`;
 
-interface Row extends Record<string, SqlStorageValue> {
+interface Row {
   id: string;
   type: string;
   applications: string | null;
   work_id: string | null;
-  payload: string;
-  deliveries: string;
+  /** Read only when a content filter decides. */
+  payload?: string;
+  /** Read only for `only_failed`. */
+  deliveries?: string;
 }
 
 /**
@@ -41,16 +49,18 @@ export function replayStep(db: LogDb, kv: SyncKvStorage, spec: ReplayWindowSpec,
   const firstDay = p.cursor ? dayOf(parseLogId(p.cursor)!.ms) : dayOf(Date.parse(spec.from));
   const lastDay = dayOf(Date.parse(spec.to) - 1);
   const days = db.parts.days().reverse().filter((d) => d >= firstDay && d <= lastDay);
-  let budget = SCAN_PER_STEP;
+  const payload = readsPayload(spec);
+  const columns = ["id", "type", "applications", "work_id", ...(payload ? ["payload"] : []), ...(spec.onlyFailed ? ["deliveries"] : [])];
+  let budget = payload || spec.onlyFailed ? HEAVY_SCAN_PER_STEP : SCAN_PER_STEP;
   let stopped = false;
   walk: for (const day of days) {
-    const rows = windowRows(db, day, spec, fromId, p.cursor, budget);
+    const rows = windowRows(db, day, columns, spec, fromId, p.cursor, budget);
     for (const row of rows) {
       const taken = takesEvent(spec, {
         type: row.type,
         applications: row.applications === null ? null : (JSON.parse(row.applications) as string[]),
         workId: row.work_id,
-        payload: () => JSON.parse(row.payload) as unknown,
+        payload: () => JSON.parse(row.payload!) as unknown,
         hookStatuses: () => hookStatuses(db, row, spec.hookId),
       });
       if (taken && p.replayed + made.length >= shardLimit) {
@@ -86,18 +96,18 @@ export function forgetReplay(kv: SyncKvStorage, jobId: string): void {
 }
 
 /** The next events of the window in one day, in id order, after the cursor. */
-function windowRows(db: LogDb, day: string, spec: ReplayWindowSpec, fromId: string, cursor: string, limit: number): Row[] {
+function windowRows(db: LogDb, day: string, columns: string[], spec: ReplayWindowSpec, fromId: string, cursor: string, limit: number): Row[] {
   const where = ["id >= ?", "id > ?", "created_at >= ?", "created_at < ?"];
   const args: SqlStorageValue[] = [fromId, cursor, spec.from, spec.to];
   // At most 50 types (the request's bound): one placeholder each, read as a list beside the key's walk.
   if (spec.eventTypes) where.push(`type IN (${spec.eventTypes.map(() => "?").join(", ")})`), args.push(...spec.eventTypes);
   return db.sql
-    .exec<Row>(`SELECT id, type, applications, work_id, payload, deliveries FROM ${eventsTable(day)} WHERE ${where.join(" AND ")} ORDER BY id LIMIT ?`, ...args, limit)
-    .toArray();
+    .exec(`SELECT ${columns.join(", ")} FROM ${eventsTable(day)} WHERE ${where.join(" AND ")} ORDER BY id LIMIT ?`, ...args, limit)
+    .toArray() as unknown as Row[]; // the columns asked for: payload and deliveries only when read
 }
 
 /** The statuses of an event's deliveries to one hook, as readers see them (with first successes not yet in its row). */
 function hookStatuses(db: LogDb, row: Row, hookId: string): string[] {
-  const deliveries = withFirstSuccesses(db, row.id, JSON.parse(row.deliveries) as StoredDelivery[]);
+  const deliveries = withFirstSuccesses(db, row.id, JSON.parse(row.deliveries!) as StoredDelivery[]);
   return deliveries.filter((d) => d.h === hookId).map((d) => d.s);
 }

@@ -7,7 +7,7 @@ import { newId } from "../../src/domain/ids";
 import { parseLogId } from "../../src/domain/log-ids";
 import type { Env } from "../../src/env";
 import { ADMIN_TOKEN, call, expectErrorShape, newAccount } from "../helpers/api";
-import { createHook, deliveryRequests, settledDelivery, waitForDeliveryRequests } from "../helpers/delivery";
+import { createHook, deliveryRequests, publish, settledDelivery, waitForDeliveryRequests } from "../helpers/delivery";
 import { logShard, seedDeliveries, type SeededDelivery } from "../helpers/log";
 import { eventually, Receiver } from "../helpers/receiver";
 
@@ -98,6 +98,21 @@ describe("window replay jobs", () => {
     const failedOnly = await finishedJob(key, other.id, (await startJob(key, other.id, { from: at(2, -1000), event_types: ["job.failed"], only_failed: true })).id);
     expect(failedOnly).toMatchObject({ only_failed: true, counts: { scanned: 6, replayed: 3, skipped: 3 } });
     expect(await replayedEvents(rx2, 3)).toEqual(dead.map(eventOf).sort());
+  });
+
+  it("matches as a publish would now: a hook's content filter decides on each event's payload", async () => {
+    const { key } = await newAccount();
+    const rx = new Receiver();
+    const from = new Date(Date.now() - 1000).toISOString();
+    const hook = await createHook(key, { url: rx.url(), events: ["alert"], filter: { path: "data.severity", eq: 1 } });
+    const published = [];
+    for (const severity of [1, 3, 1]) published.push(await publish(key, { type: "alert", payload: { severity } }));
+    expect(published.map((e) => e.deliveries)).toEqual([1, 0, 1]);
+    await waitForDeliveryRequests(rx, 2);
+    const job = await finishedJob(key, hook.id, (await startJob(key, hook.id, { from })).id);
+    expect(job.counts).toEqual({ scanned: 3, replayed: 2, skipped: 1 });
+    const got = await waitForDeliveryRequests(rx, 4);
+    expect(got.map((r) => eventOf(r.headers["webhook-id"]!)).sort()).toEqual([published[0]!.id, published[0]!.id, published[2]!.id, published[2]!.id].sort());
   });
 
   it("stops at its cap and says so; a window with no more matching events than the cap is not capped", async () => {

@@ -38,8 +38,10 @@ describe("a window replay's steps in one log object", () => {
     const spec = specOf("hook_w", now - 3 * DAY, now);
     const log = logShard(accountId);
 
+    const rowsBefore = (await log.usage()).rowsWritten;
     const steps = [];
     for (let i = 0; i < 6; i++) steps.push(await log.replayWindow(spec, 100_000));
+    const rowsWritten = (await log.usage()).rowsWritten - rowsBefore;
     expect(steps.map((s) => [s.scanned, s.replayed, s.skipped, s.done])).toEqual([
       [SCAN_PER_STEP, 0, SCAN_PER_STEP, false], // only events the hook does not take: the scan bound ends the step
       [1100 + REPLAYS_PER_STEP, REPLAYS_PER_STEP, 1100, false], // the append bound ends the step
@@ -49,6 +51,8 @@ describe("a window replay's steps in one log object", () => {
       [1350, 250, 1100, true],
     ]);
     expect(await storedDeliveries(accountId)).toBe(before + 250);
+    // What it wrote in SQL: one event row per replayed delivery (the progress is one key-value row a step).
+    expect(rowsWritten).toBe(250);
 
     // Another job over the same window: its own progress, from the start.
     const again = await log.replayWindow({ ...spec, jobId: `rpl_${crypto.randomUUID()}` }, 100_000);

@@ -17,6 +17,7 @@ import { hooksRouter } from "./routes/hooks";
 import { keysRouter } from "./routes/keys";
 import { portalPageRouter } from "./routes/portal-page";
 import { portalSessionsRouter } from "./routes/portal-sessions";
+import { replayJobsRouter } from "./routes/replay-jobs";
 import { slackRouter } from "./routes/slack";
 import { statsRouter } from "./routes/stats";
 import { tunnelsRouter } from "./routes/tunnels";
@@ -49,6 +50,7 @@ export function buildApp() {
   app.route("/", eventTypesRouter);
   app.route("/", hooksRouter);
   app.route("/", hookActionsRouter);
+  app.route("/", replayJobsRouter);
   app.route("/", eventsRouter);
   app.route("/", deliveriesRouter);
   app.route("/", hookTestRouter);

@@ -16,6 +16,8 @@ export interface Env {
   DELIVERY_LOG: DurableObjectNamespace<DurableObjectClasses["DELIVERY_LOG"]>;
   /** One object per (account, tunnel name): the socket of a `hookrouter listen --tunnel` (src/durable/tunnel.ts). */
   TUNNEL: DurableObjectNamespace<DurableObjectClasses["TUNNEL"]>;
+  /** One object per window replay job (src/durable/replay-job.ts). */
+  REPLAY_JOB: DurableObjectNamespace<DurableObjectClasses["REPLAY_JOB"]>;
   ADMIN_TOKEN?: string;
   ENCRYPTION_KEY?: string;
   ENCRYPTION_KEYS_PREVIOUS?: string;
@@ -42,6 +44,7 @@ export interface Env {
   CORS_ORIGINS?: string;
   SWEEP_GRACE_SECONDS?: string;
   OPERATIONAL_EVENT_INTERVAL_SECONDS?: string;
+  REPLAY_JOB_MAX_EVENTS?: string;
   /**
    * Not a binding: set only by an entry point that wraps the Worker (the bench's, bench/worker/), on
    * the env it hands down; never in production. The queue consumer calls it once a batch's requests
@@ -156,6 +159,12 @@ export const ConfigSchema = z.object({
     .max(23 * 3600)
     .default(3600)
     .meta(doc("a delivery still open this long after its queue message should have acted is taken for lost and sent again by its delivery log's alarm, which runs this often (at most hourly; the value at most 23 h)")),
+  // A window replay job (POST /v1/hooks/{id}/replays) makes at most this many deliveries; a request
+  // may set a lower `limit`. Each is one event row rewritten in the log ($1 per million rows).
+  REPLAY_JOB_MAX_EVENTS: positiveInt
+    .max(10_000_000)
+    .default(100_000)
+    .meta(doc("the most deliveries one window replay job makes (a request may ask for fewer with `limit`); past it the job stops and says it was capped")),
 });
 
 /** What a variable is for, as `.meta()` above states it. */

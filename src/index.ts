@@ -5,6 +5,7 @@ import type { DeliveryMessage, Env } from "./env";
 export { HookState } from "./durable/hook-state";
 export { DeliveryLog } from "./durable/delivery-log";
 export { Tunnel } from "./durable/tunnel";
+export { ReplayJob } from "./durable/replay-job";
 
 const app = buildApp();
 

@@ -7,7 +7,7 @@ import { inScope, meteredBatch, meteredEnv } from "./instrument";
 import { count, type Scope } from "./metrics";
 import { metricsRouter } from "./routes";
 
-export { DeliveryLog, HookState, Tunnel } from "../../src/index";
+export { DeliveryLog, HookState, ReplayJob, Tunnel } from "../../src/index";
 
 // The bench's entry point: the production Worker (src/app.ts's app, src/delivery/consumer.ts's
 // queue handler, the same Durable Objects) wrapped with what only the bench and its tests switch on

@@ -12,11 +12,12 @@ import { keyCommands } from "./keys";
 import { initCommand } from "./init";
 import { listenCommand, tunnelsCommand } from "./listen";
 import { publishCommands } from "./publish";
+import { replayCommand } from "./replay";
 
 // The `hookrouter` command line: finds the command, parses its flags, runs it, and turns every
 // failure into a message and an exit code (never a stack trace; HOOKROUTER_DEBUG=1 adds one).
 
-const COMMANDS: Command[] = [initCommand, listenCommand, tunnelsCommand, ...publishCommands, ...hookCommands, ...deliveryCommands, ...catalogCommands, ...keyCommands];
+const COMMANDS: Command[] = [initCommand, listenCommand, tunnelsCommand, ...publishCommands, replayCommand, ...hookCommands, ...deliveryCommands, ...catalogCommands, ...keyCommands];
 
 const GLOBAL_OPTIONS: OptionSpec = {
   url: { type: "string" },

@@ -4,7 +4,7 @@ import { list, seg, str, type Command } from "./command";
 import { EXIT, UsageError } from "./exit";
 import { out, printJson, style, table } from "./format";
 
-// `hookrouter send` publishes an event; `hookrouter replay` delivers a stored one again; `hookrouter gate` runs the pre-hooks for an action.
+// `hookrouter send` publishes an event; `hookrouter gate` runs the pre-hooks for an action (`replay`: ./replay.ts).
 // Both take a JSON payload given inline, as @file, or on standard input (-).
 
 /**
@@ -77,22 +77,6 @@ const send: Command = {
   },
 };
 
-const replay: Command = {
-  words: ["replay"],
-  summary: "Replay a stored event: new deliveries to the hooks it matches now (or to --hook ones)",
-  usage: "replay EVENT_ID [--hook HOOK_ID]… [--json]",
-  options: { hook: { type: "string", multiple: true } },
-  positionals: { min: 1, max: 1, names: "EVENT_ID" },
-  async run({ api, args, flags, json }) {
-    const replayed = await unwrap(api.v1.events[":id"].replay.$post({ param: { id: seg(args[0]!) }, json: { hook_ids: list(flags, "hook") } }));
-    if (json) return printJson(replayed), EXIT.ok;
-    const n = replayed.deliveries;
-    out(`${style.bold(replayed.event_id)}  replayed → ${n} new ${n === 1 ? "delivery" : "deliveries"}`);
-    for (const id of replayed.delivery_ids) out(`  ${id}`);
-    return EXIT.ok;
-  },
-};
-
 function decisionTable(result: GateResult): string {
   const verdict = result.approved ? style.green("APPROVED") : style.red("REJECTED");
   const lines = [`${verdict}  work_id ${style.bold(result.work_id)}`];
@@ -136,4 +120,4 @@ const gate: Command = {
   },
 };
 
-export const publishCommands = [send, replay, gate];
+export const publishCommands = [send, gate];

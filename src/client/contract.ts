@@ -9,6 +9,7 @@ import type * as gates from "../schemas/gates";
 import type * as hookActions from "../schemas/hook-actions";
 import type * as hookTest from "../schemas/hook-test";
 import type * as hooks from "../schemas/hooks";
+import type * as replayJobs from "../schemas/replay-jobs";
 import type * as tunnels from "../schemas/tunnels";
 
 // The routes the typed client knows, as a Hono schema type for `hc`, with every request and response
@@ -71,6 +72,10 @@ export type ApiKeyCreated = Out<typeof accounts.ApiKeyCreated>;
 export type ApiKeyCreate = In<typeof accounts.ApiKeyCreate>;
 /** A scope an API key may hold (docs/api.md, Scopes). */
 export type ApiScope = Out<typeof accounts.ApiScopeName>;
+/** A window replay job (docs/delivery.md, "Replay"). */
+export type ReplayJob = Out<typeof replayJobs.ReplayJob>;
+export type ReplayJobCreate = In<typeof replayJobs.ReplayJobCreate>;
+type ReplayJobParam = { param: { id: string; job_id: string } };
 
 export type Contract = {
   "/health": { $get: Ep<{}, { ok: true; d1: true }> };
@@ -98,6 +103,9 @@ export type Contract = {
   };
   "/v1/hooks/:id/secret": { $get: Ep<IdParam, Out<typeof hooks.HookSecret>> };
   "/v1/hooks/:id/secret/rotate": { $post: Ep<IdParam & { json: In<typeof hookActions.SecretRotate> }, Out<typeof hooks.HookSecret>> };
+  "/v1/hooks/:id/replays": { $post: Ep<IdParam & { json: ReplayJobCreate }, ReplayJob, 202> };
+  "/v1/hooks/:id/replays/:job_id": { $get: Ep<ReplayJobParam, ReplayJob> };
+  "/v1/hooks/:id/replays/:job_id/cancel": { $post: Ep<ReplayJobParam, ReplayJob> };
   "/v1/hooks/filter-test": { $post: Ep<{ json: In<typeof hooks.FilterTestRequest> }, FilterTestResult> };
   "/v1/hooks/transform-test": { $post: Ep<{ json: In<typeof hooks.TransformTestRequest> }, TransformTestResult> };
   "/v1/account": {
@@ -137,6 +145,9 @@ export const CONTRACT_ROUTES = {
   "/v1/hooks/:id": ["get", "patch", "delete"],
   "/v1/hooks/:id/secret": ["get"],
   "/v1/hooks/:id/secret/rotate": ["post"],
+  "/v1/hooks/:id/replays": ["post"],
+  "/v1/hooks/:id/replays/:job_id": ["get"],
+  "/v1/hooks/:id/replays/:job_id/cancel": ["post"],
   "/v1/hooks/filter-test": ["post"],
   "/v1/hooks/transform-test": ["post"],
   "/v1/account": ["get", "patch"],

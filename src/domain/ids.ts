@@ -3,7 +3,7 @@
 /** Crockford base32. */
 export const ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 
-export type IdPrefix = "acc" | "key" | "hook" | "evt" | "dlv" | "work" | "gate";
+export type IdPrefix = "acc" | "key" | "hook" | "evt" | "dlv" | "work" | "gate" | "rpl";
 
 let lastTime = 0;
 let lastRandom: number[] = [];

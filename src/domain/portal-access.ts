@@ -1,7 +1,7 @@
 // What a portal session may call. A portal token is handed to a person's browser, so it opens only
-// the routes the portal page uses (no keys, accounts, events, gates, Slack, catalog writes, nor
-// minting more sessions), and a session scoped to applications reaches only the hooks scoped to them
-// and those hooks' deliveries. Pure: the HTTP layer (src/http/portal-auth.ts) does the look-ups.
+// the routes the portal page uses (no keys, accounts, events but an event's replay to named hooks,
+// gates, Slack, catalog writes, nor minting more sessions), and a session scoped to applications
+// reaches only the hooks scoped to them and those hooks' deliveries (and replay jobs). Pure: the HTTP layer (src/http/portal-auth.ts) does the look-ups.
 
 /** What a permitted call touches: the account as a whole (lists, stats), or one hook or delivery by id. */
 export type PortalTarget = { kind: "account" } | { kind: "hook"; id: string } | { kind: "delivery"; id: string };
@@ -20,6 +20,9 @@ const HOOK_ROUTES = new Set([
   "POST /secret/rotate",
   "GET /secret",
   "GET /stats",
+  "POST /replays",
+  "GET /replays/{job_id}",
+  "POST /replays/{job_id}/cancel",
 ]);
 
 /** /v1/hooks/{id} segments that are other routes, not hook ids. */
@@ -40,9 +43,14 @@ export function portalTarget(method: string, path: string): PortalTarget | null 
   const hook = /^\/v1\/hooks\/([^/]+)(\/.*)?$/.exec(path);
   if (hook) {
     const id = decodeSegment(hook[1]!);
-    if (id === null || HOOK_STATIC.has(id) || !HOOK_ROUTES.has(`${verb} ${hook[2] ?? ""}`)) return null;
+    // A hook's replay job is reached through its hook: the job's own id checks nothing more here.
+    const below = (hook[2] ?? "").replace(/^\/replays\/[^/]+/, "/replays/{job_id}");
+    if (id === null || HOOK_STATIC.has(id) || !HOOK_ROUTES.has(`${verb} ${below}`)) return null;
     return { kind: "hook", id };
   }
+  // An event's replay: the service narrows it for a portal session (named hooks within its scope,
+  // an event it has a delivery of: src/services/events.ts), which needs the request's body.
+  if (verb === "POST" && /^\/v1\/events\/[^/]+\/replay$/.test(path)) return { kind: "account" };
   const delivery = /^\/v1\/deliveries\/([^/]+)(\/retry|\/resend)?$/.exec(path);
   if (delivery) {
     const id = decodeSegment(delivery[1]!);

@@ -1,6 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { enqueueDeliveries } from "../delivery/enqueue";
 import { deliveryIdOf, parseLogId } from "../domain/log-ids";
+import type { ReplayWindowSpec, ShardProgress } from "../domain/replay-window";
 import { getConfig, type Env } from "../env";
 import { getDb } from "../db/client";
 import { findAccount } from "../db/accounts";
@@ -9,6 +10,7 @@ import type { LogDb } from "../log/log-db";
 import { Partitions } from "../log/partitions";
 import * as reads from "../log/reads";
 import type { DeliveryStatus, EventRow, GateRunRow, AttemptWrite, DeliveryUpdate } from "../log/records";
+import { forgetReplay, replayStep } from "../log/replay-window";
 import { claimStale, purgeExpired, reopenedSince } from "../log/upkeep";
 import { forwardAnnouncements, keepAnnouncements } from "../log/dead-announcements";
 import * as writes from "../log/writes";
@@ -80,6 +82,34 @@ export class DeliveryLog extends DurableObject<Env> {
     reopenedSince(this.ctx.storage.kv, eventId, parseLogId(eventId)!.ms);
     await this.armAlarm();
     return positions.map((p) => deliveryIdOf(eventId, p));
+  }
+
+  /**
+   * One step of a window replay job (src/log/replay-window.ts): its appends and its progress are one
+   * transaction, so a step repeated after a lost answer goes on from there and never appends twice.
+   * The new deliveries are queued here; a lost message is sent by the alarm, as for `append`.
+   */
+  async replayWindow(spec: ReplayWindowSpec, shardLimit: number): Promise<ShardProgress> {
+    const now = new Date().toISOString();
+    const { progress, deliveryIds } = this.ctx.storage.transactionSync(() => {
+      const step = replayStep(this.db, this.ctx.storage.kv, spec, shardLimit, now);
+      for (const id of step.deliveryIds) reopenedSince(this.ctx.storage.kv, parseLogId(id)!.eventId, parseLogId(id)!.ms);
+      return step;
+    });
+    if (deliveryIds.length === 0) return progress;
+    await this.armAlarm();
+    try {
+      await enqueueDeliveries(this.env.DELIVERIES, deliveryIds.map((id) => ({ delivery_id: id, account_id: this.accountId() })));
+    } catch (error) {
+      log("error", "enqueueing a replay job's deliveries failed; the delivery log sends them again", { job_id: spec.jobId, error: errorDetail(error) });
+      await this.unsent(deliveryIds);
+    }
+    return progress;
+  }
+
+  /** A replay job ended: its progress here is no longer needed. */
+  forgetReplay(jobId: string): void {
+    forgetReplay(this.ctx.storage.kv, jobId);
   }
 
   /** The event a live idempotency claim answers, if any. */

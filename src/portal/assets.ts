@@ -8,6 +8,7 @@ import hookForm from "../portal/static/hook-form.mjs";
 import hooks from "../portal/static/hooks.mjs";
 import overview from "../portal/static/overview.mjs";
 import css from "../portal/static/portal.css";
+import replay from "../portal/static/replay.mjs";
 import ui from "../portal/static/ui.mjs";
 import { escapeHtml } from "../domain/portal-settings";
 
@@ -26,6 +27,7 @@ export const PORTAL_ASSETS: Record<string, { body: string; type: string }> = {
   "hook-form.mjs": { body: hookForm, type: JS },
   "hooks.mjs": { body: hooks, type: JS },
   "overview.mjs": { body: overview, type: JS },
+  "replay.mjs": { body: replay, type: JS },
   "ui.mjs": { body: ui, type: JS },
   "portal.css": { body: css, type: "text/css; charset=utf-8" },
 };

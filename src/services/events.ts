@@ -1,12 +1,13 @@
-import type { AccountContext } from "../context";
+import type { AccountContext, PortalScope } from "../context";
 import { attemptFirst, FIRST_ATTEMPTS } from "../delivery/first-attempt";
 import { IDEMPOTENCY_WINDOW_MS, type DeliveryLog } from "../durable/delivery-log";
 import { MAX_POSITION } from "../domain/log-ids";
 import { isReservedEventType } from "../domain/operational-events";
+import { hookWithinScope } from "../domain/portal-access";
 import { ApiError } from "../errors";
 import { deliveryIdsOf } from "../log/writes";
 import type { EventRow } from "../log/records";
-import { fanoutSnapshot } from "./fanout-cache";
+import { fanoutSnapshot, type FanoutSnapshot } from "./fanout-cache";
 import { MAX_FANOUT, planFanout, queueOrMarkUnsent, type PublishInput } from "./fanout-plan";
 import { surviveDisconnect } from "./keep-alive";
 import { payloadText } from "./payload";
@@ -109,12 +110,13 @@ export interface Replayed {
  * or to the named ones, as NEW deliveries (new ids, so new `webhook-id`s) appended to the event. Its
  * messages go through the queue; should that fail, the log's alarm sends them (as for a publish).
  */
-export async function replayEvent(p: Publisher, eventId: string, hookIds: string[] | undefined): Promise<Replayed> {
+export async function replayEvent(p: Publisher & Pick<AccountContext, "portal">, eventId: string, hookIds: string[] | undefined): Promise<Replayed> {
   const holder = p.log.holderOf(eventId);
   const found = holder ? await holder.event(eventId) : null;
   if (!holder || !found) throw ApiError.notFound("event");
   const { event } = found;
   const snapshot = await fanoutSnapshot(p.db, p.log.accountId, p.account.fanoutVersion);
+  if (p.portal) requirePortalReplay(p.portal, snapshot, found.deliveries, hookIds);
   // Matched as a publish of it would be now: its payload and work_id count for content filters.
   const input = { type: event.type, payload: JSON.parse(event.payload) as Record<string, unknown>, applications: event.applications ?? undefined, work_id: event.workId ?? undefined, hook_ids: hookIds };
   // The stored event keeps its applications: a replay is not a publish of the key's (null: no binding).
@@ -124,6 +126,20 @@ export async function replayEvent(p: Publisher, eventId: string, hookIds: string
   if (ids === null) throw ApiError.notFound("event");
   if (ids === "full") throw ApiError.unprocessable(`this event has ${found.deliveries.length} deliveries and cannot hold ${hooks.length} more (at most ${MAX_POSITION}, and what its record's size allows)`, "hook_ids");
   return surviveDisconnect(p.waitUntil, queueReplayed(p, holder, eventId, ids));
+}
+
+/**
+ * A portal session (src/domain/portal-access.ts) replays an event to named hooks only; one scoped to
+ * applications, only to its own hooks and only an event it already has a delivery of (404 otherwise,
+ * as for another account's): it never sends another application's event anywhere.
+ */
+function requirePortalReplay(portal: PortalScope, snapshot: FanoutSnapshot, deliveries: ReadonlyArray<{ hookId: string }>, hookIds: string[] | undefined): void {
+  if (!hookIds) throw ApiError.unprocessable("a portal session replays an event to named hooks: give hook_ids", "hook_ids");
+  const scope = portal.applications;
+  if (!scope) return;
+  const within = new Set(snapshot.hooks.filter((h) => hookWithinScope(h.applications, scope)).map((h) => h.id));
+  if (!deliveries.some((d) => within.has(d.hookId))) throw ApiError.notFound("event");
+  if (hookIds.some((id) => !within.has(id))) throw ApiError.notFound("hook");
 }
 
 async function queueReplayed(p: Publisher, holder: DurableObjectStub<DeliveryLog>, eventId: string, ids: string[]): Promise<Replayed> {

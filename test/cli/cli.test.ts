@@ -182,6 +182,32 @@ describe("targeted sends and replay", () => {
   });
 });
 
+describe("window replay", () => {
+  it("replay --hook --from starts a job, prints its progress until done, and the listener gets the window's events again", async () => {
+    const l = listen(["--port", "0", "--json"]);
+    const url = await l.url();
+    const hook = await json(["hooks", "create", `${url}/`, "--events", "cli.window"]);
+    const from = new Date(Date.now() - 1000).toISOString();
+    const events = [await json(["send", "cli.window", '{"n": 1}']), await json(["send", "cli.window", '{"n": 2}'])];
+    await json(["send", "cli.other", "{}"]);
+    for (const e of events) await l.waitFor(new RegExp(`"event_id":"${e.id}"`));
+
+    const replayed = await cli(["replay", "--hook", hook.id, "--from", from, "--type", "cli.window"], env);
+    expect(replayed.stderr).toBe("");
+    expect(replayed.code).toBe(0);
+    expect(replayed.stdout).toMatch(/^rpl_\w+\s+done\s+100%\s+replayed 2, skipped 0 of 2 read \(shards 1\/1\)$/m);
+    const jobId = /^(rpl_\w+)/m.exec(replayed.stdout)![1]!;
+    for (const e of events) await l.waitFor(new RegExp(`"event_id":"${e.id}"[\\s\\S]*"event_id":"${e.id}"`));
+    const shown = await json(["replay", "--hook", hook.id, "--job", jobId]);
+    expect(shown).toMatchObject({ id: jobId, status: "done", counts: { replayed: 2 }, event_types: ["cli.window"] });
+
+    const bad = await cli(["replay", "--hook", hook.id], env);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/needs --from/);
+    await cli(["hooks", "delete", hook.id], env);
+  });
+});
+
 describe("gate", () => {
   it("prints approved when the listener approves and rejected with the reason when it rejects", async () => {
     const approving = listen(["--register", "--pre", "--port", "0", "--events", "cli.create_cluster,cli.cluster_created"]);

@@ -23,27 +23,30 @@ export interface SeededDelivery {
   createdAt: string;
 }
 
-/** Inside the account's shard 0: `fn` gets the object's own log (SQL, partitions, first successes). */
-export async function inLog<T>(accountId: string, fn: (db: LogDb, state: DurableObjectState) => T): Promise<T> {
-  const stub = logShard(accountId);
-  await stub.configure({ accountId, shard: 0, retentionDays: 30 });
+/** Inside the account's shard (default 0): `fn` gets the object's own log (SQL, partitions, first successes). */
+export async function inLog<T>(accountId: string, fn: (db: LogDb, state: DurableObjectState) => T, shard = 0): Promise<T> {
+  const stub = logShard(accountId, shard);
+  await stub.configure({ accountId, shard, retentionDays: 30 });
   return runInDurableObject(stub, (instance, state) => fn((instance as unknown as { db: LogDb }).db, state));
 }
 
 /**
  * One event of `type` per row, created at the row's time, with that one delivery in the row's
- * status; answers the delivery ids in row order.
+ * status, in the account's shard `shard` (default 0); answers the delivery ids in row order.
  */
-export async function seedDeliveries(accountId: string, type: string, rows: SeededDelivery[]): Promise<string[]> {
-  return inLog(accountId, (db) =>
-    rows.map((r) => {
-      const at = Date.parse(r.createdAt);
-      const event = { id: newLogId("evt", 0, at), accountId, type, payload: "{}", applications: null, workId: null, idempotencyKey: null, createdAt: r.createdAt };
-      insertEvent(db, event, [r.hookId]);
-      const id = deliveryIdOf(event.id, 0);
-      updateDeliveries(db, [id], (d) => ((d.s = r.status), (d.n = r.status === "pending" ? 0 : 1), true));
-      return id;
-    }),
+export async function seedDeliveries(accountId: string, type: string, rows: SeededDelivery[], shard = 0): Promise<string[]> {
+  return inLog(
+    accountId,
+    (db) =>
+      rows.map((r) => {
+        const at = Date.parse(r.createdAt);
+        const event = { id: newLogId("evt", shard, at), accountId, type, payload: "{}", applications: null, workId: null, idempotencyKey: null, createdAt: r.createdAt };
+        insertEvent(db, event, [r.hookId]);
+        const id = deliveryIdOf(event.id, 0);
+        updateDeliveries(db, [id], (d) => ((d.s = r.status), (d.n = r.status === "pending" ? 0 : 1), true));
+        return id;
+      }),
+    shard,
   );
 }
 

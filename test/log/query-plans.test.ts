@@ -5,6 +5,7 @@ import type { LogDb } from "../../src/log/log-db";
 import { Partitions } from "../../src/log/partitions";
 import * as reads from "../../src/log/reads";
 import type { EventRow, GateRunRow } from "../../src/log/records";
+import { replayStep } from "../../src/log/replay-window";
 import { claimStale } from "../../src/log/upkeep";
 import * as writes from "../../src/log/writes";
 import { newAccount } from "../helpers/api";
@@ -46,6 +47,8 @@ function explain(sql: SqlStorage, n: Noted): string {
 }
 
 const HOUR = 3_600_000;
+/** A window replay of every type's events to a hook that takes none (the step only reads). */
+const replaySpec = { jobId: "rpl_plans", hookId: "hook_a", eventTypes: ["order.paid"], onlyFailed: false, matchers: [], catalog: null };
 const DAY = 24 * HOUR;
 
 /**
@@ -122,6 +125,7 @@ describe("the delivery log's query plans", () => {
         gateRunsByWork: of((d) => reads.gateRunsByWork(d, "work-1", 10)),
         claimStale: of((d) => claimStale(d, state.storage.kv, now, HOUR, 100)),
         loadJobs: of((d) => reads.loadJobs(d, accountId, [dlv, deliveryIdOf(latest.id, 0)])),
+        replayWindow: of((d) => replayStep(d, state.storage.kv, { ...replaySpec, from: new Date(now - 2 * DAY).toISOString(), to: new Date(now).toISOString() }, 10, latest.createdAt)),
       };
     });
     const ev = `ev_${today}`;
@@ -174,6 +178,9 @@ describe("the delivery log's query plans", () => {
     // The alarm's scan for open deliveries: from where it stopped last time, on the primary key, in its order.
     expect(planOf("claimStale", ev)).toMatch(new RegExp(`^SEARCH ${ev} USING PRIMARY KEY \\(id>\\?\\)$`, "m"));
     expectNoSort(plans.claimStale);
+    // A window replay's step: from its cursor (or the window's start), on the primary key, in its order.
+    expect(planOf("replayWindow", ev)).toMatch(new RegExp(`^SEARCH ${ev} USING PRIMARY KEY \\(id>\\?\\)$`, "m"));
+    expectNoSort(plans.replayWindow);
 
     // Nothing above reads a whole table but the listings' walks without a cursor (which a full page ends).
     const all = Object.entries(plans).flatMap(([name, ps]) => ps.map((p) => ({ name, ...p })));

@@ -293,6 +293,34 @@ describe("the portal in Chromium", () => {
       .toBe("not connected");
   });
 
+  it("replays an event to a delivery's hook, and a window of events to a hook as a job whose progress it shows", async () => {
+    const orders = (await api("GET", "/v1/hooks")).data.find((h: { name: string }) => h.name === "orders").id;
+    const toOk = () => receiver.got.get("/ok") ?? 0;
+    await page.getByRole("link", { name: "Deliveries" }).click();
+    await page.locator("select[name=hook_id]").selectOption({ label: "orders" });
+    await page.locator("form.filters input[name=event_type]").fill("order.paid");
+    await page.getByRole("button", { name: "Apply" }).click();
+    await expect.poll(() => page.locator("tr[data-delivery-id]").count()).toBe(1);
+    const eventId = (await api("GET", `/v1/deliveries?hook_id=${orders}&event_type=order.paid`)).data[0].event_id;
+    await page.locator("tr[data-delivery-id]").first().click();
+    const before = toOk();
+    await page.locator("#delivery-panel").getByRole("button", { name: "Replay event" }).click();
+    await expect.poll(() => page.locator(".message.notice").first().textContent()).toMatch(/^Event replayed to orders: new delivery dlv_/);
+    await expect.poll(() => page.locator("#delivery-panel [data-test=delivery-status]").textContent(), { timeout: 30_000 }).toBe("succeeded");
+    expect((await api("GET", `/v1/events/${eventId}`)).delivery_count).toBe(2);
+    expect(toOk()).toBe(before + 1);
+
+    await page.getByRole("link", { name: "Hooks" }).click();
+    await hookRow("orders").getByRole("button", { name: "Replay" }).click();
+    const panel = page.locator("#hook-panel");
+    await panel.locator("input[name=event_types]").fill("order.created");
+    await panel.getByRole("button", { name: "Start replay" }).click();
+    await expect.poll(() => panel.locator("[data-test=replay-status]").textContent(), { timeout: 30_000 }).toBe("done");
+    expect(await panel.locator("[data-test=replay-replayed]").textContent()).toMatch(/^3 new deliveries \(0 skipped of 3 events read; log shards 1\/1\)$/);
+    await shot("replay");
+    await until(async () => toOk() === before + 4, "the replayed order.created events to reach the receiver");
+  });
+
   it("shows the catalog and the verification snippet, and opens with a typed-in API key without keeping it", async () => {
     await page.getByRole("link", { name: "Event catalog" }).click();
     await expect.poll(() => page.locator("table.catalog tbody tr").count()).toBe(3);

@@ -1,7 +1,8 @@
 // Deliveries: filters (hook, event type, status, time), a paged table, and one delivery's attempts
-// with Retry (Resend when it succeeded) and the hook's "recover since".
+// with Retry (Resend when it succeeded), Replay of its event to its hook, and the hook's "recover since".
 
 import { api, query } from "./api.mjs";
+import { localInput } from "./replay.mjs";
 import { badge, busy, fmtTime, h, pager, replace, reportError, showMessage } from "./ui.mjs";
 
 const PAGE_SIZE = 25;
@@ -125,6 +126,15 @@ export async function deliveriesView(root, ctx) {
       follow(d.id, d.attempt_log.length).catch(reportError);
     };
     const retry = redeliver("retry", "Retry queued: one attempt now");
+    // Replay: the event again to this delivery's hook, as a new delivery (a new webhook-id).
+    const replay = async (b) => {
+      const r = await busy(b, () => api("POST", `/v1/events/${d.event_id}/replay`, { hook_ids: [d.hook_id] }));
+      if (!r) return;
+      showMessage(r.deliveries ? `Event replayed to ${hookName(d.hook_id)}: new delivery ${r.delivery_ids[0]}` : `${hookName(d.hook_id)} is disabled: nothing replayed`, "notice");
+      if (!r.deliveries) return;
+      await open(r.delivery_ids[0]);
+      follow(r.delivery_ids[0], 0).catch(reportError);
+    };
     const resend = redeliver("resend", "Resend queued: the receiver gets it again, same webhook-id");
     const recover = async (b) => {
       const r = await busy(b, () => api("POST", `/v1/hooks/${d.hook_id}/recover`, { since: toIso(since.value) }));
@@ -152,6 +162,7 @@ export async function deliveriesView(root, ctx) {
         { class: "actions" },
         h("button", { class: "primary", disabled: !canRetry, onclick: (e) => retry(e.currentTarget) }, "Retry"),
         d.status === "succeeded" ? h("button", { onclick: (e) => resend(e.currentTarget) }, "Resend") : null,
+        h("button", { title: "Send this event to this hook again as a new delivery (new webhook-id)", onclick: (e) => replay(e.currentTarget) }, "Replay event"),
         h("span", { class: "spacer" }),
         h("label", { class: "inline" }, "Recover this hook's failed deliveries since ", since),
         h("button", { onclick: (e) => recover(e.currentTarget) }, "Recover"),
@@ -186,10 +197,4 @@ export async function deliveriesView(root, ctx) {
   }
 
   await load();
-}
-
-/** A Date as a datetime-local input's value (local time, minutes). */
-function localInput(d) {
-  const p = (n) => String(n).padStart(2, "0");
-  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}`;
 }

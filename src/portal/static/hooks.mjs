@@ -1,9 +1,10 @@
 // Hooks: the table (with live circuit, last test and 24 h stats), create/edit, enable/disable,
-// test, secret reveal/rotate, delete.
+// test, secret reveal/rotate, a window replay (./replay.mjs), delete.
 
 import { api, query } from "./api.mjs";
 import { badge, busy, confirmDialog, fmtRate, fmtTime, h, pager, replace, reportError, showMessage } from "./ui.mjs";
 import { hookForm } from "./hook-form.mjs";
+import { replayPanel } from "./replay.mjs";
 
 const PAGE_SIZE = 20;
 
@@ -157,6 +158,7 @@ export async function hooksView(root, ctx) {
         h("button", { onclick: (e) => setEnabled(hook, !hook.enabled, e.currentTarget) }, hook.enabled ? "Disable" : "Enable"),
         h("button", { onclick: (e) => showSecret(hook, e.currentTarget) }, "Secret"),
         h("button", { onclick: () => ctx.navigate("deliveries", { hook_id: hook.id }) }, "Deliveries"),
+        hook.phase === "pre" ? null : h("button", { onclick: () => showPanel(...replayPanel(hook)) }, "Replay"),
         h("button", { onclick: () => ctx.navigate("overview", { hook_id: hook.id }) }, "Chart"),
         h("button", { class: "danger", onclick: (e) => remove(hook, e.currentTarget) }, "Delete"),
       ),

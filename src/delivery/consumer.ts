@@ -102,7 +102,8 @@ export async function handleDeliveryBatch(batch: MessageBatch<DeliveryMessage>, 
   const health = await reportHookHealth(env.HOOK_STATE, handled);
   env.afterBatchSends?.(); // unset in production: the bench's entry point injects faults here (src/env.ts)
   const recorded = await settle(db, env, config, now, handled, health);
-  await advanceLines(env, handled, recorded);
+  // FIFO hooks: the heads that ended hand their turn on; the next ones are attempted here (./fifo.ts).
+  await advanceLines(env, handled, recorded, (next) => handleDeliveryBatch(next, env));
 }
 
 /** Decide and (maybe) send one delivery. Throws only on an unexpected failure (→ "crashed"). */

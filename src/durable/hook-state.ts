@@ -114,7 +114,8 @@ export class HookState extends DurableObject<Env> {
   }
 
   status(): HookLiveState {
-    return { ...failureRecord(this.breaker(), Date.now()), last_test: this.kv.get<HookTestResult>(LAST_TEST) ?? null, line: this.line.status() };
+    const line = this.line.status();
+    return { ...failureRecord(this.breaker(), Date.now()), last_test: this.kv.get<HookTestResult>(LAST_TEST) ?? null, ...(line ? { line } : {}) };
   }
 
   /**
@@ -213,8 +214,8 @@ export interface AttemptRecorded extends FailureRecord {
 
 export interface HookLiveState extends FailureRecord {
   last_test: HookTestResult | null;
-  /** A FIFO hook's line; null for a hook that never had one. */
-  line: LineStatus | null;
+  /** A FIFO hook's line; absent for a hook that never had one. */
+  line?: LineStatus;
 }
 
 function adoptRowRecord(s: BreakerState, rowFailingSince: string | null): BreakerState {

@@ -81,4 +81,28 @@ describe("ordered delivery (fifo)", () => {
     // b waited for a's four attempts: with ordering off it would have taken one of the 500s.
     expect((await deliveryRequests(rx)).map((r) => r.headers["webhook-id"])).toEqual([a, a, a, a, b, c]);
   });
+
+  it("turning ordering off releases the line: what waited behind a blocked head is sent at once", async () => {
+    const { key } = await newAccount("fifo-release");
+    const rx = new Receiver();
+    await rx.script([{ status: 500 }, { status: 500 }, { status: 500 }, { status: 500 }], { status: 200, body: "ok" });
+    const hook = await createHook(key, { url: rx.url(), events: ["fifo.*"], ordering: "fifo", ordering_on_dead: "block" });
+    const [a, b, c] = (await publishAll(key, 3, "fifo.release")).map((e) => deliveryIdOf(e, 0));
+    await eventually(async () => (await hookLine(key, hook.id))?.blocked === true);
+
+    const patched = await call("PATCH", `/v1/hooks/${hook.id}`, { token: key, body: { ordering: "none" } });
+    expect(patched.body).toMatchObject({ ordering: "none", ordering_on_dead: "block" });
+    for (const id of [b!, c!]) expect((await settledDelivery(key, id)).status).toBe("succeeded");
+    expect((await call("GET", `/v1/deliveries/${a}`, { token: key })).body.status).toBe("dead");
+    expect(await hookLine(key, hook.id)).toEqual({ waiting: 0, head: null, blocked: false });
+  });
+
+  it("refuses an unknown ordering (400) and defaults to none", async () => {
+    const { key } = await newAccount("fifo-fields");
+    const bad = await call("POST", "/v1/hooks", { token: key, body: { name: "x", url: "http://127.0.0.1:9/x", ordering: "lifo" } });
+    expect(bad.status).toBe(400);
+    const h = await createHook(key, { url: "http://127.0.0.1:9/x", events: ["x"] });
+    expect(h).toMatchObject({ ordering: "none", ordering_on_dead: "skip" });
+    expect((await call("PATCH", `/v1/hooks/${h.id}`, { token: key, body: { ordering_on_dead: "wait" } })).status).toBe(400);
+  });
 });

@@ -4,13 +4,14 @@ import { join } from "node:path";
 import { Api } from "./lib/api";
 import { describeMachine } from "./lib/machine";
 import { BenchReceiver } from "./lib/receiver";
-import { renderReport, type Report } from "./lib/report";
+import { fifoRows, renderReport, type Report } from "./lib/report";
 import { bundleRouter, ROOT, startRouter, type Router } from "./lib/router";
 import { measureBounds } from "./phases/bounds";
 import { chaosConsumer, chaosReceiver } from "./phases/chaos";
 import { measureCost } from "./phases/cost";
 import { measureBurst, measureSustained } from "./phases/delivery";
 import { measureFanout } from "./phases/fanout";
+import { measureFifo } from "./phases/fifo";
 import { measureIngest, measureScale } from "./phases/ingest";
 import { measureRateLimit } from "./phases/rate-limit";
 
@@ -28,6 +29,16 @@ import { measureRateLimit } from "./phases/rate-limit";
 
 const QUICK = process.env.BENCH_QUICK === "1";
 const scale = (full: number, quick: number) => (QUICK ? quick : full);
+/**
+ * BENCH_PHASE=<name> runs one phase alone, on its own router, and prints its rows (results.md is not
+ * written, and the run does not wait for other vitest processes): for a figure of one feature
+ * without the whole bench's six minutes. The phases that can run alone are listed here.
+ */
+const ONLY = process.env.BENCH_PHASE;
+const FIFO_EVENTS = () => scale(300, 30);
+const STANDALONE: Record<string, (api: Api, rx: BenchReceiver) => Promise<Array<{ figure: string; measured: string }>>> = {
+  fifo: async (api, rx) => fifoRows(await measureFifo(api, rx, FIFO_EVENTS(), 300_000)),
+};
 
 const ADMIN_TOKEN = "bench-admin-token-0123456789-UvWxYz-abcdefghijklmnopqrstuvwxyz";
 /** A fixed key: the bench's data is thrown away with its temporary state folder. */
@@ -93,15 +104,38 @@ async function waitForVitest(): Promise<{ seconds: number; clear: boolean }> {
   return { seconds: Math.round((Date.now() - start) / 1000), clear: true };
 }
 
-async function main(): Promise<void> {
-  const waitedForVitest = QUICK ? undefined : await waitForVitest();
-  const machine = describeMachine();
+/** The router bundled once and the receiver started, for `body`; both undone after it. */
+async function withBundleAndReceiver<T>(body: (rx: BenchReceiver) => Promise<T>): Promise<T> {
   step("bundling the router");
   const bundle = bundleRouter();
   dist = bundle.dist;
   const rx = new BenchReceiver();
   await rx.start();
   try {
+    return await body(rx);
+  } finally {
+    await rx.stop();
+    bundle.remove();
+  }
+}
+
+async function runAlone(phase: string): Promise<void> {
+  const run = STANDALONE[phase];
+  if (!run) throw new Error(`BENCH_PHASE=${phase}: the phases that run alone are ${Object.keys(STANDALONE).join(", ")}`);
+  const machine = describeMachine();
+  const rows = await withBundleAndReceiver((rx) => {
+    step(`${phase} alone (BENCH_PHASE)`);
+    return withRouter({}, (api) => run(api, rx));
+  });
+  console.log(`machine at start: ${JSON.stringify(machine)}`);
+  for (const row of rows) console.log(`${row.figure}: ${row.measured}`);
+}
+
+async function main(): Promise<void> {
+  if (ONLY) return runAlone(ONLY);
+  const waitedForVitest = QUICK ? undefined : await waitForVitest();
+  const machine = describeMachine();
+  await withBundleAndReceiver(async (rx) => {
     step(`ingest vs a no-I/O route (404) and the trivial authenticated route (autocannon, ${INGEST_CONNECTIONS} connections)`);
     const { ingest, scaleRun } = await withRouter(
       {},
@@ -122,9 +156,11 @@ async function main(): Promise<void> {
       const fanout = await measureFanout(api, rx, scale(1000, 100), 120_000);
       step("rate limit: 20/s");
       const rateLimit = await measureRateLimit(api, rx, 20, scale(30, 5), 180_000);
+      step(`FIFO hook: ${FIFO_EVENTS()} events, twice`);
+      const fifo = await measureFifo(api, rx, FIFO_EVENTS(), 300_000);
       step("gates and stats response times");
       const bounds = await measureBounds(api, rx, scale(1000, 50), 180_000);
-      return { burst, sustained, fanout, rateLimit, bounds };
+      return { burst, sustained, fanout, rateLimit, fifo, bounds };
     });
     step(`chaos receiver: ${scale(2000, 200)} events`);
     const chaos = await withRouter({ DELIVERY_TIMEOUT_MS: String(CHAOS_DELIVERY_TIMEOUT_MS) }, (api) => chaosReceiver(api, rx, scale(2000, 200), CHAOS, 600_000));
@@ -151,10 +187,7 @@ async function main(): Promise<void> {
     console.log(table);
     if (!QUICK) writeFileSync(join(ROOT, "bench", "results.md"), markdown);
     else console.error("(BENCH_QUICK: bench/results.md not written)");
-  } finally {
-    await rx.stop();
-    bundle.remove();
-  }
+  });
 }
 
 await main();

@@ -68,6 +68,12 @@ export interface DeliveryMessage {
    * no longer the row's (a sweep or a manual reopen replaced it: src/delivery/sweeper.ts).
    */
   token?: string;
+  /**
+   * A FIFO hook's delivery sent in its turn: the head of the hook's line in its HookState (the
+   * head's place there, src/durable/hook-line.ts). Only a message carrying the current head's turn
+   * may be sent; one of a FIFO hook without it joins the line instead (src/delivery/fifo.ts).
+   */
+  turn?: number;
 }
 
 /**

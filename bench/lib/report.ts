@@ -3,6 +3,7 @@ import type { ChaosResult } from "../phases/chaos";
 import { PAYLOAD_BYTES, type CostResult, type ScenarioResult } from "../phases/cost";
 import type { DeliveryRunResult } from "../phases/delivery";
 import type { FanoutResult } from "../phases/fanout";
+import type { FifoResult } from "../phases/fifo";
 import type { IngestResult, ScaleResult } from "../phases/ingest";
 import type { RateLimitResult } from "../phases/rate-limit";
 import type { Machine } from "./machine";
@@ -18,6 +19,7 @@ export interface Report {
   sustained: DeliveryRunResult;
   fanout: FanoutResult;
   rateLimit: RateLimitResult;
+  fifo: FifoResult;
   bounds: BoundsResult;
   chaos: ChaosResult;
   cost: CostResult;
@@ -41,7 +43,7 @@ interface Row {
 const pct = (x: number) => `${Math.round(x * 100)}%`;
 
 function rows(r: Report): Row[] {
-  const { ingest, scale, burst, sustained, fanout, rateLimit, bounds, chaos, cost, consumerChaos } = r;
+  const { ingest, scale, burst, sustained, fanout, rateLimit, fifo, bounds, chaos, cost, consumerChaos } = r;
   const { single, fanout: ten, failing, perFailedAttemptDollars: failed, purge } = cost;
   // The success path: (a) and (b). A failure writes the hook's failing_since in D1 (shown in (c)).
   const d1PerEvent = Math.max(single.d1RowsWrittenPerEvent, ten.d1RowsWrittenPerEvent);
@@ -79,6 +81,7 @@ function rows(r: Report): Row[] {
       gap: `worst window ${rateLimit.worstOneSecond - rateLimit.limitPerSecond - 1} over the limit + 1, ${rateLimit.events - rateLimit.received} lost`,
       why: WHY.rateLimit,
     },
+    ...fifoRows(fifo),
     {
       figure: `Gates: ${bounds.parallelGates} gates of ${bounds.gateDelayMs} ms each, called in parallel`,
       measured: `${bounds.parallelGatesMs} ms`,
@@ -287,6 +290,16 @@ function quotable(cost: CostResult): string[] {
     "",
     `The floor of this design for such an event is therefore $${(p.workerRequest.dollars + 3 * p.doRequest.dollars + p.doRowWritten.dollars).toFixed(2)} per million plus the flush row's share: the request ($${p.workerRequest.dollars.toFixed(2)}), three Durable Object requests ($${(3 * p.doRequest.dollars).toFixed(2)}) and the event's row ($${p.doRowWritten.dollars.toFixed(2)}). ` +
       "Per log object and not per event: the alarm, set once (a row) and run at least hourly (a request and a setAlarm row each time: about $0.001 per object-month), and the Durable Objects' duration (GB-s), which the bench does not meter.",
+  ];
+}
+
+/** A FIFO hook's throughput (bench/phases/fifo.ts): one delivery at a time, in publish order. */
+export function fifoRows(fifo: FifoResult): Row[] {
+  const { clean, failingFirstTries: failing } = fifo;
+  const measured = (f: FifoResult["clean"]) => `${f.perSecond} deliveries/s over ${f.drainSeconds} s; ${f.received}/${f.events} received, ${f.inOrder ? "in publish order" : "OUT OF ORDER"}`;
+  return [
+    { figure: `FIFO hook: ${clean.events} events, one at a time`, measured: measured(clean), target: "in publish order, none lost", met: clean.inOrder && clean.received === clean.events },
+    { figure: `FIFO hook: 1 in ${failing.every} first tries failing`, measured: measured(failing), target: "in publish order, none lost", met: failing.inOrder && failing.received === failing.events },
   ];
 }
 

@@ -3,7 +3,7 @@ import { bool, byIdCommand, list, oneOf, PAGE_OPTIONS, pageQuery, printPage, seg
 import { EXIT, UsageError } from "./exit";
 import { fields, out, printJson, style } from "./format";
 
-// `hookrouter hooks list|get|create|delete|test`: the everyday hook management tasks.
+// `hookrouter hooks list|get|create|update|delete|test`: the everyday hook management tasks.
 
 const target = (h: Hook) => h.url ?? (h.slack ? `slack #${h.slack.channel_id}` : null);
 
@@ -23,6 +23,8 @@ function describeHook(h: Hook): string {
     ["circuit", h.circuit],
     ["last test", h.last_test ? `${h.last_test.success ? "ok" : "failed"} ${h.last_test.response_status ?? h.last_test.error_message ?? ""} at ${h.last_test.tested_at}` : undefined],
     ["rate limit", h.rate_limit_per_second === null ? "none" : `${h.rate_limit_per_second}/s`],
+    ["ordering", h.ordering === "fifo" ? `fifo (a dead delivery: ${h.ordering_on_dead})` : "none"],
+    ["line", h.line ? `${h.line.waiting} waiting${h.line.head ? `, head ${h.line.head}` : ""}${h.line.blocked ? " (blocked: retry the head)" : ""}` : undefined],
     ["payload", h.payload_format],
     ["created", h.created_at],
     ["updated", h.updated_at],
@@ -70,6 +72,47 @@ const hooksGet = byIdCommand({
   show: describeHook,
 });
 
+/** Ordered delivery's two settings (docs/delivery.md#ordered-delivery), on create and update. */
+const ORDERING_DETAILS = [
+  "--ordering fifo|none  fifo: one delivery at a time, in publish order",
+  "--on-dead skip|block  a fifo hook's dead delivery: passed over, or holding the line until retried",
+];
+const ORDERING_OPTIONS = { ordering: { type: "string" }, "on-dead": { type: "string" } } as const;
+
+function orderingOf(flags: Parameters<Command["run"]>[0]["flags"]) {
+  return { ordering: oneOf(flags, "ordering", ["none", "fifo"]), ordering_on_dead: oneOf(flags, "on-dead", ["skip", "block"]) };
+}
+
+const hooksUpdate: Command = {
+  words: ["hooks", "update"],
+  summary: "Change a hook's settings (only the flags given)",
+  usage: "hooks update HOOK_ID [--name N] [--events a,b] [--rate-limit N|none] [--ordering fifo|none] [--on-dead skip|block] [--json]",
+  details: [
+    "--name N              a new name, unique in the account",
+    "--events a,b          event types or patterns (replaces the list)",
+    "--rate-limit N|none   at most N deliveries per second; none removes the limit",
+    ...ORDERING_DETAILS,
+    "Like any change through the API, it sets the hook's state to new and re-tests it.",
+  ].join("\n"),
+  options: { name: { type: "string" }, events: { type: "string", multiple: true }, "rate-limit": { type: "string" }, ...ORDERING_OPTIONS },
+  positionals: { min: 1, max: 1, names: "HOOK_ID" },
+  async run({ api, args, flags, json }) {
+    const rate = str(flags, "rate-limit");
+    if (rate !== undefined && rate !== "none" && !(Number(rate) > 0)) throw new UsageError("--rate-limit must be a positive number or none");
+    const body = {
+      name: str(flags, "name"),
+      events: flags.events === undefined ? undefined : list(flags, "events"),
+      rate_limit_per_second: rate === undefined ? undefined : rate === "none" ? null : Number(rate),
+      ...orderingOf(flags),
+    };
+    if (Object.values(body).every((v) => v === undefined)) throw new UsageError("nothing to change: give at least one flag");
+    const hook = await unwrap(api.v1.hooks[":id"].$patch({ param: { id: seg(args[0]!) }, json: body }));
+    if (json) return printJson(hook), EXIT.ok;
+    out(describeHook(hook));
+    return EXIT.ok;
+  },
+};
+
 const hooksCreate: Command = {
   words: ["hooks", "create"],
   summary: "Create a hook (prints its secret)",
@@ -87,6 +130,7 @@ const hooksCreate: Command = {
     "--unsigned            deliver without signatures (only if the account allows unsigned deliveries)",
     "--raw                 send the payload alone instead of the envelope",
     "--rate-limit N        at most N deliveries per second",
+    ...ORDERING_DETAILS,
     "--description TEXT",
   ].join("\n"),
   options: {
@@ -100,6 +144,7 @@ const hooksCreate: Command = {
     unsigned: { type: "boolean" },
     raw: { type: "boolean" },
     "rate-limit": { type: "string" },
+    ...ORDERING_OPTIONS,
     description: { type: "string" },
   },
   positionals: { min: 1, max: 1, names: "URL" },
@@ -122,6 +167,7 @@ const hooksCreate: Command = {
           signed: bool(flags, "unsigned") ? false : undefined,
           payload_format: bool(flags, "raw") ? "raw" : undefined,
           rate_limit_per_second: rate === undefined ? undefined : Number(rate),
+          ...orderingOf(flags),
         },
       }),
     );
@@ -179,4 +225,4 @@ const hooksTest: Command = {
   },
 };
 
-export const hookCommands = [hooksList, hooksGet, hooksCreate, hooksDelete, hooksTest];
+export const hookCommands = [hooksList, hooksGet, hooksCreate, hooksUpdate, hooksDelete, hooksTest];

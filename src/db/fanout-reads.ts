@@ -31,6 +31,7 @@ export function matchableHooks(db: Db, accountId: string) {
       enabled: hooks.enabled,
       state: hooks.state,
       filter: hooks.filter,
+      ordering: hooks.ordering,
     })
     .from(hooks)
     .where(eq(hooks.accountId, accountId));

@@ -78,6 +78,9 @@ export const hooks = sqliteTable(
     retrySchedule: text("retry_schedule", { mode: "json" }).$type<number[] | null>(),
     deliveryTimeoutMs: integer("delivery_timeout_ms"),
     finalStatuses: text("final_statuses", { mode: "json" }).$type<FinalStatuses>(),
+    // Ordered delivery (src/delivery/fifo.ts): `fifo` sends one delivery at a time, in publish order.
+    ordering: text("ordering", { enum: ["none", "fifo"] }).notNull().default("none"),
+    orderingOnDead: text("ordering_on_dead", { enum: ["block", "skip"] }).notNull().default("skip"),
     enabled: integer("enabled", { mode: "boolean" }).notNull().default(true),
     rateLimitPerSecond: real("rate_limit_per_second"),
     payloadFormat: text("payload_format", { enum: ["envelope", "raw"] }).notNull().default("envelope"),

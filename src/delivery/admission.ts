@@ -24,7 +24,15 @@ export type Gate =
   /** Send; `probe` when this is the one probe of an open breaker. */
   | { action: "send"; probe: boolean }
   /** Hold back, not an attempt: the message comes back after the delay. */
-  | { action: "postpone"; delaySeconds: number };
+  | { action: "postpone"; delaySeconds: number }
+  /** A FIFO hook's message that is not its delivery's turn: acknowledged, never sent. */
+  | { action: "drop" };
+
+/** A FIFO hook's message: the delivery and the turn it carries. */
+export interface LineTurn {
+  deliveryId: string;
+  turn: number;
+}
 
 /** A hook's object that cannot be reached holds its deliveries back this long (not an attempt). */
 export const UNREACHABLE_HOLD_SECONDS = 5;
@@ -39,15 +47,19 @@ export const MAX_RELEASE_SPREAD_MS = 60_000;
  * hook's object fail to answer, the delivery is postponed: a used try would move its retry schedule
  * for a fault of hookrouter's, and sending without asking would ignore the limit or the breaker.
  */
-export async function admitDelivery(hookStates: Env["HOOK_STATE"], hook: HookRow, random: () => number = Math.random): Promise<Gate> {
-  if (hook.rateLimitPerSecond === null && hook.failingSince === null) return { action: "send", probe: false };
-  let admission: Admission;
+export async function admitDelivery(hookStates: Env["HOOK_STATE"], hook: HookRow, random: () => number = Math.random, turn?: LineTurn): Promise<Gate> {
+  // A FIFO hook's message always asks (its turn is checked in the same call, src/delivery/fifo.ts).
+  if (!turn && hook.rateLimitPerSecond === null && hook.failingSince === null) return { action: "send", probe: false };
+  let admission: Admission | { action: "drop" };
   try {
-    admission = await hookStateOf(hookStates, hook.id).admit({ rateLimitPerSecond: hook.rateLimitPerSecond, maxWaitMs: MAX_INLINE_WAIT_MS });
+    const opts = { rateLimitPerSecond: hook.rateLimitPerSecond, maxWaitMs: MAX_INLINE_WAIT_MS };
+    const state = hookStateOf(hookStates, hook.id);
+    admission = turn ? await state.admitInTurn(turn, opts) : await state.admit(opts);
   } catch (error) {
     log("error", "asking the hook's Durable Object failed; the delivery is held back", { hook_id: hook.id, error: errorDetail(error) });
     return { action: "postpone", delaySeconds: UNREACHABLE_HOLD_SECONDS };
   }
+  if (admission.action === "drop") return admission;
   if (admission.action === "postpone") {
     const spread = admission.reason === "circuit_open" ? random() * Math.min(admission.waitMs, MAX_RELEASE_SPREAD_MS) : 0;
     return { action: "postpone", delaySeconds: delaySecondsFor(admission.waitMs + spread) };

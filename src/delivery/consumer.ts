@@ -14,6 +14,7 @@ import { sendDelivery, type SendContext } from "./send";
 import { errorDetail, log, redactMessage } from "../observability/log";
 import type { AttemptWrite, DeliveryUpdate } from "../log/records";
 import { loadDeliveryJobs, recordOutcomes, type DeliveryJob } from "./jobs";
+import { advanceLines, holdForTurn, lineTurnOf, type Recorded } from "./fifo";
 
 // The queue consumer: one message per delivery. Per queue batch it costs one D1 read (deliveries
 // joined to their events, hooks and a Slack hook's connection), one D1 write batch (all attempts in
@@ -82,6 +83,8 @@ export async function handleDeliveryBatch(batch: MessageBatch<DeliveryMessage>, 
     for (const m of byDelivery.values()) retryAfterCrash(m, config);
     return;
   }
+  // FIFO hooks (./fifo.ts): a message without its turn joins the hook's line instead of being sent.
+  await holdForTurn(env, byDelivery, jobs);
 
   const ctx: SendContext = { db, config, now, connections: new ConnectionSlots(OUTGOING_CONNECTIONS) };
   let answers = 0;
@@ -98,7 +101,9 @@ export async function handleDeliveryBatch(batch: MessageBatch<DeliveryMessage>, 
   );
   const health = await reportHookHealth(env.HOOK_STATE, handled);
   env.afterBatchSends?.(); // unset in production: the bench's entry point injects faults here (src/env.ts)
-  await settle(db, env, config, now, handled, health);
+  const recorded = await settle(db, env, config, now, handled, health);
+  // FIFO hooks: the heads that ended hand their turn on; the next ones are attempted here (./fifo.ts).
+  await advanceLines(env, handled, recorded, (next) => handleDeliveryBatch(next, env));
 }
 
 /** Decide and (maybe) send one delivery. Throws only on an unexpected failure (→ "crashed"). */
@@ -113,7 +118,8 @@ async function handleOne(ctx: SendContext, hookStates: Env["HOOK_STATE"], messag
   const hook = job.hook;
   if (!hook || !hook.enabled || hook.state === "deactivated" || hook.phase !== "post") return { kind: "skipped" };
   // The hook's Durable Object: rate limit and circuit breaker (no call for a healthy, unlimited hook).
-  const gate = await admitDelivery(hookStates, hook);
+  const gate = await admitDelivery(hookStates, hook, Math.random, lineTurnOf(message.body));
+  if (gate.action === "drop") return { kind: "ignored", why: "not its turn in the hook's line" };
   if (gate.action === "postpone") return { kind: "postponed", delaySeconds: gate.delaySeconds };
   const at = new Date().toISOString();
   const result = await sendDelivery(ctx, hook, job.event, job.delivery.id, job.slackConnection);
@@ -150,7 +156,7 @@ async function reportHookHealth(hookStates: Env["HOOK_STATE"], handled: Handled[
 }
 
 /** Writes every outcome of the batch in one D1 batch, then acknowledges or retries each message. */
-async function settle(db: Db, env: Env, config: Config, now: Date, handled: Handled[], hookAttempts: HookAttempts[]): Promise<void> {
+async function settle(db: Db, env: Env, config: Config, now: Date, handled: Handled[], hookAttempts: HookAttempts[]): Promise<Recorded> {
   const nowIso = now.toISOString();
   const attempts: AttemptWrite[] = [];
   const updates: DeliveryUpdate[] = [];
@@ -245,6 +251,7 @@ async function settle(db: Db, env: Env, config: Config, now: Date, handled: Hand
     if (unrecorded.has(message.body.delivery_id)) retryAfterCrash(message, config);
     else done();
   }
+  return { updates, unrecorded };
 }
 
 /**

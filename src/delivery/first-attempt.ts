@@ -8,6 +8,7 @@ import { OUTGOING_CONNECTIONS } from "./connection-slots";
 import { enqueueDeliveries } from "./enqueue";
 import { logOf } from "../durable/delivery-log";
 import { parseLogId } from "../domain/log-ids";
+import { inProcessMessage, type Retry } from "./in-process";
 
 // The first attempt of a new event's deliveries, made by the Worker that published it, right after
 // its answer (under waitUntil) instead of through the queue: up to two rounds of outgoing connections
@@ -25,12 +26,6 @@ import { parseLogId } from "../domain/log-ids";
 export const FIRST_ATTEMPTS = 2 * OUTGOING_CONNECTIONS;
 /** First retries due within this long of the earliest are made together (one batch, one outcome write). */
 const RETRY_GROUP_MS = 1000;
-
-/** A message the consumer's code handed back for a retry: due at `dueAt`. */
-interface Retry {
-  message: MessageSendRequest<DeliveryMessage>;
-  dueAt: number;
-}
 
 export async function attemptFirst(env: Env, event: EventRow, deliveries: Array<{ id: string; hookId: string }>): Promise<void> {
   const started = Date.now();
@@ -114,26 +109,4 @@ async function attemptRound(env: Env, eventId: string, bodies: DeliveryMessage[]
     for (const m of messages) if (!settled.has(m.id)) m.retry({ delaySeconds: getConfig(env).RETRY_SCHEDULE[0] ?? 0 });
   }
   return later;
-}
-
-/**
- * A message as the consumer sees it, for a try made outside the queue (the tries before it carried
- * in `tries_before`). `retry` (a failed attempt, a crash) hands the message back with its delay and
- * the try it used; the consumer's own postponements queue their copies themselves (admission.ts
- * `postpone`).
- */
-function inProcessMessage(body: DeliveryMessage, later: Retry[], settled: Set<string>): Message<DeliveryMessage> {
-  const id = `in-process-${body.delivery_id}-${body.tries_before ?? 0}`;
-  return {
-    id,
-    timestamp: new Date(),
-    attempts: 1,
-    body,
-    ack: () => settled.add(id),
-    retry: (options?: QueueRetryOptions) => {
-      settled.add(id);
-      const delaySeconds = options?.delaySeconds ?? 0;
-      later.push({ message: { body: { ...body, tries_before: (body.tries_before ?? 0) + 1 }, contentType: "json" }, dueAt: Date.now() + delaySeconds * 1000 });
-    },
-  };
 }

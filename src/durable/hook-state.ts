@@ -3,7 +3,8 @@ import { getDb } from "../db/client";
 import { admit as admitBreaker, CLOSED, circuitOf, recordAttempt as recordBreakerAttempt, type BreakerConfig, type BreakerState, type Circuit } from "../domain/circuit-breaker";
 import { healthAfterAttempt, type AttemptSummary, type HealthChange } from "../domain/hook-health";
 import { takeToken, type BucketState } from "../domain/token-bucket";
-import { getConfig, type Env } from "../env";
+import { getConfig, type DeliveryMessage, type Env } from "../env";
+import { HookLine, type LineEnd, type LineStatus, type OnDead } from "./hook-line";
 import { runScheduledTest, type HookTestResult } from "../services/hook-test";
 import { publishAtOnce, publishOutbox } from "../services/operational-events";
 import { OperationalOutbox, type DeadDelivery, type HookRef } from "./operational-outbox";
@@ -23,6 +24,9 @@ declare module "../env" {
  * hook's operational events (./operational-outbox.ts, docs/operational-events.md).
  */
 export class HookState extends DurableObject<Env> {
+  /** A FIFO hook's line of deliveries (./hook-line.ts); no storage at all for other hooks. */
+  private readonly line = new HookLine(this.ctx.storage.sql);
+
   /**
    * One round trip before a delivery of a hook that has a rate limit or is failing: the breaker says
    * whether anything may go (one probe at a time while open), then the token bucket says when. A
@@ -86,6 +90,31 @@ export class HookState extends DurableObject<Env> {
     return this.recordAttempts([{ ...attempt, probe }], rowFailingSince, ref);
   }
 
+  /**
+   * `admit` for a FIFO hook's message: the same one round trip, which first checks that the message
+   * carries its delivery's turn at the head of the line (./hook-line.ts); a late copy of an earlier
+   * head's message is dropped, never sent out of order.
+   */
+  admitInTurn(turn: { deliveryId: string; turn: number }, opts: AdmitOptions): Admission | { action: "drop" } {
+    if (!this.line.isTurn(turn.deliveryId, turn.turn)) return { action: "drop" };
+    return this.admit(opts);
+  }
+
+  /** FIFO deliveries join the hook's line; answers the messages to send now, in their turn (HookLine.join). */
+  joinLine(entries: DeliveryMessage[], onDead: OnDead | undefined, fresh = false): DeliveryMessage[] {
+    return this.line.join(entries, onDead, fresh);
+  }
+
+  /** The head of the line ended; answers the next one's message (HookLine.advance). */
+  advanceLine(deliveryId: string, turn: number, end: LineEnd, onDead: OnDead): DeliveryMessage[] {
+    return this.line.advance(deliveryId, turn, end, onDead);
+  }
+
+  /** Empties the line (the hook's ordering was turned off): its messages, to be sent as any other hook's. */
+  releaseLine(): DeliveryMessage[] {
+    return this.line.release();
+  }
+
   /** Forgets the failure streak (a hook enabled again by hand starts with a closed breaker, and a later disable is announced again). */
   resetFailures(): void {
     this.kv.put(BREAKER, CLOSED);
@@ -110,7 +139,8 @@ export class HookState extends DurableObject<Env> {
   }
 
   status(): HookLiveState {
-    return { ...failureRecord(this.breaker(), Date.now()), last_test: this.kv.get<HookTestResult>(LAST_TEST) ?? null };
+    const line = this.line.status();
+    return { ...failureRecord(this.breaker(), Date.now()), last_test: this.kv.get<HookTestResult>(LAST_TEST) ?? null, ...(line ? { line } : {}) };
   }
 
   /**
@@ -196,6 +226,7 @@ export class HookState extends DurableObject<Env> {
   async purge(): Promise<void> {
     await this.ctx.storage.deleteAlarm();
     await this.ctx.storage.deleteAll();
+    this.line.forget();
   }
 
   private get kv(): SyncKvStorage {
@@ -264,6 +295,8 @@ export interface AttemptRecorded extends FailureRecord {
 
 export interface HookLiveState extends FailureRecord {
   last_test: HookTestResult | null;
+  /** A FIFO hook's line; absent for a hook that never had one. */
+  line?: LineStatus;
 }
 
 function adoptRowRecord(s: BreakerState, rowFailingSince: string | null): BreakerState {

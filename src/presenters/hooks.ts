@@ -20,6 +20,8 @@ export function presentHook(h: HookRow): z.infer<typeof Hook> {
     retry_schedule: h.retrySchedule ?? null,
     delivery_timeout_ms: h.deliveryTimeoutMs,
     final_statuses: h.finalStatuses ?? null,
+    ordering: h.ordering,
+    ordering_on_dead: h.orderingOnDead,
     enabled: h.enabled,
     status: h.enabled ? "ACTIVE" : "DISABLED",
     signed: h.signed,
@@ -44,5 +46,5 @@ export function presentHook(h: HookRow): z.infer<typeof Hook> {
 
 /** One hook with the live state its Durable Object keeps (GET /v1/hooks/{id}). */
 export function presentHookDetail(h: HookRow, live: HookLiveState): z.infer<typeof Hook> {
-  return { ...presentHook(h), circuit: live.circuit, last_test: live.last_test };
+  return { ...presentHook(h), circuit: live.circuit, last_test: live.last_test, ...(live.line ? { line: live.line } : {}) };
 }

@@ -129,6 +129,14 @@ const hookFields = {
         'Answers that end a delivery\'s retries (it is `dead` after that attempt): a list of statuses, or "client_errors" for every 4xx but 408, 409, 425 and 429. Null: every failure is retried. A manual retry is one attempt whatever the answer',
       example: CLIENT_ERRORS,
     }),
+  ordering: z.enum(["none", "fifo"]).openapi({
+    description:
+      "`fifo`: the receiver gets this hook's deliveries one at a time, in publish order; the next is sent once the one before succeeded, or ended dead (see ordering_on_dead) or skipped. `none`: deliveries go out in parallel (docs/delivery.md, \"Ordered delivery\")",
+  }),
+  ordering_on_dead: z.enum(["block", "skip"]).openapi({
+    description:
+      "For a `fifo` hook: `skip` passes a dead delivery over and sends the next; `block` holds the line behind it until a manual retry (POST /v1/deliveries/{id}/retry) succeeds",
+  }),
   enabled: z.boolean(),
   status: Status,
   signed: z.boolean().openapi({
@@ -146,6 +154,14 @@ const hookFields = {
   signing_scheme: SigningScheme,
 };
 
+export const HookLine = z
+  .object({
+    waiting: z.number().int().openapi({ description: "Deliveries in the line, the one being sent included" }),
+    head: z.string().nullable().openapi({ description: "The delivery whose turn it is (the only one that may be sent); null: the line is empty" }),
+    blocked: z.boolean().openapi({ description: "The head ended dead and ordering_on_dead is `block`: a manual retry of it that succeeds lets the line move on" }),
+  })
+  .openapi("HookLine");
+
 export const HookCreate = z
   .strictObject({
     name: hookFields.name,
@@ -162,6 +178,8 @@ export const HookCreate = z
     retry_schedule: hookFields.retry_schedule.optional(),
     delivery_timeout_ms: hookFields.delivery_timeout_ms.optional(),
     final_statuses: hookFields.final_statuses.optional(),
+    ordering: hookFields.ordering.default("none"),
+    ordering_on_dead: hookFields.ordering_on_dead.default("skip"),
     enabled: hookFields.enabled.optional().openapi({ description: "Default true (or as `status` says)" }),
     status: hookFields.status.optional(),
     rate_limit_per_second: hookFields.rate_limit_per_second.optional(),
@@ -192,6 +210,8 @@ export const HookPatch = z
     retry_schedule: hookFields.retry_schedule.optional(),
     delivery_timeout_ms: hookFields.delivery_timeout_ms.optional(),
     final_statuses: hookFields.final_statuses.optional(),
+    ordering: hookFields.ordering.optional(),
+    ordering_on_dead: hookFields.ordering_on_dead.optional(),
     enabled: hookFields.enabled.optional(),
     status: hookFields.status.optional(),
     rate_limit_per_second: hookFields.rate_limit_per_second.optional(),
@@ -230,6 +250,8 @@ export const Hook = z
     retry_schedule: z.array(z.number()).nullable().openapi({ description: "The hook's retry schedule in seconds; null: the deployment's" }),
     delivery_timeout_ms: z.number().nullable().openapi({ description: "The hook's delivery timeout; null: the deployment's DELIVERY_TIMEOUT_MS" }),
     final_statuses: z.union([z.literal(CLIENT_ERRORS), z.array(z.number())]).nullable().openapi({ description: 'Answers that end the retries: statuses, or "client_errors"; null: none' }),
+    ordering: hookFields.ordering,
+    ordering_on_dead: hookFields.ordering_on_dead,
     enabled: z.boolean(),
     status: z.enum(["ACTIVE", "DISABLED"]).openapi({ description: "MLflow's name for `enabled`" }),
     signed: z.boolean().openapi({ description: "false: deliveries carry no webhook-signature (the account allows unsigned deliveries)" }),
@@ -247,6 +269,7 @@ export const Hook = z
     // cost one Durable Object call per hook).
     circuit: Circuit.optional(),
     last_test: HookTestResult.nullable().optional().openapi({ description: "The last endpoint test (manual or automatic); on GET /v1/hooks/{id}" }),
+    line: HookLine.optional().openapi({ description: "A hook that has had ordered (`fifo`) deliveries: its line now; on GET /v1/hooks/{id}" }),
     created_by: z.string().nullable().openapi({ description: "The API key that created the hook" }),
     updated_by: z.string().nullable().openapi({ description: "The API key that last changed the hook" }),
     created_by_user_id: z.string().nullable().openapi({ description: "The user the creating call was made for (its Acting-User-Id header), or null" }),

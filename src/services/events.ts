@@ -1,5 +1,6 @@
 import type { AccountContext, PortalScope } from "../context";
 import { attemptFirst, FIRST_ATTEMPTS } from "../delivery/first-attempt";
+import { joinAtPublish } from "../delivery/fifo";
 import { IDEMPOTENCY_WINDOW_MS, type DeliveryLog } from "../durable/delivery-log";
 import { MAX_POSITION } from "../domain/log-ids";
 import { isReservedEventType } from "../domain/operational-events";
@@ -61,10 +62,12 @@ async function publish(p: Publisher, input: PublishInput, headerKey: string | un
   const idempotency = key ? { key, liveAfter } : undefined;
 
   let hookIds: string[];
+  let fifo: Set<string>;
   let applications: string[] | null;
   try {
     const plan = planFanout(await fanoutSnapshot(p.db, p.log.accountId, p.account.fanoutVersion), input, p.grant.applications);
     hookIds = plan.hooks.map((h) => h.id);
+    fifo = new Set(plan.hooks.filter((h) => h.ordering === "fifo").map((h) => h.id));
     applications = plan.applications;
   } catch (err) {
     // A repeat answers the first event even if it would no longer be accepted (say, its type left the catalog).
@@ -86,11 +89,18 @@ async function publish(p: Publisher, input: PublishInput, headerKey: string | un
   const stored = await logShard.publish({ meta: p.log.meta(shard), event: row, hookIds, idempotency });
   if (stored.repeated) return { event: stored.event, deliveries: stored.deliveries, repeated: true };
 
-  const ids = deliveryIdsOf(row.id, hookIds.length);
+  const all = deliveryIdsOf(row.id, hookIds.length).map((id, i) => ({ id, hookId: hookIds[i]! }));
+  // A FIFO hook's delivery joins its hook's line before the answer (src/delivery/fifo.ts); only
+  // those cost the calls: `fifo` is empty for every other publish.
+  const ordered = fifo.size === 0 ? [] : all.filter((d) => fifo.has(d.hookId));
+  const unjoined = ordered.length === 0 ? [] : await joinAtPublish(p.env, row.accountId, ordered);
+  if (unjoined.length > 0) await logShard.unsent(unjoined).catch((error) => log("error", "marking deliveries unsent failed; the log's alarm finds them after its grace", { event_id: row.id, error: errorDetail(error) }));
+  const unordered = ordered.length === 0 ? all : all.filter((d) => !fifo.has(d.hookId));
+  const ids = unordered.map((d) => d.id);
   // The first deliveries are attempted by this Worker after its answer; the rest go through the queue.
   const first = p.waitUntil ? Math.min(FIRST_ATTEMPTS, ids.length) : 0;
   if (first > 0) {
-    const attempted = ids.slice(0, first).map((id, i) => ({ id, hookId: hookIds[i]! }));
+    const attempted = unordered.slice(0, first);
     p.waitUntil!(attemptFirst(p.env, row, attempted).catch((error) => log("error", "the first attempt failed; the delivery log sends it again", { event_id: row.id, error: errorDetail(error) })));
   }
   const queued = ids.slice(first);

@@ -12,7 +12,8 @@ import type { MatchableHook } from "../domain/matching";
 
 export interface FanoutSnapshot {
   catalog: Array<{ name: string; applicationLevel: boolean; applicationsPath: string | null }>;
-  hooks: MatchableHook[];
+  /** `ordering`: a FIFO hook's deliveries join its line at publish (src/delivery/fifo.ts). */
+  hooks: Array<MatchableHook & { ordering: "none" | "fifo" }>;
   /** The account's `fanout_version` when this was read. */
   version: number;
 }

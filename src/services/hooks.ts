@@ -13,6 +13,7 @@ import { BUILT_IN_EVENT_TYPES } from "../domain/operational-events";
 import { hookWithinScope } from "../domain/portal-access";
 import { checkHookTarget, MAX_TUNNELS_PER_ACCOUNT, tunnelNameOf } from "../domain/tunnel";
 import { hookStateOf } from "../durable/hook-state";
+import { releaseLine } from "../delivery/fifo";
 import { missingSlackSettings } from "../slack/client";
 import { ApiError } from "../errors";
 import { errorDetail, log } from "../observability/log";
@@ -202,6 +203,8 @@ export async function createHook(actor: Actor, input: CreateInput): Promise<{ ho
     retrySchedule: input.retry_schedule ?? null,
     deliveryTimeoutMs: checkDeliveryTimeout(actor, input.delivery_timeout_ms) ?? null,
     finalStatuses: input.final_statuses ?? null,
+    ordering: input.ordering,
+    orderingOnDead: input.ordering_on_dead,
     enabled,
     rateLimitPerSecond: input.rate_limit_per_second ?? null,
     payloadFormat: input.payload_format,
@@ -275,6 +278,8 @@ export async function patchHook(actor: Actor, id: string, input: PatchInput): Pr
   if (input.retry_schedule !== undefined) set.retrySchedule = input.retry_schedule;
   if (input.delivery_timeout_ms !== undefined) set.deliveryTimeoutMs = checkDeliveryTimeout(actor, input.delivery_timeout_ms);
   if (input.final_statuses !== undefined) set.finalStatuses = input.final_statuses;
+  if (input.ordering !== undefined) set.ordering = input.ordering;
+  if (input.ordering_on_dead !== undefined) set.orderingOnDead = input.ordering_on_dead;
   if (enabled !== undefined) {
     set.enabled = enabled;
     set.disabledReason = enabled ? null : "disabled through the API";
@@ -312,6 +317,7 @@ export async function patchHook(actor: Actor, id: string, input: PatchInput): Pr
     throw err;
   }
   if (!updated) throw ApiError.notFound("hook");
+  if (current.ordering === "fifo" && updated.ordering === "none") await releaseLine(actor.env, id);
   // Back to `new` (reconfigured, or asked for): re-tested.
   if (updated.state === "new" && (set.state === "new" || input.state === "new")) await queueTest(actor, updated);
   return updated;

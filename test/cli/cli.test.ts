@@ -261,6 +261,20 @@ describe("hooks", () => {
     await l.waitFor(/test  cli\.listed/);
     await cli(["hooks", "delete", created.id], env);
   });
+
+  it("creates a FIFO hook and updates its ordering", async () => {
+    const created = await json(["hooks", "create", "http://127.0.0.1:9/fifo", "--events", "cli.fifo", "--ordering", "fifo", "--on-dead", "block"]);
+    expect(created).toMatchObject({ ordering: "fifo", ordering_on_dead: "block" });
+    const shown = await cli(["hooks", "get", created.id], env);
+    expect(shown.stdout).toMatch(/ordering\s+fifo \(a dead delivery: block\)/);
+    const updated = await cli(["hooks", "update", created.id, "--ordering", "none"], env);
+    expect(updated.code).toBe(0);
+    expect(updated.stdout).toMatch(/ordering\s+none/);
+    const wrong = await cli(["hooks", "update", created.id, "--ordering", "lifo"], env);
+    expect(wrong.code).toBe(2);
+    expect((await cli(["hooks", "update", created.id], env)).stderr).toContain("nothing to change");
+    await cli(["hooks", "delete", created.id], env);
+  });
 });
 
 describe("catalog", () => {

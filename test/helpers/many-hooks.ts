@@ -64,6 +64,8 @@ async function seedManyHooks(accountId: string, count: number): Promise<Listed[]
       retrySchedule: null,
       deliveryTimeoutMs: null,
       finalStatuses: null,
+      ordering: "none",
+      orderingOnDead: "skip",
       signed: true,
       createdByUserId: null,
       updatedByUserId: null,

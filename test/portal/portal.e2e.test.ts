@@ -254,6 +254,17 @@ describe("the portal in Chromium", () => {
     await page.getByRole("button", { name: "Save" }).click();
     await expect.poll(() => hookRow("orders").locator("td").first().textContent()).toContain("Order events for the warehouse");
     expect((await api("GET", "/v1/hooks")).data[0].events).toEqual(["order.created", "order.paid", "order.refunded"]);
+
+    // Ordered delivery on the form: set, shown again when editing, then back to none for the next tests.
+    await hookRow("orders").getByRole("button", { name: "Edit" }).click();
+    await page.locator("select[name=ordering]").selectOption("fifo");
+    await page.getByRole("button", { name: "Save" }).click();
+    await expect.poll(async () => (await api("GET", "/v1/hooks")).data[0].ordering).toBe("fifo");
+    await hookRow("orders").getByRole("button", { name: "Edit" }).click();
+    expect(await page.locator("select[name=ordering]").inputValue()).toBe("fifo");
+    await page.locator("select[name=ordering]").selectOption("none");
+    await page.getByRole("button", { name: "Save" }).click();
+    await expect.poll(async () => (await api("GET", "/v1/hooks")).data[0].ordering).toBe("none");
   });
 
   it("pages a long list of deliveries", async () => {

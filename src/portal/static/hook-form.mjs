@@ -37,6 +37,13 @@ export function hookForm({ hook, catalog, applications, onCancel, onSaved }) {
     value: Array.isArray(hook?.final_statuses) ? hook.final_statuses.join(", ") : hook?.final_statuses ?? "",
     placeholder: "empty: retry every failure; client_errors, or e.g. 400, 422",
   });
+  // Ordered delivery (docs/delivery.md#ordered-delivery): one at a time, in publish order.
+  const ordering = h("select", { name: "ordering" }, ["none", "fifo"].map((o) => h("option", { value: o, selected: (hook?.ordering ?? "none") === o }, o)));
+  const onDead = h(
+    "select",
+    { name: "ordering_on_dead" },
+    ["skip", "block"].map((o) => h("option", { value: o, selected: (hook?.ordering_on_dead ?? "skip") === o }, o)),
+  );
 
   // With a catalog: one checkbox per cataloged name, plus the hook's own patterns (kept when editing).
   const current = hook?.events ?? [];
@@ -62,6 +69,8 @@ export function hookForm({ hook, catalog, applications, onCancel, onSaved }) {
     field("Retry schedule (seconds)", schedule, "the waits before each retry, at most 20; empty: the deployment's"),
     field("Delivery timeout (ms)", timeout, "empty: the deployment's"),
     field("Final answers", finals, "no retry after these: client_errors (4xx but 408, 409, 425, 429) or statuses"),
+    field("Ordering", ordering, "fifo: one delivery at a time, in publish order; none: in parallel"),
+    field("A dead delivery (fifo)", onDead, "skip: the next one follows; block: the line waits for a manual retry of it"),
     editing ? null : h("label", { class: "check" }, enabled, "Enabled"),
     h("div", { class: "actions" }, h("button", { type: "button", onclick: onCancel }, "Cancel"), h("button", { type: "submit", class: "primary" }, editing ? "Save" : "Create hook")),
   );
@@ -79,6 +88,8 @@ export function hookForm({ hook, catalog, applications, onCancel, onSaved }) {
       retry_schedule: schedule.value.trim() === "" ? null : list(schedule.value).map(Number),
       delivery_timeout_ms: timeout.value === "" ? null : Number(timeout.value),
       final_statuses: finals.value.trim() === "" ? null : finals.value.trim() === "client_errors" ? "client_errors" : list(finals.value).map(Number),
+      ordering: ordering.value,
+      ordering_on_dead: onDead.value,
     };
     if (hook?.kind !== "slack") body.url = url.value.trim();
     if (!editing) {

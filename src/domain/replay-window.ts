@@ -1,4 +1,5 @@
 import { selectHooks, type MatchableHook } from "./matching";
+import { isOperationalEventType, subscribesToOperational } from "./operational-events";
 
 // A window replay: every stored event of a time window (of some types) delivered again to ONE hook,
 // as new deliveries, by a background job (src/durable/replay-job.ts) that walks the account's log
@@ -63,20 +64,24 @@ export function takesEvent(spec: Pick<ReplayWindowSpec, "hookId" | "onlyFailed" 
     const statuses = event.hookStatuses();
     return statuses.length > 0 && statuses.every((s) => s === "dead" || s === "skipped");
   }
-  if (spec.catalog && !(event.type in spec.catalog)) return false;
+  // hookrouter's own types are cataloged in every account (as at publish: src/services/fanout-plan.ts).
+  if (spec.catalog && !(event.type in spec.catalog) && !isOperationalEventType(event.type)) return false;
   const matched = selectHooks(spec.matchers, {
     type: event.type,
     applications: event.applications,
-    applicationLevel: spec.catalog?.[event.type],
+    applicationLevel: isOperationalEventType(event.type) ? true : spec.catalog?.[event.type],
     data: readsPayload(spec) ? event.payload() : undefined,
     workId: event.workId,
   });
   return matched.some((h) => h.id === spec.hookId);
 }
 
-/** Whether the events' payloads decide (a content filter), so the walk must read them. */
+/**
+ * Whether the events' payloads decide, so the walk must read them: a content filter, or a hook taking
+ * operational events (one is never sent to the hook it is about, named in its payload).
+ */
 export function readsPayload(spec: Pick<ReplayWindowSpec, "onlyFailed" | "matchers">): boolean {
-  return !spec.onlyFailed && spec.matchers.some((h) => h.filter !== null && h.filter !== undefined);
+  return !spec.onlyFailed && spec.matchers.some((h) => (h.filter !== null && h.filter !== undefined) || h.events.some(subscribesToOperational));
 }
 
 /**

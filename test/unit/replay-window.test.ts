@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { MatchableHook } from "../../src/domain/matching";
-import { matchersFor, NO_PROGRESS, progressOf, takesEvent, totals } from "../../src/domain/replay-window";
+import { matchersFor, NO_PROGRESS, progressOf, readsPayload, takesEvent, totals } from "../../src/domain/replay-window";
 
 // The pure rules of a window replay (src/domain/replay-window.ts): which events a job takes, and how
 // its shards' progress adds up.
@@ -25,6 +25,18 @@ describe("which events a window replay takes", () => {
     expect(takesEvent({ hookId: h.id, onlyFailed: false, matchers: [h], catalog: { "a.b": true } }, event("a.b"))).toBe(true);
     const failed = { hookId: h.id, onlyFailed: true, matchers: [h], catalog: null };
     expect([[], ["dead"], ["dead", "skipped"], ["dead", "succeeded"], ["failed"], ["pending"]].map((s) => takesEvent(failed, event("x", null, s)))).toEqual([false, true, true, false, false, false]);
+  });
+});
+
+describe("operational events in a window replay", () => {
+  it("are taken as a publish takes them: whatever the catalog, and never for the hook they are about", () => {
+    const watcher = hook("hook_w", { events: ["hookrouter.*"] });
+    const spec = { hookId: watcher.id, onlyFailed: false, matchers: [watcher], catalog: { "a.b": true } };
+    expect(readsPayload(spec)).toBe(true);
+    const about = (hookId: string) => ({ ...event("hookrouter.hook.circuit_opened"), payload: () => ({ hook_id: hookId }) });
+    expect(takesEvent(spec, about("hook_other"))).toBe(true);
+    expect(takesEvent(spec, about(watcher.id))).toBe(false);
+    expect(readsPayload({ onlyFailed: false, matchers: [hook("hook_plain", { events: ["a.b"] })] })).toBe(false);
   });
 });
 

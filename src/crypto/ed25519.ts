@@ -17,12 +17,17 @@ function b64urlToBytes(s: string): Uint8Array {
 
 /** The key bytes of a `whsk_` key: 64 (seed ‖ public key) or, accepted on import, the 32-byte seed alone. */
 export function signingKeyBytes(key: string): Uint8Array | null {
-  if (!key.startsWith(SIGNING_KEY_PREFIX)) return null;
-  const b64 = key.slice(SIGNING_KEY_PREFIX.length);
+  return prefixedBytes(key, SIGNING_KEY_PREFIX, [64, 32]);
+}
+
+/** The bytes after `prefix` in `key` (base64), when there are as many as one of `lengths`. */
+function prefixedBytes(key: string, prefix: string, lengths: number[]): Uint8Array | null {
+  if (!key.startsWith(prefix)) return null;
+  const b64 = key.slice(prefix.length);
   if (!/^[A-Za-z0-9+/]+={0,2}$/.test(b64)) return null;
   try {
     const bytes = base64ToBytes(b64);
-    return bytes.length === 64 || bytes.length === 32 ? bytes : null;
+    return lengths.includes(bytes.length) ? bytes : null;
   } catch {
     return null;
   }
@@ -95,15 +100,7 @@ export async function signEd25519(key: string, message: Uint8Array): Promise<Uin
 
 /** The 32 key bytes of a `whpk_` public key, or null when it is not one. */
 export function publicKeyBytes(key: string): Uint8Array | null {
-  if (!key.startsWith(PUBLIC_KEY_PREFIX)) return null;
-  const b64 = key.slice(PUBLIC_KEY_PREFIX.length);
-  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(b64)) return null;
-  try {
-    const bytes = base64ToBytes(b64);
-    return bytes.length === 32 ? bytes : null;
-  } catch {
-    return null;
-  }
+  return prefixedBytes(key, PUBLIC_KEY_PREFIX, [32]);
 }
 
 /** Whether `signature` is the `whpk_` key's Ed25519 signature of `message` (false for a malformed key or signature). */

@@ -144,7 +144,8 @@ describe("the portal in Chromium", () => {
     expect(await result.textContent()).toContain("200");
     expect(await result.locator("pre").textContent()).toBe('{"received":true}');
     await expect.poll(() => hookRow("orders").locator("td.last-test").textContent()).toMatch(/✓ 200/);
-    expect(await hookRow("orders").locator("td.circuit").textContent()).toBe("closed");
+    // The live state (circuit) arrives after the row: wait for it.
+    await expect.poll(() => hookRow("orders").locator("td.circuit").textContent()).toBe("closed");
     expect(receiver.got.get("/ok")).toBeGreaterThanOrEqual(1);
 
     // an API refusal is shown as a message, not swallowed
@@ -319,7 +320,8 @@ describe("the portal in Chromium", () => {
     await expect.poll(() => page.locator(".message.notice").first().textContent()).toMatch(/^Event replayed to orders: new delivery dlv_/);
     await expect.poll(() => page.locator("#delivery-panel [data-test=delivery-status]").textContent(), { timeout: 30_000 }).toBe("succeeded");
     expect((await api("GET", `/v1/events/${eventId}`)).delivery_count).toBe(2);
-    expect(toOk()).toBe(before + 1);
+    // The panel shows the delivery it was opened on (succeeded already): wait for the new one's receipt.
+    await expect.poll(toOk, { timeout: 30_000 }).toBe(before + 1);
 
     await page.getByRole("link", { name: "Hooks" }).click();
     await hookRow("orders").getByRole("button", { name: "Replay" }).click();

@@ -49,11 +49,7 @@ describe("ordered delivery (fifo)", () => {
   });
 
   it("ordering_on_dead block: a dead delivery holds the line until its manual retry succeeds", async () => {
-    const { key } = await newAccount("fifo-block");
-    const rx = new Receiver();
-    await rx.script([{ status: 500 }, { status: 500 }, { status: 500 }, { status: 500 }], { status: 200, body: "ok" });
-    const hook = await createHook(key, { url: rx.url(), events: ["fifo.*"], ordering: "fifo", ordering_on_dead: "block" });
-    const [a, b, c] = (await publishAll(key, 3, "fifo.block")).map((e) => deliveryIdOf(e, 0));
+    const { key, rx, hook, ids: [a, b, c] } = await deadHeadFirst("fifo-block", "block");
 
     expect((await settledDelivery(key, a!)).status).toBe("dead");
     // The line says it is blocked behind the dead head; nothing after it was sent.
@@ -70,11 +66,7 @@ describe("ordered delivery (fifo)", () => {
   });
 
   it("ordering_on_dead skip: a dead delivery is passed over, the next ones follow it in order", async () => {
-    const { key } = await newAccount("fifo-skip");
-    const rx = new Receiver();
-    await rx.script([{ status: 500 }, { status: 500 }, { status: 500 }, { status: 500 }], { status: 200, body: "ok" });
-    await createHook(key, { url: rx.url(), events: ["fifo.*"], ordering: "fifo", ordering_on_dead: "skip" });
-    const [a, b, c] = (await publishAll(key, 3, "fifo.skip")).map((e) => deliveryIdOf(e, 0));
+    const { key, rx, ids: [a, b, c] } = await deadHeadFirst("fifo-skip", "skip");
 
     expect((await settledDelivery(key, a!)).status).toBe("dead");
     for (const id of [b!, c!]) expect((await settledDelivery(key, id)).status).toBe("succeeded");
@@ -83,11 +75,7 @@ describe("ordered delivery (fifo)", () => {
   });
 
   it("turning ordering off releases the line: what waited behind a blocked head is sent at once", async () => {
-    const { key } = await newAccount("fifo-release");
-    const rx = new Receiver();
-    await rx.script([{ status: 500 }, { status: 500 }, { status: 500 }, { status: 500 }], { status: 200, body: "ok" });
-    const hook = await createHook(key, { url: rx.url(), events: ["fifo.*"], ordering: "fifo", ordering_on_dead: "block" });
-    const [a, b, c] = (await publishAll(key, 3, "fifo.release")).map((e) => deliveryIdOf(e, 0));
+    const { key, rx, hook, ids: [a, b, c] } = await deadHeadFirst("fifo-release", "block");
     await eventually(async () => (await hookLine(key, hook.id))?.blocked === true);
 
     const patched = await call("PATCH", `/v1/hooks/${hook.id}`, { token: key, body: { ordering: "none" } });
@@ -106,3 +94,16 @@ describe("ordered delivery (fifo)", () => {
     expect((await call("PATCH", `/v1/hooks/${h.id}`, { token: key, body: { ordering_on_dead: "wait" } })).status).toBe(400);
   });
 });
+
+/**
+ * A FIFO hook whose receiver fails the first delivery's four attempts (dead on the quick schedule)
+ * and answers 200 after, and three events published to it: their deliveries in publish order.
+ */
+async function deadHeadFirst(name: string, onDead: "block" | "skip") {
+  const { key } = await newAccount(name);
+  const rx = new Receiver();
+  await rx.script([{ status: 500 }, { status: 500 }, { status: 500 }, { status: 500 }], { status: 200, body: "ok" });
+  const hook = await createHook(key, { url: rx.url(), events: ["fifo.*"], ordering: "fifo", ordering_on_dead: onDead });
+  const ids = (await publishAll(key, 3, name.replace("fifo-", "fifo."))).map((e) => deliveryIdOf(e, 0));
+  return { key, rx, hook, ids };
+}

@@ -34,6 +34,8 @@ export class DeliveryLog extends DurableObject<Env> {
   private readonly parts: Partitions;
   private readonly db: LogDb;
   private alarmArmed = false;
+  /** The account's settings (META) as stored; undefined until read. */
+  private meta: LogMeta | null | undefined;
   /** Rows this object wrote since it started (what SQLite storage bills), for `usage`. */
   private rowsWritten = 0;
   private readonly sql: SqlStorage;
@@ -221,8 +223,16 @@ export class DeliveryLog extends DurableObject<Env> {
 
   /** The account's settings, kept for the alarm (stored only when they change). */
   configure(meta: LogMeta): void {
-    const known = this.ctx.storage.kv.get<LogMeta>(META);
-    if (!known || known.accountId !== meta.accountId || known.shard !== meta.shard || known.retentionDays !== meta.retentionDays) this.ctx.storage.kv.put(META, meta);
+    const known = this.storedMeta();
+    if (known && known.accountId === meta.accountId && known.shard === meta.shard && known.retentionDays === meta.retentionDays) return;
+    this.ctx.storage.kv.put(META, meta);
+    this.meta = meta;
+  }
+
+  /** The settings as stored, read once: only `configure` and `destroy` change them (every publish asks). */
+  private storedMeta(): LogMeta | null {
+    if (this.meta === undefined) this.meta = this.ctx.storage.kv.get<LogMeta>(META) ?? null;
+    return this.meta;
   }
 
   /** Forgets everything: the account was deleted. */
@@ -230,6 +240,7 @@ export class DeliveryLog extends DurableObject<Env> {
     this.db.firsts.discard();
     await this.ctx.storage.deleteAlarm();
     await this.ctx.storage.deleteAll();
+    this.meta = undefined;
     this.parts.forget();
     this.alarmArmed = false;
     this.createTables();
@@ -246,7 +257,7 @@ export class DeliveryLog extends DurableObject<Env> {
    * Throws when the re-send could not be queued (the runtime then retries the alarm).
    */
   async upkeep(queues: Pick<Env, "DELIVERIES">, now = Date.now()): Promise<number> {
-    const meta = this.ctx.storage.kv.get<LogMeta>(META);
+    const meta = this.storedMeta();
     if (!meta) return 0;
     // The account was deleted and its deletion could not clear this object: clear it now (one D1 read per run).
     if (!(await findAccount(getDb(this.env.DB), meta.accountId))) {
@@ -290,7 +301,7 @@ export class DeliveryLog extends DurableObject<Env> {
   }
 
   private accountId(): string {
-    return this.ctx.storage.kv.get<LogMeta>(META)?.accountId ?? "";
+    return this.storedMeta()?.accountId ?? "";
   }
 
   /**

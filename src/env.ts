@@ -24,6 +24,7 @@ export interface Env {
   ALLOW_PRIVATE_TARGETS?: string;
   RETRY_SCHEDULE?: string;
   DELIVERY_TIMEOUT_MS?: string;
+  FIRST_ATTEMPTS_BY_PUBLISHER?: string;
   AUTO_DISABLE_AFTER_SECONDS?: string;
   GATE_TIMEOUT_MS?: string;
   CIRCUIT_BREAKER_THRESHOLD?: string;
@@ -133,6 +134,11 @@ export const ConfigSchema = z.object({
     .refine((xs) => xs.length > 0 && xs.every((x) => Number.isFinite(x) && x >= 0), "must be comma-separated seconds")
     .meta(doc("seconds before each retry; attempts = entries + 1")),
   DELIVERY_TIMEOUT_MS: positiveInt.default(15000).meta(doc("one delivery attempt's timeout")),
+  // Off, a new event's deliveries all go through the queue: 3 more queue operations each ($1.20 per
+  // million), and the publishing invocation does nothing after its answer (src/delivery/first-attempt.ts).
+  FIRST_ATTEMPTS_BY_PUBLISHER: bool
+    .default(true)
+    .meta(doc("the publishing Worker makes the first attempts of a new event's first 12 deliveries after its answer, instead of the queue; `false` sends every delivery through the queue ($1.20 more per million deliveries)")),
   AUTO_DISABLE_AFTER_SECONDS: positiveInt.default(432000).meta(doc("a hook failing everything this long is disabled")),
   GATE_TIMEOUT_MS: positiveInt.default(5000).meta(doc("default pre-hook timeout")),
   // Circuit breaker (per hook, in its Durable Object): consecutive failed attempts that open it, and

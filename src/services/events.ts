@@ -5,6 +5,7 @@ import { IDEMPOTENCY_WINDOW_MS, type DeliveryLog } from "../durable/delivery-log
 import { MAX_POSITION } from "../domain/log-ids";
 import { isReservedEventType } from "../domain/operational-events";
 import { hookWithinScope } from "../domain/portal-access";
+import { getConfig } from "../env";
 import { ApiError } from "../errors";
 import { deliveryIdsOf } from "../log/writes";
 import type { EventRow } from "../log/records";
@@ -97,8 +98,9 @@ async function publish(p: Publisher, input: PublishInput, headerKey: string | un
   if (unjoined.length > 0) await logShard.unsent(unjoined).catch((error) => log("error", "marking deliveries unsent failed; the log's alarm finds them after its grace", { event_id: row.id, error: errorDetail(error) }));
   const unordered = ordered.length === 0 ? all : all.filter((d) => !fifo.has(d.hookId));
   const ids = unordered.map((d) => d.id);
-  // The first deliveries are attempted by this Worker after its answer; the rest go through the queue.
-  const first = p.waitUntil ? Math.min(FIRST_ATTEMPTS, ids.length) : 0;
+  // The first deliveries are attempted by this Worker after its answer (unless the deployment turned
+  // that off); the rest go through the queue.
+  const first = p.waitUntil && getConfig(p.env).FIRST_ATTEMPTS_BY_PUBLISHER ? Math.min(FIRST_ATTEMPTS, ids.length) : 0;
   if (first > 0) {
     const attempted = unordered.slice(0, first);
     p.waitUntil!(attemptFirst(p.env, row, attempted).catch((error) => log("error", "the first attempt failed; the delivery log sends it again", { event_id: row.id, error: errorDetail(error) })));

@@ -83,8 +83,9 @@ async function logRowsWrittenBy<T>(accountId: string, fn: () => Promise<T>): Pro
 }
 
 /** A publish, with the work it leaves to waitUntil (the first attempts) run to its end. */
-async function measuredPublish(accountId: string, key: string, body: unknown, headers: Record<string, string> = {}) {
-  const m = measured();
+async function measuredPublish(accountId: string, key: string, body: unknown, headers: Record<string, string> = {}, vars: Partial<Env> = {}) {
+  const measuredBindings = measured();
+  const m = { ...measuredBindings, env: { ...measuredBindings.env, ...vars } };
   const ctx = createExecutionContext();
   const { result: res, rows } = await logRowsWrittenBy(accountId, async () => {
     const request = new Request("http://hookrouter.test/v1/events", {
@@ -161,6 +162,22 @@ describe("cost of a publish", () => {
     expect(p.written.rows).toBe(0);
     const [delivery] = await deliveriesOf(key, p.answer.id);
     expect(await getDelivery(key, delivery.id)).toMatchObject({ status: "succeeded", attempts: 2, attempt_log: [{ n: 1, response_status: 500 }, { n: 2, response_status: 200 }] });
+  });
+
+  it("FIRST_ATTEMPTS_BY_PUBLISHER=false: every delivery goes through the queue (one sendBatch), the publishing Worker attempts none", async () => {
+    const { accountId, key } = await newAccount();
+    const rx = new Receiver();
+    await seedHooks(accountId, rx.url(), 3);
+    await measuredPublish(accountId, key, { type: "warm.up", payload: {} });
+    const before = (await rx.requests()).length;
+    const p = await measuredPublish(accountId, key, { type: "cost.test", payload: {} }, {}, { FIRST_ATTEMPTS_BY_PUBLISHER: "false" });
+    expect(p.answer.deliveries).toBe(3);
+    expect(p.deliveries).toEqual({ sendCalls: 1, messages: 3 });
+    expect(p.logMethods()).toEqual(["publish"]);
+    expect(p.hookMethods()).toEqual([]);
+    expect(p.d1).toEqual({ roundTrips: 1, statements: 1 }); // the API key: no hooks read for an attempt
+    expect((await rx.requests()).length).toBe(before);
+    expect((await deliveriesOf(key, p.answer.id)).map((d) => d.status)).toEqual(["pending", "pending", "pending"]);
   });
 
   it("a hook changed elsewhere bumps the account's fanout_version: the next publish reads the hooks again", async () => {

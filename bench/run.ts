@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { Api } from "./lib/api";
 import { describeMachine } from "./lib/machine";
 import { BenchReceiver } from "./lib/receiver";
-import { fifoRows, renderReport, type Report } from "./lib/report";
+import { fifoRows, ingestRows, renderReport, type Report } from "./lib/report";
 import { bundleRouter, ROOT, startRouter, type Router } from "./lib/router";
 import { measureBounds } from "./phases/bounds";
 import { chaosConsumer, chaosReceiver } from "./phases/chaos";
@@ -12,7 +12,7 @@ import { measureCost } from "./phases/cost";
 import { measureBurst, measureSustained } from "./phases/delivery";
 import { measureFanout } from "./phases/fanout";
 import { measureFifo } from "./phases/fifo";
-import { measureIngest, measureScale } from "./phases/ingest";
+import { measureIngest, measureQueuedIngest, measureScale } from "./phases/ingest";
 import { measureRateLimit } from "./phases/rate-limit";
 
 // `npm run bench`: the router under `wrangler dev --local` and a receiver on loopback. The router is
@@ -36,8 +36,12 @@ const scale = (full: number, quick: number) => (QUICK ? quick : full);
  */
 const ONLY = process.env.BENCH_PHASE;
 const FIFO_EVENTS = () => scale(300, 30);
-const STANDALONE: Record<string, (api: Api, rx: BenchReceiver) => Promise<Array<{ figure: string; measured: string }>>> = {
-  fifo: async (api, rx) => fifoRows(await measureFifo(api, rx, FIFO_EVENTS(), 300_000)),
+const STANDALONE: Record<string, (rx: BenchReceiver) => Promise<Array<{ figure: string; measured: string }>>> = {
+  fifo: (rx) => withRouter({}, async (api) => fifoRows(await measureFifo(api, rx, FIFO_EVENTS(), 300_000))),
+  ingest: async (rx) => {
+    const { ingest, ingestQueued } = await measureIngestPhases(rx, false);
+    return ingestRows(ingest, ingestQueued);
+  },
 };
 
 const ADMIN_TOKEN = "bench-admin-token-0123456789-UvWxYz-abcdefghijklmnopqrstuvwxyz";
@@ -119,13 +123,36 @@ async function withBundleAndReceiver<T>(body: (rx: BenchReceiver) => Promise<T>)
   }
 }
 
+/**
+ * Ingest against the no-I/O route, on routers without queue consumers (startRouter): with the
+ * default first attempt, then (a router of its own) with every delivery queued; `withScale` adds the
+ * several-accounts run on the first router.
+ */
+async function measureIngestPhases(rx: BenchReceiver, withScale: boolean) {
+  const ingestOptions = { connections: INGEST_CONNECTIONS, durationSeconds: scale(10, 3) };
+  step(`ingest vs a no-I/O route (404) and the trivial authenticated route (autocannon, ${INGEST_CONNECTIONS} connections)`);
+  const { ingest, scaleRun } = await withRouter(
+    {},
+    async (api) => {
+      const ingest = await measureIngest(api, rx, ingestOptions);
+      if (!withScale) return { ingest, scaleRun: undefined };
+      step(`scale: ${SCALE_ACCOUNTS} accounts × ${INGEST_CONNECTIONS / SCALE_ACCOUNTS} publishers at once`);
+      return { ingest, scaleRun: await measureScale(api, rx, { accounts: SCALE_ACCOUNTS, connectionsPerAccount: INGEST_CONNECTIONS / SCALE_ACCOUNTS, durationSeconds: scale(10, 3) }) };
+    },
+    false,
+  );
+  step("ingest with every delivery queued (FIRST_ATTEMPTS_BY_PUBLISHER=false) vs its own 404 run");
+  const ingestQueued = await withRouter({ FIRST_ATTEMPTS_BY_PUBLISHER: "false" }, (api) => measureQueuedIngest(api, rx, ingestOptions), false);
+  return { ingest, ingestQueued, scaleRun };
+}
+
 async function runAlone(phase: string): Promise<void> {
   const run = STANDALONE[phase];
   if (!run) throw new Error(`BENCH_PHASE=${phase}: the phases that run alone are ${Object.keys(STANDALONE).join(", ")}`);
   const machine = describeMachine();
   const rows = await withBundleAndReceiver((rx) => {
     step(`${phase} alone (BENCH_PHASE)`);
-    return withRouter({}, (api) => run(api, rx));
+    return run(rx);
   });
   console.log(`machine at start: ${JSON.stringify(machine)}`);
   for (const row of rows) console.log(`${row.figure}: ${row.measured}`);
@@ -136,17 +163,7 @@ async function main(): Promise<void> {
   const waitedForVitest = QUICK ? undefined : await waitForVitest();
   const machine = describeMachine();
   await withBundleAndReceiver(async (rx) => {
-    step(`ingest vs a no-I/O route (404) and the trivial authenticated route (autocannon, ${INGEST_CONNECTIONS} connections)`);
-    const { ingest, scaleRun } = await withRouter(
-      {},
-      async (api) => {
-        const ingest = await measureIngest(api, rx, { connections: INGEST_CONNECTIONS, durationSeconds: scale(10, 3) });
-        step(`scale: ${SCALE_ACCOUNTS} accounts × ${INGEST_CONNECTIONS / SCALE_ACCOUNTS} publishers at once`);
-        const scaleRun = await measureScale(api, rx, { accounts: SCALE_ACCOUNTS, connectionsPerAccount: INGEST_CONNECTIONS / SCALE_ACCOUNTS, durationSeconds: scale(10, 3) });
-        return { ingest, scaleRun };
-      },
-      false,
-    );
+    const { ingest, ingestQueued, scaleRun } = await measureIngestPhases(rx, true);
     const perf = await withRouter({}, async (api) => {
       step(`delivery: burst of ${scale(5000, 300)} events`);
       const burst = await measureBurst(api, rx, scale(5000, 300), 300_000);
@@ -176,7 +193,8 @@ async function main(): Promise<void> {
       quick: QUICK,
       settings: { RETRY_SCHEDULE, DELIVERY_TIMEOUT_MS, CHAOS_DELIVERY_TIMEOUT_MS, chaos: CHAOS, consumerThrowRate: CONSUMER_THROW_RATE },
       ingest,
-      scale: scaleRun,
+      ingestQueued,
+      scale: scaleRun!,
       ...perf,
       chaos,
       cost,

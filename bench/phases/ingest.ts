@@ -16,6 +16,10 @@ import { round, sleep } from "../lib/stats";
 // request's work, as it will be on Cloudflare. The router has no queue consumer (see
 // RouterOptions.consumers): nothing goes through the queue when the first attempt succeeds.
 //
+// (2) The same ingest on a router with FIRST_ATTEMPTS_BY_PUBLISHER=false: the event's delivery is
+// queued (and, with no consumer, waits there), so the request is the ingest path alone, measured as
+// the D1 design's 0.08 was (its deliveries were queued too): against its own 404 run on that router.
+//
 // (3) Scale: then several accounts publish at once, each with its own publishers (autocannon
 // instances running together), to its own hook: events/s in total and per account. Each account has
 // its own DeliveryLog object, so they share no writer (only the two cores of this machine).
@@ -45,6 +49,15 @@ export interface IngestResult {
   /** Events accepted during the ingest run, and how many of their deliveries the receiver got. */
   events: number;
   delivered: number;
+}
+
+export interface QueuedIngestResult {
+  notFound: Rate;
+  ingest: Rate;
+  /** ingest / 404 (no-I/O route), both on this router. */
+  ratioNoIo: number;
+  errors: number;
+  events: number;
 }
 
 export interface ScaleResult {
@@ -100,6 +113,26 @@ export async function measureIngest(api: Api, rx: BenchReceiver, opts: { connect
     errors,
     events,
     delivered,
+  };
+}
+
+/** (2): on a router whose publishes queue every delivery (FIRST_ATTEMPTS_BY_PUBLISHER=false). */
+export async function measureQueuedIngest(api: Api, rx: BenchReceiver, opts: { connections: number; durationSeconds: number }): Promise<QueuedIngestResult> {
+  const { key } = await api.newAccount("bench-ingest-queued");
+  await api.createHook(key, { url: rx.url("ingest-queued"), events: ["bench.ingest"] });
+  const common = { connections: opts.connections, duration: opts.durationSeconds, headers: { authorization: `Bearer ${key}`, "content-type": "application/json" } };
+  const notFoundUrl = `${api.base}/v1/no-such-route`;
+  const ingestRequest = { url: `${api.base}/v1/events`, method: "POST" as const, body: eventBody };
+  await autocannon({ ...common, url: notFoundUrl, duration: 2 });
+  await autocannon({ ...common, ...ingestRequest, duration: 2 });
+  const notFound = await autocannon({ ...common, url: notFoundUrl });
+  const ingest = await autocannon({ ...common, ...ingestRequest });
+  return {
+    notFound: rate(notFound),
+    ingest: rate(ingest),
+    ratioNoIo: round(ingest.requests.average / notFound.requests.average, 3),
+    errors: notFound.errors + (notFound["2xx"] > 0 ? notFound["2xx"] : 0) + ingest.errors + ingest.non2xx,
+    events: ingest["2xx"],
   };
 }
 

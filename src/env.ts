@@ -75,6 +75,11 @@ export interface DeliveryMessage {
    * may be sent; one of a FIFO hook without it joins the line instead (src/delivery/fifo.ts).
    */
   turn?: number;
+  /**
+   * A FIFO hook's delivery, on the messages its line holds and hands out: the line moves on when the
+   * head's delivery is gone from the log (retention), which no longer names its hook.
+   */
+  hook_id?: string;
 }
 
 /**

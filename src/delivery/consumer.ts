@@ -299,7 +299,7 @@ function retryAfterCrash(message: Message<DeliveryMessage>, config: Config): voi
 function isDeliveryMessage(body: unknown): body is DeliveryMessage {
   if (typeof body !== "object" || body === null) return false;
   const m = body as DeliveryMessage;
-  return typeof m.delivery_id === "string" && (m.token === undefined || typeof m.token === "string");
+  return typeof m.delivery_id === "string" && (m.token === undefined || typeof m.token === "string") && (m.hook_id === undefined || typeof m.hook_id === "string");
 }
 
 /** Recorded in the attempt log, which the account reads: redacted like a log line (no bound values). */

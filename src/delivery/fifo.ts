@@ -1,7 +1,7 @@
 import type { HookRow } from "../db/schema";
 import { isSettled } from "../domain/delivery-verdict";
 import { hookStateOf } from "../durable/hook-state";
-import type { LineEnd } from "../durable/hook-line";
+import type { LineEnd, OnDead } from "../durable/hook-line";
 import type { DeliveryMessage, Env } from "../env";
 import type { DeliveryUpdate } from "../log/records";
 import { errorDetail, log } from "../observability/log";
@@ -46,7 +46,7 @@ export async function joinAtPublish(env: Env, accountId: string, deliveries: Arr
   await Promise.all(
     deliveries.map(async ({ id, hookId }) => {
       try {
-        heads.push(...(await hookStateOf(env.HOOK_STATE, hookId).joinLine([{ delivery_id: id, account_id: accountId }], undefined, true)));
+        heads.push(...(await hookStateOf(env.HOOK_STATE, hookId).joinLine([{ delivery_id: id, account_id: accountId, hook_id: hookId }], undefined, true)));
       } catch (error) {
         log("error", "a FIFO delivery could not join its hook's line; the delivery log sends it again", { delivery_id: id, error: errorDetail(error) });
         failed.push(id);
@@ -82,7 +82,7 @@ export async function holdForTurn(env: Env, byDelivery: Map<string, Message<Deli
       messages.sort((a, b) => (a.body.delivery_id < b.body.delivery_id ? -1 : 1));
       for (const m of messages) byDelivery.delete(m.body.delivery_id);
       try {
-        heads.push(...(await hookStateOf(env.HOOK_STATE, hook.id).joinLine(messages.map((m) => m.body), hook.orderingOnDead)));
+        heads.push(...(await hookStateOf(env.HOOK_STATE, hook.id).joinLine(messages.map((m) => ({ ...m.body, hook_id: hook.id })), hook.orderingOnDead)));
         for (const m of messages) m.ack();
       } catch (error) {
         log("error", "FIFO deliveries could not join their hook's line; they come back", { hook_id: hook.id, error: errorDetail(error) });
@@ -117,16 +117,13 @@ export async function advanceLines(
   await Promise.all(
     handled.map(async ({ message, job }) => {
       const turn = lineTurnOf(message.body);
-      const hook = job?.hook;
-      if (!turn || !job || !hook || recorded.unrecorded.has(turn.deliveryId)) return;
-      // The update just recorded, or (a copy ignored as already settled) the state it found.
-      const sameMessage = (message.body.token ?? null) === job.delivery.messageToken;
-      const end = lineEnd(status.get(turn.deliveryId) ?? (sameMessage ? job.delivery.status : null));
-      if (!end) return;
+      if (!turn || recorded.unrecorded.has(turn.deliveryId)) return;
+      const ended = headEnd(message.body, job, status);
+      if (!ended) return;
       try {
-        next.push(...(await hookStateOf(env.HOOK_STATE, hook.id).advanceLine(turn.deliveryId, turn.turn, end, hook.orderingOnDead)));
+        next.push(...(await hookStateOf(env.HOOK_STATE, ended.hookId).advanceLine(turn.deliveryId, turn.turn, ended.end, ended.onDead)));
       } catch (error) {
-        log("error", "moving a FIFO hook's line on failed; its head's message comes back to try again", { hook_id: hook.id, error: errorDetail(error) });
+        log("error", "moving a FIFO hook's line on failed; its head's message comes back to try again", { hook_id: ended.hookId, error: errorDetail(error) });
         again.push(message.body);
       }
     }),
@@ -181,6 +178,19 @@ async function attemptNow(env: Env, heads: DeliveryMessage[], chain: { n: number
   await env.DELIVERIES.sendBatch(later.map((r) => ({ ...r.message, delaySeconds: Math.max(0, Math.ceil((r.dueAt - now) / 1000)) }))).catch((error) =>
     log("error", "queueing FIFO heads' retries failed; the delivery log re-sends them", { error: errorDetail(error) }),
   );
+}
+
+/**
+ * How a head's delivery ended, and its hook's line: null while it is open. A delivery the log no
+ * longer has (its event past retention) is `gone`: nothing else would ever move its line on.
+ */
+function headEnd(body: DeliveryMessage, job: DeliveryJob | undefined, status: Map<string, DeliveryUpdate["status"]>): { hookId: string; end: LineEnd; onDead: OnDead } | null {
+  if (!job) return body.hook_id ? { hookId: body.hook_id, end: "gone", onDead: "skip" } : null;
+  if (!job.hook) return null;
+  // The update just recorded, or (a copy ignored as already settled) the state it found.
+  const sameMessage = (body.token ?? null) === job.delivery.messageToken;
+  const end = lineEnd(status.get(body.delivery_id) ?? (sameMessage ? job.delivery.status : null));
+  return end ? { hookId: job.hook.id, end, onDead: job.hook.orderingOnDead } : null;
 }
 
 function lineEnd(status: DeliveryUpdate["status"] | null): LineEnd | null {

@@ -1,7 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { deliveryIdOf } from "../../src/domain/log-ids";
+import { dayOf, deliveryIdOf, parseLogId } from "../../src/domain/log-ids";
+import { eventsTable } from "../../src/log/partitions";
 import { call, newAccount } from "../helpers/api";
 import { createHook, deliveryRequests, publish, settledDelivery } from "../helpers/delivery";
+import { inLog } from "../helpers/log";
 import { eventually, Receiver, type ReceivedRequest } from "../helpers/receiver";
 
 // Ordered delivery (`ordering: "fifo"`): the receiver gets a hook's deliveries one at a time, in
@@ -82,6 +84,23 @@ describe("ordered delivery (fifo)", () => {
     expect(patched.body).toMatchObject({ ordering: "none", ordering_on_dead: "block" });
     for (const id of [b!, c!]) expect((await settledDelivery(key, id)).status).toBe("succeeded");
     expect((await call("GET", `/v1/deliveries/${a}`, { token: key })).body.status).toBe("dead");
+    expect(await hookLine(key, hook.id)).toEqual({ waiting: 0, head: null, blocked: false });
+  });
+
+  it("a head whose event left the log (retention) moves the line on: the next delivery is sent", async () => {
+    const { accountId, key } = await newAccount("fifo-gone");
+    const rx = new Receiver();
+    // The first request fails: the head stays the head (its retry due in 1 s) unless it is gone first.
+    await rx.script([{ status: 500 }], { status: 200, body: "ok" });
+    const hook = await createHook(key, { url: rx.url(), events: ["fifo.*"], ordering: "fifo", ordering_on_dead: "block" });
+    const [first, second] = await publishAll(key, 2, "fifo.gone");
+    // The first event's row is dropped as the retention purge drops it; nothing else names its delivery's hook.
+    await inLog(accountId, (_db, state) => state.storage.sql.exec(`DELETE FROM ${eventsTable(dayOf(parseLogId(first!)!.ms))} WHERE id = ?`, first!));
+    const [a, b] = [deliveryIdOf(first!, 0), deliveryIdOf(second!, 0)];
+
+    expect((await settledDelivery(key, b)).status).toBe("succeeded");
+    expect((await call("GET", `/v1/deliveries/${a}`, { token: key })).status).toBe(404);
+    await eventually(async () => (await hookLine(key, hook.id))?.waiting === 0);
     expect(await hookLine(key, hook.id)).toEqual({ waiting: 0, head: null, blocked: false });
   });
 

@@ -72,7 +72,8 @@ export class HookLine {
    * blocks it, or a report about a turn that is no longer the head's: a late copy, already counted).
    */
   advance(id: string, turn: number, end: LineEnd, onDead: OnDead): DeliveryMessage[] {
-    this.ensure();
+    // No line, no head to move on (nor a table to make in a deleted hook's emptied object).
+    if (!this.exists()) return [];
     const head = this.head();
     if (!head || head.seq !== turn || head.id !== id) return [];
     if (end === "dead" && onDead === "block") {

@@ -58,4 +58,15 @@ describe("a hook's line", () => {
     expect(await line.releaseLine()).toEqual([msg("dlv_b"), msg("dlv_c")]);
     expect((await line.status()).line).toEqual({ waiting: 0, head: null, blocked: false });
   });
+
+  it("a gone head moves the line on whatever the hook's setting; where no line exists, advancing answers nothing and makes none", async () => {
+    const line = fresh();
+    const [a] = await line.joinLine([msg("dlv_a")], "block", true);
+    await line.joinLine([msg("dlv_b")], "block", true);
+    expect(await line.advanceLine("dlv_a", a!.turn!, "gone", "block")).toEqual([expect.objectContaining({ delivery_id: "dlv_b" })]);
+
+    const none = fresh();
+    expect(await none.advanceLine("dlv_x", 1, "gone", "skip")).toEqual([]);
+    expect((await none.status()).line).toBeUndefined(); // no line table: status shows none
+  });
 });

@@ -1,5 +1,5 @@
 import { and, desc, eq, getTableColumns, isNull, sql, type SQL } from "drizzle-orm";
-import type { Db } from "./client";
+import { preparedOnce, type Db } from "./client";
 import type { PortalSettings } from "../domain/portal-settings";
 import { accounts, apiKeys, eventTypes, hooks, slackConnections, slackOauthStates, type AccountRow, type ApiKeyRow } from "./schema";
 
@@ -44,18 +44,11 @@ function liveKeyWithAccount(db: Db, which: SQL) {
 }
 
 /**
- * Every authenticated request runs this statement: built once per client, as drizzle's query
- * building was a tenth of a publish's CPU under load (bench profile), the run itself the same.
+ * A live key by its public prefix, with its account's settings; the caller compares the hash. Every
+ * authenticated request runs it: built once per client.
  */
-const liveKeyByPrefix = new WeakMap<Db, ReturnType<typeof prepareLiveKeyByPrefix>>();
-function prepareLiveKeyByPrefix(db: Db) {
-  return liveKeyWithAccount(db, eq(apiKeys.prefix, sql.placeholder("prefix"))).prepare();
-}
-
-/** A live key by its public prefix, with its account's settings; the caller compares the hash. */
 export function findLiveKeyByPrefix(db: Db, prefix: string): Promise<(ApiKeyRow & { account: AccountSettings }) | undefined> {
-  let query = liveKeyByPrefix.get(db);
-  if (!query) liveKeyByPrefix.set(db, (query = prepareLiveKeyByPrefix(db)));
+  const query = preparedOnce(db, "live-key-by-prefix", () => liveKeyWithAccount(db, eq(apiKeys.prefix, sql.placeholder("prefix"))).prepare());
   return query.get({ prefix });
 }
 

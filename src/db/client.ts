@@ -14,6 +14,20 @@ export function getDb(d1: D1Database): Db {
   return db;
 }
 
+/**
+ * A statement built once per client and kept under `key` (its placeholders filled per run): for the
+ * hot path's reads, where drizzle's building of a statement cost more CPU than running it (a tenth
+ * of a publish's CPU in the bench's profile, docs/architecture.md "Ingest rate").
+ */
+export function preparedOnce<T>(db: Db, key: string, build: () => T): T {
+  let statements = prepared.get(db);
+  if (!statements) prepared.set(db, (statements = new Map()));
+  if (!statements.has(key)) statements.set(key, build());
+  return statements.get(key) as T;
+}
+
+const prepared = new WeakMap<Db, Map<string, unknown>>();
+
 export function nowIso(): string {
   return new Date().toISOString();
 }

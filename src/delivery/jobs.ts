@@ -1,5 +1,5 @@
 import { inArray, eq, and, sql } from "drizzle-orm";
-import type { Db } from "../db/client";
+import { preparedOnce, type Db } from "../db/client";
 import { hooks, slackConnections, type HookRow, type SlackConnectionRow } from "../db/schema";
 import { logOf } from "../durable/delivery-log";
 import { byLogObject } from "../domain/log-ids";
@@ -42,29 +42,20 @@ export async function loadDeliveryJobs(
   return out;
 }
 
-/** The read of `count` hooks with a Slack hook's connection, built once per client and count. */
-function hooksRead(db: Db, count: number) {
-  let byCount = preparedHooksReads.get(db);
-  if (!byCount) preparedHooksReads.set(db, (byCount = new Map()));
-  let query = byCount.get(count);
-  if (!query) byCount.set(count, (query = prepareHooksRead(db, count)));
-  return query;
-}
-
-function prepareHooksRead(db: Db, count: number) {
-  return db
-    .select({ hook: hooks, slackConnection: slackConnections })
-    .from(hooks)
-    .leftJoin(slackConnections, and(eq(hooks.kind, "slack"), eq(slackConnections.accountId, hooks.accountId)))
-    .where(inArray(hooks.id, Array.from({ length: count }, (_, i) => sql.placeholder(`h${i}`))))
-    .prepare();
-}
-
 /**
- * Every attempt reads its hooks: drizzle's building of this statement cost more CPU than running it
- * (bench profile), so it is built once per count of hooks (a queue batch has at most 100).
+ * The read of `count` hooks with a Slack hook's connection (placeholders h0…): every attempt makes
+ * it, so it is built once per client and count (a queue batch has at most 100).
  */
-const preparedHooksReads = new WeakMap<Db, Map<number, ReturnType<typeof prepareHooksRead>>>();
+function hooksRead(db: Db, count: number) {
+  return preparedOnce(db, `hooks-with-connection-${count}`, () =>
+    db
+      .select({ hook: hooks, slackConnection: slackConnections })
+      .from(hooks)
+      .leftJoin(slackConnections, and(eq(hooks.kind, "slack"), eq(slackConnections.accountId, hooks.accountId)))
+      .where(inArray(hooks.id, Array.from({ length: count }, (_, i) => sql.placeholder(`h${i}`))))
+      .prepare(),
+  );
+}
 
 /**
  * Writes a batch's outcomes to their logs, all log objects at once. Answers the ids whose outcome

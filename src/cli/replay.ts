@@ -38,8 +38,18 @@ async function watch(api: HookrouterClient, hookId: string, job: ReplayJob, json
   return job;
 }
 
+/** The hook's jobs, newest first (the first page: running ones, and finished ones for 7 days). */
+async function listJobs(api: HookrouterClient, hookId: string, json: boolean): Promise<number> {
+  const page = await unwrap(api.v1.hooks[":id"].replays.$get({ param: { id: seg(hookId) }, query: {} }));
+  if (json) printJson(page.data);
+  else if (page.data.length === 0) out("no replay jobs for this hook (a finished job is kept for 7 days)");
+  else for (const job of page.data) out(progressLine(job));
+  return EXIT.ok;
+}
+
 async function windowReplay(api: HookrouterClient, flags: FlagValues, json: boolean): Promise<number> {
   const hookId = oneHook(flags);
+  if (bool(flags, "list")) return listJobs(api, hookId, json);
   const jobId = str(flags, "job");
   const wait = !bool(flags, "no-wait");
   let job: ReplayJob;
@@ -68,10 +78,12 @@ export const replayCommand: Command = {
     "replay EVENT_ID [--hook HOOK_ID]… [--json]",
     "replay --hook HOOK_ID --from TIME [--to TIME] [--type TYPE]… [--only-failed] [--limit N] [--no-wait] [--json]",
     "replay --hook HOOK_ID --job JOB_ID [--cancel] [--json]",
+    "replay --hook HOOK_ID --list [--json]",
   ].join("\n       hookrouter "),
   details: [
     "With --from: starts a window replay job (POST /v1/hooks/{id}/replays) and prints its progress until it ends",
-    "(--no-wait: print the job and return). --job watches an existing job again, --cancel stops it.",
+    "(--no-wait: print the job and return). --job watches an existing job again, --cancel stops it;",
+    "--list shows the hook's jobs, newest first.",
     "Exit code 1 when the job failed.",
   ].join("\n"),
   options: {
@@ -83,12 +95,13 @@ export const replayCommand: Command = {
     limit: { type: "string" },
     job: { type: "string" },
     cancel: { type: "boolean" },
+    list: { type: "boolean" },
     "no-wait": { type: "boolean" },
   },
   positionals: { min: 0, max: 1, names: "[EVENT_ID]" },
   async run({ api, args, flags, json }) {
     if (args.length === 0) return windowReplay(api, flags, json);
-    if (flags.from || flags.job) throw new UsageError("give either EVENT_ID (one event) or --from/--job (a window replay job), not both");
+    if (flags.from || flags.job || flags.list) throw new UsageError("give either EVENT_ID (one event) or --from/--job/--list (window replay jobs), not both");
     const replayed = await unwrap(api.v1.events[":id"].replay.$post({ param: { id: seg(args[0]!) }, json: { hook_ids: list(flags, "hook") } }));
     if (json) return printJson(replayed), EXIT.ok;
     const n = replayed.deliveries;

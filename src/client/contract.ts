@@ -2,6 +2,7 @@ import type { z } from "@hono/zod-openapi";
 import type { Hono } from "hono";
 import type { StatusCode } from "hono/utils/http-status";
 import type * as accounts from "../schemas/accounts";
+import type * as common from "../schemas/common";
 import type * as deliveries from "../schemas/deliveries";
 import type * as eventTypes from "../schemas/event-types";
 import type * as events from "../schemas/events";
@@ -103,7 +104,10 @@ export type Contract = {
   };
   "/v1/hooks/:id/secret": { $get: Ep<IdParam, Out<typeof hooks.HookSecret>> };
   "/v1/hooks/:id/secret/rotate": { $post: Ep<IdParam & { json: In<typeof hookActions.SecretRotate> }, Out<typeof hooks.HookSecret>> };
-  "/v1/hooks/:id/replays": { $post: Ep<IdParam & { json: ReplayJobCreate }, ReplayJob, 202> };
+  "/v1/hooks/:id/replays": {
+    $get: Ep<IdParam & { query?: QueryOf<In<typeof common.PaginationQuery>> }, Out<typeof replayJobs.ReplayJobList>>;
+    $post: Ep<IdParam & { json: ReplayJobCreate }, ReplayJob, 202>;
+  };
   "/v1/hooks/:id/replays/:job_id": { $get: Ep<ReplayJobParam, ReplayJob> };
   "/v1/hooks/:id/replays/:job_id/cancel": { $post: Ep<ReplayJobParam, ReplayJob> };
   "/v1/hooks/filter-test": { $post: Ep<{ json: In<typeof hooks.FilterTestRequest> }, FilterTestResult> };
@@ -145,7 +149,7 @@ export const CONTRACT_ROUTES = {
   "/v1/hooks/:id": ["get", "patch", "delete"],
   "/v1/hooks/:id/secret": ["get"],
   "/v1/hooks/:id/secret/rotate": ["post"],
-  "/v1/hooks/:id/replays": ["post"],
+  "/v1/hooks/:id/replays": ["get", "post"],
   "/v1/hooks/:id/replays/:job_id": ["get"],
   "/v1/hooks/:id/replays/:job_id/cancel": ["post"],
   "/v1/hooks/filter-test": ["post"],

@@ -20,6 +20,7 @@ const HOOK_ROUTES = new Set([
   "POST /secret/rotate",
   "GET /secret",
   "GET /stats",
+  "GET /replays",
   "POST /replays",
   "GET /replays/{job_id}",
   "POST /replays/{job_id}/cancel",

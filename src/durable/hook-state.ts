@@ -3,6 +3,7 @@ import { getDb } from "../db/client";
 import { admit as admitBreaker, CLOSED, circuitOf, recordAttempt as recordBreakerAttempt, type BreakerConfig, type BreakerState, type Circuit } from "../domain/circuit-breaker";
 import { healthAfterAttempt, type AttemptSummary, type HealthChange } from "../domain/hook-health";
 import { takeToken, type BucketState } from "../domain/token-bucket";
+import { withReplayJob } from "../domain/replay-job-list";
 import { getConfig, type DeliveryMessage, type Env } from "../env";
 import { HookLine, type LineEnd, type LineStatus, type OnDead } from "./hook-line";
 import { runScheduledTest, type HookTestResult } from "../services/hook-test";
@@ -108,6 +109,16 @@ export class HookState extends DurableObject<Env> {
   /** The head of the line ended; answers the next one's message (HookLine.advance). */
   advanceLine(deliveryId: string, turn: number, end: LineEnd, onDead: OnDead): DeliveryMessage[] {
     return this.line.advance(deliveryId, turn, end, onDead);
+  }
+
+  /** A window replay job was started for this hook: GET /v1/hooks/{id}/replays lists it (src/domain/replay-job-list.ts). */
+  rememberReplayJob(id: string): void {
+    this.kv.put(REPLAY_JOBS, withReplayJob(this.replayJobIds(), id, Date.now()));
+  }
+
+  /** The hook's window replay jobs, newest first. */
+  replayJobIds(): string[] {
+    return this.kv.get<string[]>(REPLAY_JOBS) ?? [];
   }
 
   /** Empties the line (the hook's ordering was turned off): its messages, to be sent as any other hook's. */
@@ -253,6 +264,7 @@ const BUCKET = "bucket";
 const BREAKER = "breaker";
 const LAST_TEST = "last_test";
 const HOOK = "hook";
+const REPLAY_JOBS = "replay_jobs";
 /** A publish the log could not take is tried again this much later. */
 const OUTBOX_RETRY_MS = 30_000;
 

@@ -1,10 +1,11 @@
 import { createRoute } from "@hono/zod-openapi";
 import { auth, newRouter } from "../http/route";
 import { presentReplayJob } from "../presenters/replay-jobs";
-import { errorResponses, jsonBody, jsonResponse } from "../schemas/common";
+import { pageOf } from "../presenters/page";
+import { errorResponses, jsonBody, jsonResponse, PaginationQuery } from "../schemas/common";
 import { HookIdParam } from "../schemas/hooks";
-import { ReplayJob, ReplayJobCreate, ReplayJobParams } from "../schemas/replay-jobs";
-import { cancelReplayJob, findReplayJob, startReplayJob } from "../services/replay-jobs";
+import { ReplayJob, ReplayJobCreate, ReplayJobList, ReplayJobParams } from "../schemas/replay-jobs";
+import { cancelReplayJob, findReplayJob, listReplayJobs, startReplayJob } from "../services/replay-jobs";
 
 // Window replay jobs of a hook: a time window of stored events delivered again to it, in the background.
 
@@ -26,6 +27,23 @@ replayJobsRouter.openapi(
   async (c) => {
     const job = await startReplayJob(c.var.ctx, c.req.valid("param").id, c.req.valid("json"));
     return c.json(presentReplayJob(job), 202);
+  },
+);
+
+replayJobsRouter.openapi(
+  createRoute({
+    method: "get",
+    path: "/v1/hooks/{id}/replays",
+    tags,
+    ...auth.apiKey({ scope: "deliveries:read" }),
+    summary: "The hook's window replay jobs, newest first: running ones, and finished ones for 7 days after they end",
+    request: { params: HookIdParam, query: PaginationQuery },
+    responses: { 200: jsonResponse(ReplayJobList, "A page of jobs"), ...errorResponses(400, 401, 404) },
+  }),
+  async (c) => {
+    const id = c.req.valid("param").id;
+    const page = await pageOf(c.req.valid("query"), (limit, cursor) => listReplayJobs(c.var.ctx, id, limit, cursor), presentReplayJob, (j) => j.id);
+    return c.json(page, 200);
   },
 );
 

@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { MAX_WINDOW_DAYS } from "../domain/replay-window";
-import { IsoInstant, Timestamp } from "./common";
+import { IsoInstant, listOf, Timestamp } from "./common";
 import { EventName } from "./event-types";
 
 const DAY_MS = 86_400_000;
@@ -76,3 +76,5 @@ export const ReplayJobParams = z.object({
   id: z.string().max(64).openapi({ description: "The hook's id" }),
   job_id: z.string().max(64).openapi({ description: "The replay job's id" }),
 });
+
+export const ReplayJobList = listOf(ReplayJob, "ReplayJobList");

@@ -200,6 +200,9 @@ describe("window replay", () => {
     for (const e of events) await l.waitFor(new RegExp(`"event_id":"${e.id}"[\\s\\S]*"event_id":"${e.id}"`));
     const shown = await json(["replay", "--hook", hook.id, "--job", jobId]);
     expect(shown).toMatchObject({ id: jobId, status: "done", counts: { replayed: 2 }, event_types: ["cli.window"] });
+    const listed = await cli(["replay", "--hook", hook.id, "--list"], env);
+    expect(listed.stdout).toMatch(new RegExp(`^${jobId}\\s+done\\s+100%\\s+replayed 2`, "m"));
+    expect((await json(["replay", "--hook", hook.id, "--list"])).map((j: any) => j.id)).toEqual([jobId]);
 
     const bad = await cli(["replay", "--hook", hook.id], env);
     expect(bad.code).toBe(2);

@@ -186,6 +186,40 @@ describe("window replay jobs", () => {
     expectErrorShape(await call("POST", `/v1/hooks/${hook.id}/replays/${record.id}/cancel`, { token: key }), 409, "conflict");
   });
 
+  it("lists a hook's jobs newest first, a page at a time; one whose record is gone is left out; another account's hook is 404", async () => {
+    const { accountId, key } = await newAccount();
+    const other = await newAccount();
+    const rx = new Receiver();
+    const hook = await createHook(key, { url: rx.url(), events: ["t"] });
+    const second = await createHook(key, { url: rx.url(), events: ["t"] });
+    const started: string[] = [];
+    for (let i = 0; i < 3; i++) started.push((await startJob(key, hook.id, { from: at(1) })).id);
+    const elsewhere = (await startJob(key, second.id, { from: at(1) })).id;
+    const list = (query = "") => call("GET", `/v1/hooks/${hook.id}/replays${query}`, { token: key });
+
+    const all = await list();
+    expect(all.status).toBe(200);
+    expect(all.body.data.map((j: any) => j.id)).toEqual([...started].reverse());
+    expect(all.body.data[0]).toMatchObject({ hook_id: hook.id, status: expect.stringMatching(/^(queued|running|done)$/), counts: expect.any(Object) });
+    expect(all.body.next_cursor).toBeNull();
+    const first = await list("?limit=2");
+    expect(first.body.data.map((j: any) => j.id)).toEqual([started[2], started[1]]);
+    expect(first.body.next_cursor).toBe(started[1]);
+    const rest = await list(`?limit=2&cursor=${first.body.next_cursor}`);
+    expect(rest.body).toEqual({ data: [expect.objectContaining({ id: started[0] })], next_cursor: null });
+    expect((await call("GET", `/v1/hooks/${second.id}/replays`, { token: key })).body.data.map((j: any) => j.id)).toEqual([elsewhere]);
+
+    // A job whose record its object dropped (7 days after it ended) is no longer listed.
+    for (const id of started) await finishedJob(key, hook.id, id);
+    await runInDurableObject(replayJobOf((env as unknown as Env).REPLAY_JOB, accountId, started[1]!), (_job, state) => state.storage.deleteAll());
+    expect((await list()).body.data.map((j: any) => j.id)).toEqual([started[2], started[0]]);
+
+    expectErrorShape(await call("GET", `/v1/hooks/${hook.id}/replays`, { token: other.key }), 404, "not_found");
+    expectErrorShape(await call("GET", "/v1/hooks/hook_nope/replays", { token: key }), 404, "not_found");
+    expectErrorShape(await list("?limit=0"), 400, "validation_failed");
+    expectErrorShape(await list("?cursor=nope"), 400, "validation_failed");
+  });
+
   it("refuses bad input with a clear 4xx and starts nothing", async () => {
     const { key } = await newAccount();
     const other = await newAccount();

@@ -261,11 +261,14 @@ describe("the portal in Chromium", () => {
     await page.locator("select[name=ordering]").selectOption("fifo");
     await page.getByRole("button", { name: "Save" }).click();
     await expect.poll(async () => (await api("GET", "/v1/hooks")).data[0].ordering).toBe("fifo");
+    // The table shows it once it has reloaded: only then does its Edit open the saved hook.
+    await expect.poll(() => hookRow("orders").textContent()).toContain("in publish order (fifo)");
     await hookRow("orders").getByRole("button", { name: "Edit" }).click();
     expect(await page.locator("select[name=ordering]").inputValue()).toBe("fifo");
     await page.locator("select[name=ordering]").selectOption("none");
     await page.getByRole("button", { name: "Save" }).click();
     await expect.poll(async () => (await api("GET", "/v1/hooks")).data[0].ordering).toBe("none");
+    await expect.poll(() => hookRow("orders").textContent()).not.toContain("in publish order");
   });
 
   it("pages a long list of deliveries", async () => {
@@ -330,6 +333,9 @@ describe("the portal in Chromium", () => {
     await panel.getByRole("button", { name: "Start replay" }).click();
     await expect.poll(() => panel.locator("[data-test=replay-status]").textContent(), { timeout: 30_000 }).toBe("done");
     expect(await panel.locator("[data-test=replay-replayed]").textContent()).toMatch(/^3 new deliveries \(0 skipped of 3 events read; log shards 1\/1\)$/);
+    // The recent jobs list the one just started (listed when it started: its status then).
+    const jobId = (await panel.locator("[data-test=replay-job] h4 code").textContent())!;
+    await expect.poll(() => panel.locator("[data-test=replay-jobs] tbody tr").first().textContent()).toContain(jobId);
     await shot("replay");
     await until(async () => toOk() === before + 4, "the replayed order.created events to reach the receiver");
   });

@@ -16,7 +16,7 @@ describe("portalTarget", () => {
     expect(portalTarget("PATCH", "/v1/hooks/hook_1")).toEqual({ kind: "hook", id: "hook_1" });
     expect(portalTarget("POST", "/v1/hooks/hook%5F1/test")).toEqual({ kind: "hook", id: "hook_1" });
     for (const sub of ["enable", "disable", "test", "recover", "secret/rotate"]) expect(portalTarget("POST", `/v1/hooks/h/${sub}`)).toEqual({ kind: "hook", id: "h" });
-    for (const sub of ["secret", "stats"]) expect(portalTarget("GET", `/v1/hooks/h/${sub}`)).toEqual({ kind: "hook", id: "h" });
+    for (const sub of ["secret", "stats", "replays", "replays/rpl_1"]) expect(portalTarget("GET", `/v1/hooks/h/${sub}`)).toEqual({ kind: "hook", id: "h" });
     expect(portalTarget("GET", "/v1/deliveries/dlv_1")).toEqual({ kind: "delivery", id: "dlv_1" });
     expect(portalTarget("POST", "/v1/deliveries/dlv_1/retry")).toEqual({ kind: "delivery", id: "dlv_1" });
     expect(portalTarget("POST", "/v1/deliveries/dlv_1/resend")).toEqual({ kind: "delivery", id: "dlv_1" });

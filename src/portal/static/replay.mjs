@@ -1,5 +1,6 @@
 // A hook's window replay: the form that starts a job (POST /v1/hooks/{id}/replays) and the job's
-// progress, polled every second until it ends, with Cancel while it runs.
+// progress, polled every second until it ends, with Cancel while it runs; below, the hook's recent
+// jobs (GET /v1/hooks/{id}/replays), each one's progress a click away.
 
 import { api } from "./api.mjs";
 import { busy, fmtTime, h, replace, reportError, showMessage } from "./ui.mjs";
@@ -21,6 +22,8 @@ export function replayPanel(hook) {
   const onlyFailed = h("input", { type: "checkbox", name: "only_failed" });
   const limit = h("input", { type: "number", name: "limit", min: 1, placeholder: "the deployment's cap" });
   const progress = h("div", { class: "replay-job", "data-test": "replay-job" });
+  const recent = h("div", { class: "table-box", "data-test": "replay-jobs" });
+  listJobs(hook, recent, progress).catch(reportError);
   const start = h("button", { type: "submit", class: "primary" }, "Start replay");
   const form = h(
     "form",
@@ -46,13 +49,37 @@ export function replayPanel(hook) {
     if (!job) return;
     showMessage(`Replay of ${hook.name} started`, "notice");
     follow(hook, job, progress).catch(reportError);
+    listJobs(hook, recent, progress).catch(reportError);
   });
   return [
     h("h3", null, `Replay events to ${hook.name}`),
     h("p", { class: "muted" }, "The stored events of the window that this hook matches now (or, with the box ticked, whose delivery to it failed) are sent to it again as new deliveries, by a background job."),
     form,
     progress,
+    h("h4", null, "Recent jobs"),
+    recent,
   ];
+}
+
+/** The hook's latest jobs (a finished one is kept 7 days); "Show" follows one in `progress`. */
+async function listJobs(hook, box, progress) {
+  const { data } = await api("GET", `/v1/hooks/${hook.id}/replays?limit=10`);
+  const row = (job) =>
+    h(
+      "tr",
+      null,
+      h("td", null, h("code", null, job.id)),
+      h("td", null, job.status),
+      h("td", null, `${job.counts.replayed} of ${job.counts.scanned}`),
+      h("td", null, fmtTime(job.created_at)),
+      h("td", null, h("button", { onclick: () => follow(hook, job, progress).catch(reportError) }, "Show")),
+    );
+  replace(
+    box,
+    data.length === 0
+      ? h("p", { class: "muted" }, "No replay jobs in the last 7 days.")
+      : h("table", { class: "replay-jobs" }, h("thead", null, h("tr", null, ["Job", "Status", "Replayed", "Created", ""].map((t) => h("th", null, t)))), h("tbody", null, data.map(row))),
+  );
 }
 
 /** Shows the job, then polls it until it has ended. */

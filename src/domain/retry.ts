@@ -47,10 +47,21 @@ export function slowFailureFloor(schedule: readonly number[]): number {
 export function nextRetryDelay(schedule: readonly number[], failed: FailedAttempt, random: number): number | null {
   if (failed.attempt < 1 || failed.attempt > schedule.length) return null;
   const base = schedule[failed.attempt - 1]!;
-  let delay = base * (1 + JITTER * (2 * random - 1));
+  let delay = wholeSecondsWithinJitter(base, base * (1 + JITTER * (2 * random - 1)));
   if (failed.retryAfterSeconds !== null && failed.retryAfterSeconds > delay) {
     delay = Math.max(delay, Math.min(failed.retryAfterSeconds, 2 * base));
   }
   if (failed.timedOut || failed.status === 429) delay = Math.max(delay, slowFailureFloor(schedule));
   return Math.min(MAX_QUEUE_DELAY_SECONDS, Math.max(0, Math.round(delay)));
+}
+
+/**
+ * The jittered wait in whole seconds (the queue's unit), kept inside the ±20 % band when the band
+ * holds a whole second: rounding alone made a 3 s wait 2 s or 4 s (outside 2.4–3.6) one time in six.
+ */
+function wholeSecondsWithinJitter(base: number, jittered: number): number {
+  // The epsilon keeps a bound that is a whole second in exact arithmetic (15 × 0.8) inside the band.
+  const low = Math.ceil(base * (1 - JITTER) - 1e-9);
+  const high = Math.floor(base * (1 + JITTER) + 1e-9);
+  return low <= high ? Math.min(high, Math.max(low, Math.round(jittered))) : jittered;
 }

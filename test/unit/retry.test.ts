@@ -26,6 +26,17 @@ describe("retry schedule", () => {
     }
   });
 
+  it("asks for whole seconds (the queue's unit) that stay inside the band: a 3 s wait is never 2 s or 4 s", () => {
+    for (const base of [1, 2, 3, 4, 5, 7, 15]) {
+      for (let r = 0; r < 1; r += 0.01) {
+        const d = nextRetryDelay([base], { ...plainFailure, attempt: 1 }, r)!;
+        expect(Number.isInteger(d), `${base} s at ${r}`).toBe(true);
+        expect(d, `${base} s at ${r}`).toBeGreaterThanOrEqual(base * 0.8 - 1e-9);
+        expect(d, `${base} s at ${r}`).toBeLessThanOrEqual(base * 1.2 + 1e-9);
+      }
+    }
+  });
+
   it("honours a longer Retry-After, clamped to twice the scheduled wait", () => {
     expect(nextRetryDelay(PROD, { status: 503, timedOut: false, retryAfterSeconds: 8, attempt: 1 }, 0.5)).toBe(8);
     expect(nextRetryDelay(PROD, { status: 503, timedOut: false, retryAfterSeconds: 3600, attempt: 2 }, 0.5)).toBe(600);

@@ -49,7 +49,6 @@ function rows(r: Report): Row[] {
   // The success path: (a) and (b). A failure writes the hook's failing_since in D1 (shown in (c)).
   const d1PerEvent = Math.max(single.d1RowsWrittenPerEvent, ten.d1RowsWrittenPerEvent);
   const d1PerDelivery = Math.max(single.perDelivery.d1RowsWritten, ten.perDelivery.d1RowsWritten);
-  const rate = (x: { rps: number; p50Ms: number; p99Ms: number }, unit: string) => `${x.rps} ${unit}/s (p50 ${x.p50Ms} ms, p99 ${x.p99Ms} ms)`;
   return [
     ...ingestRows(ingest, ingestQueued),
     {

@@ -5,7 +5,6 @@ import { IDEMPOTENCY_WINDOW_MS, type DeliveryLog } from "../durable/delivery-log
 import { MAX_POSITION } from "../domain/log-ids";
 import { isReservedEventType } from "../domain/operational-events";
 import { hookWithinScope } from "../domain/portal-access";
-import { getConfig } from "../env";
 import { ApiError } from "../errors";
 import { deliveryIdsOf } from "../log/writes";
 import type { EventRow } from "../log/records";
@@ -34,7 +33,7 @@ export { MAX_FANOUT };
  * and the rest go to `env.DELIVERIES`), the account's `fanout_version` (read with its API key: whether a
  * cached snapshot is current), and `waitUntil`, which keeps the publish running if the client disconnects.
  */
-type Publisher = Pick<AccountContext, "env" | "db" | "log" | "account" | "waitUntil" | "grant">;
+type Publisher = Pick<AccountContext, "env" | "config" | "db" | "log" | "account" | "waitUntil" | "grant">;
 
 export interface Published {
   event: EventRow;
@@ -100,7 +99,7 @@ async function publish(p: Publisher, input: PublishInput, headerKey: string | un
   const ids = unordered.map((d) => d.id);
   // The first deliveries are attempted by this Worker after its answer (unless the deployment turned
   // that off); the rest go through the queue.
-  const first = p.waitUntil && getConfig(p.env).FIRST_ATTEMPTS_BY_PUBLISHER ? Math.min(FIRST_ATTEMPTS, ids.length) : 0;
+  const first = p.waitUntil && p.config.FIRST_ATTEMPTS_BY_PUBLISHER ? Math.min(FIRST_ATTEMPTS, ids.length) : 0;
   if (first > 0) {
     const attempted = unordered.slice(0, first);
     p.waitUntil!(attemptFirst(p.env, row, attempted).catch((error) => log("error", "the first attempt failed; the delivery log sends it again", { event_id: row.id, error: errorDetail(error) })));
